@@ -1,0 +1,18 @@
+//! The Relais schema: one migration set that runs on SQLite and PostgreSQL. Identifiers are
+//! UUIDs stored as text (the same on both engines), instants are `timestamp with time zone` in
+//! UTC, local calendar dates are `date`.
+
+#![forbid(unsafe_code)]
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,225 @@
+//! Typed configuration, loaded once at start-up and passed down (no globals). Layers: the
+//! defaults built into the binary (`config/default.toml`), then an optional file, then
+//! environment variables `RELAIS__SECTION__KEY`. Every error names the file and the key.
+
+mod rules;
+
+use std::fmt;
+use std::path::Path;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use rules::{Rules, embedded_file};
+
+pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(source_name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { source_name: source_name.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub site: SiteSettings,
+    pub security: SecuritySettings,
+    pub scheduler: SchedulerSettings,
+    pub rules: RulesSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub public_url: String,
+    pub body_limit_bytes: usize,
+    pub request_timeout_secs: u64,
+    pub trust_forwarded_for: bool,
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// May carry a password: kept secret, redacted from Debug.
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_url(self.url.expose_secret()))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSettings {
+    pub time_zone: String,
+    pub locale: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    pub session_ttl_hours: u32,
+    pub login_max_failures: u32,
+    pub login_lockout_minutes: u32,
+    pub activation_code_ttl_days: u32,
+    pub activation_max_attempts: u32,
+    pub activation_window_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerSettings {
+    pub enabled: bool,
+    pub tick_seconds: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSettings {
+    pub dir: String,
+}
+
+impl Settings {
+    /// Built-in defaults, then `file`, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(file, &vars)
+    }
+
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, ConfigError> {
+        let mut value: toml::Table = toml::from_str(DEFAULT_TOML)
+            .map_err(|e| ConfigError::new("config/default.toml (built in)", e.to_string()))?;
+        if let Some(path) = file {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::new(&name, e.to_string()))?;
+            let over: toml::Table = toml::from_str(&text).map_err(|e| ConfigError::new(&name, e.to_string()))?;
+            merge(&mut value, over);
+        }
+        for (key, raw) in env {
+            let Some(path) = key.strip_prefix("RELAIS__") else { continue };
+            let parts: Vec<String> = path.split("__").map(str::to_lowercase).collect();
+            let [section, field] = parts.as_slice() else {
+                return Err(ConfigError::new(key, "expected RELAIS__SECTION__KEY"));
+            };
+            let table = value
+                .get_mut(section.as_str())
+                .and_then(toml::Value::as_table_mut)
+                .ok_or_else(|| ConfigError::new(key, format!("unknown section `{section}`")))?;
+            table.insert(field.clone(), env_value(raw, table.get(field.as_str())));
+        }
+        let settings: Settings = toml::Value::Table(value)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::new("configuration", e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, msg: &str| Err(ConfigError::new("configuration", format!("{key}: {msg}")));
+        if self.site.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            return bad("site.time_zone", "not an IANA time zone (e.g. Europe/Paris)");
+        }
+        if !matches!(self.site.locale.as_str(), "fr" | "en") {
+            return bad("site.locale", "fr or en");
+        }
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return bad("database.url", "sqlite://... or postgres://...");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "at least 1");
+        }
+        if self.security.session_ttl_hours == 0 || self.security.activation_code_ttl_days == 0 {
+            return bad("security", "lifetimes must be positive");
+        }
+        if self.scheduler.tick_seconds == 0 {
+            return bad("scheduler.tick_seconds", "at least 1");
+        }
+        Ok(())
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Environment values are strings; give them the type of the default they replace.
+fn env_value(raw: &str, current: Option<&toml::Value>) -> toml::Value {
+    let typed = match current {
+        Some(toml::Value::Integer(_)) => raw.parse().ok().map(toml::Value::Integer),
+        Some(toml::Value::Boolean(_)) => raw.parse().ok().map(toml::Value::Boolean),
+        Some(toml::Value::Float(_)) => raw.parse().ok().map(toml::Value::Float),
+        _ => None,
+    };
+    // A value of the wrong type stays a string, so deserialisation names the key.
+    typed.unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_load_and_env_overrides_apply() {
+        let s = Settings::load_from(
+            None,
+            &env(&[("RELAIS__SERVER__PORT", "9000"), ("RELAIS__DATABASE__URL", "postgres://u:pw@h/db")]),
+        )
+        .unwrap();
+        assert_eq!(s.server.port, 9000);
+        assert!(!format!("{s:?}").contains("pw"));
+        assert!(format!("{s:?}").contains("postgres://u:***@h/db"));
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let e = Settings::load_from(None, &env(&[("RELAIS__SITE__TIME_ZONE", "Mars/Olympus")])).unwrap_err();
+        assert!(e.to_string().contains("site.time_zone"), "{e}");
+        let e = Settings::load_from(None, &env(&[("RELAIS__SERVER__PORT", "many")])).unwrap_err();
+        assert!(e.to_string().contains("port"), "{e}");
+        let e = Settings::load_from(None, &env(&[("RELAIS__NOPE__X", "1")])).unwrap_err();
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+}

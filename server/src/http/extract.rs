@@ -1,0 +1,146 @@
+//! Extractors: JSON bodies whose errors name the field, staff and patient authentication, and
+//! the request context the audit log records.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::AppState;
+use crate::domain::access::Staff;
+use crate::secrets::hash_token;
+use crate::store::{self, audit::Actor, entities::professional};
+
+pub const SESSION_COOKIE: &str = "relais_session";
+
+/// A JSON body. Malformed JSON is 400; a wrong field, type or value is 422 naming the path.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest(r.body_text())
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                ApiError::BadRequest(format!("malformed JSON: {inner}"))
+            } else {
+                let field = if path == "." { String::new() } else { path };
+                ApiError::field(field, inner.to_string())
+            }
+        })
+    }
+}
+
+/// Client address (X-Forwarded-For only when configured) and request id, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Ctx {
+    pub fn actor(&self, kind: &'static str, id: &str) -> Actor {
+        Actor {
+            kind,
+            id: Some(id.to_owned()),
+            client_addr: self.client_addr.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let forwarded = state
+            .settings
+            .server
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+            .flatten()
+            .and_then(|v| v.split(',').next())
+            .map(|s| s.trim().to_owned());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Self { client_addr: forwarded.or(peer), request_id })
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    let auth = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = auth.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A signed-in professional (Bearer token or session cookie).
+pub struct StaffAuth {
+    pub staff: Staff,
+    pub professional: professional::Model,
+    pub token_hash: String,
+    pub ctx: Ctx,
+}
+
+impl StaffAuth {
+    pub fn actor(&self) -> Actor {
+        self.ctx.actor("professional", &self.staff.id)
+    }
+}
+
+impl FromRequestParts<AppState> for StaffAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let token = bearer(parts).or_else(|| cookie(parts, SESSION_COOKIE)).ok_or(ApiError::Unauthorized)?;
+        let token_hash = hash_token(&token);
+        let p = store::auth::session_professional(&state.db, &token_hash, state.now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        let staff = store::directory::staff_of(&p).ok_or(ApiError::Unauthorized)?;
+        Ok(Self { staff, professional: p, token_hash, ctx })
+    }
+}
+
+/// An activated patient phone (Bearer device token).
+pub struct PatientAuth {
+    pub patient_id: String,
+    pub device_id: String,
+    pub ctx: Ctx,
+}
+
+impl FromRequestParts<AppState> for PatientAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        let d = store::auth::device_patient(&state.db, &hash_token(&token)).await?.ok_or(ApiError::Unauthorized)?;
+        Ok(Self { patient_id: d.patient_id, device_id: d.id, ctx })
+    }
+}

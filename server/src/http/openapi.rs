@@ -1,0 +1,50 @@
+//! The OpenAPI document, generated from the handlers' annotations and served as JSON.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use super::{auth, episodes, patients, views};
+use crate::domain::enrolment;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Relais API",
+        description = "Home follow-up of patients on oral anticancer drugs (Onco'Link care model)."
+    ),
+    paths(
+        auth::login,
+        auth::logout,
+        auth::me,
+        auth::activate,
+        auth::patient_me,
+        patients::enrol,
+        patients::list,
+        patients::get_one,
+        patients::new_activation_code,
+        patients::audit_trail,
+        episodes::decide,
+        episodes::add_comedication,
+        episodes::change_regimen,
+        episodes::catalog,
+    ),
+    components(schemas(
+        enrolment::EnrolRequest,
+        enrolment::EpisodeRequest,
+        enrolment::RegimenLineRequest,
+        enrolment::CycleRequest,
+        enrolment::TeamRequest,
+        views::PatientView,
+        views::PatientSummary,
+        views::EpisodeView,
+        views::SequenceView,
+        views::RegimenView,
+        views::TeamView,
+        views::PersonRef,
+    ))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

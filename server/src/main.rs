@@ -1,0 +1,389 @@
+//! `relais`: a thin command line over the library.
+
+#![forbid(unsafe_code)]
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use relais_server::{AppState, Rules, Settings, SystemClock, demo, domain, secrets, store};
+
+#[derive(Parser)]
+#[command(name = "relais", version, about = "Relais: home follow-up of patients on oral anticancer drugs")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database if needed, then serve the API, pages and jobs.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// A fresh SQLite database seeded with a demo site, then serve.
+    Demo {
+        #[arg(long)]
+        port: Option<u16>,
+        #[arg(long, default_value = "./data-demo")]
+        data_dir: PathBuf,
+    },
+    /// Apply pending migrations and exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Register a hospital establishment.
+    Establishment {
+        #[command(subcommand)]
+        action: EstablishmentCommand,
+    },
+    /// Register a community pharmacy.
+    Pharmacy {
+        #[command(subcommand)]
+        action: PharmacyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account. Without --password-stdin a password is generated and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        /// FINESS of the establishment (hospital roles, admin) or of the pharmacy (community pharmacist).
+        #[arg(long)]
+        establishment: Option<String>,
+        #[arg(long)]
+        rpps: Option<String>,
+        #[arg(long, default_value = "")]
+        family_name: String,
+        #[arg(long, default_value = "")]
+        given_name: String,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        on_call: bool,
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EstablishmentCommand {
+    Add {
+        #[arg(long)]
+        finess: String,
+        #[arg(long)]
+        name: String,
+        /// The 24 h number patients call (given in red advice).
+        #[arg(long)]
+        phone_24h: String,
+        #[arg(long, default_value = "fr")]
+        calendar: String,
+        #[arg(long)]
+        time_zone: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PharmacyCommand {
+    Add {
+        #[arg(long)]
+        finess: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        city: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// Bad input from the operator: exit code 2 with the message.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+fn usage<T>(msg: impl Into<String>) -> anyhow::Result<T> {
+    Err(Usage(msg.into()).into())
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_target(false)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Usage>() || e.is::<relais_server::config::ConfigError>() => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(config: Option<&PathBuf>) -> anyhow::Result<(Settings, Rules)> {
+    let settings = Settings::load(config.map(PathBuf::as_path))?;
+    let rules = Rules::load(&settings.rules.dir)?;
+    Ok((settings, rules))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn listen(settings: &Settings) -> anyhow::Result<tokio::net::TcpListener> {
+    let addr = format!("{}:{}", settings.server.host, settings.server.port);
+    tokio::net::TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
+}
+
+async fn dispatch(cmd: Command) -> anyhow::Result<()> {
+    match cmd {
+        Command::Serve { config, port } => {
+            let (mut settings, rules) = load(config.as_ref())?;
+            if let Some(p) = port {
+                settings.server.port = p;
+            }
+            let listener = listen(&settings).await?;
+            relais_server::run(settings, rules, listener, Arc::new(SystemClock), shutdown_signal()).await
+        }
+        Command::Demo { port, data_dir } => {
+            let (mut settings, rules) = load(None)?;
+            if let Some(p) = port {
+                settings.server.port = p;
+            }
+            std::fs::create_dir_all(&data_dir)?;
+            let db_path = data_dir.join("relais-demo.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+            }
+            settings.database.url = format!("sqlite://{}?mode=rwc", db_path.display()).into();
+            let listener = listen(&settings).await?;
+            let addr = listener.local_addr()?;
+            let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            let summary = demo::seed(&state).await?;
+            println!("\nRelais demo — base de démonstration / demo database: {}", db_path.display());
+            println!("  API:      http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json)");
+            println!("  Health:   http://{addr}/healthz");
+            println!("  Logins (mot de passe / password: {}):", demo::PASSWORD);
+            for (email, role) in demo::LOGINS {
+                println!("    {email:<32} {role}");
+            }
+            println!(
+                "  {} patients, {} episodes; patient activation code for {}: {}\n",
+                summary.patients, summary.episodes, summary.sample_patient, summary.sample_code
+            );
+            relais_server::serve(state, listener, shutdown_signal()).await
+        }
+        Command::Migrate { config } => {
+            let (settings, rules) = load(config.as_ref())?;
+            AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::User {
+            action:
+                UserCommand::Add {
+                    email,
+                    role,
+                    establishment,
+                    rpps,
+                    family_name,
+                    given_name,
+                    phone,
+                    on_call,
+                    password_stdin,
+                    config,
+                },
+        } => {
+            let (settings, rules) = load(config.as_ref())?;
+            let email = match domain::ids::Email::parse(&email) {
+                Ok(e) => e,
+                Err(m) => return usage(format!("--email: {m}")),
+            };
+            let Some(role) = domain::access::Role::parse(&role) else {
+                return usage(format!("--role: one of {}", domain::access::Role::ALL.map(|r| r.as_str()).join(", ")));
+            };
+            if let Some(r) = &rpps
+                && let Err(m) = domain::ids::Rpps::parse(r)
+            {
+                return usage(format!("--rpps: {m}"));
+            }
+            let phone = match phone.as_deref().map(domain::ids::Phone::parse).transpose() {
+                Ok(p) => p,
+                Err(m) => return usage(format!("--phone: {m}")),
+            };
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                let p = line.trim_end_matches(['\r', '\n']).to_owned();
+                if p.chars().count() < 12 {
+                    return usage("password: at least 12 characters");
+                }
+                p
+            } else {
+                secrets::new_token().0
+            };
+            let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            let (mut est_id, mut ph_id) = (None, None);
+            match (role, establishment) {
+                (domain::access::Role::CommunityPharmacist, Some(f)) => {
+                    match store::directory::pharmacy_by_finess(&state.db, &f).await? {
+                        Some(p) => ph_id = Some(p.id),
+                        None => {
+                            return usage(format!("--establishment: no pharmacy with FINESS {f} (relais pharmacy add)"));
+                        }
+                    }
+                }
+                (domain::access::Role::CommunityPharmacist, None) => {
+                    return usage("--establishment: the pharmacy's FINESS is required");
+                }
+                (r, Some(f)) if r.needs_establishment() => {
+                    match store::directory::establishment_by_finess(&state.db, &f).await? {
+                        Some(e) => est_id = Some(e.id),
+                        None => {
+                            return usage(format!(
+                                "--establishment: no establishment with FINESS {f} (relais establishment add)"
+                            ));
+                        }
+                    }
+                }
+                (r, None) if r.needs_establishment() => {
+                    return usage("--establishment: the establishment's FINESS is required for this role");
+                }
+                _ => {}
+            }
+            let hash = secrets::hash_password(&password).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+            let p = store::directory::create_professional(
+                &state.db,
+                store::directory::NewProfessional {
+                    email: email.as_str(),
+                    rpps: rpps.as_deref(),
+                    role,
+                    family_name: &family_name,
+                    given_name: &given_name,
+                    phone: phone.as_ref().map(|p| p.as_str()),
+                    establishment_id: est_id.as_deref(),
+                    pharmacy_id: ph_id.as_deref(),
+                    on_call,
+                    password_hash: &hash,
+                },
+                state.now(),
+            )
+            .await;
+            match p {
+                Ok(p) => {
+                    println!("created {} account {} ({})", role.as_str(), email, p.id);
+                    if !password_stdin {
+                        println!("password (shown once): {password}");
+                    }
+                    Ok(())
+                }
+                Err(e) if store::unique_violation(&e).is_some() => {
+                    usage("--email or --rpps: an account with this value already exists")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Establishment {
+            action: EstablishmentCommand::Add { finess, name, phone_24h, calendar, time_zone, config },
+        } => {
+            let (settings, rules) = load(config.as_ref())?;
+            let finess = domain::ids::Finess::parse(&finess).or_else(|m| usage(format!("--finess: {m}")))?;
+            let phone = domain::ids::Phone::parse(&phone_24h).or_else(|m| usage(format!("--phone-24h: {m}")))?;
+            let tz = time_zone.unwrap_or_else(|| settings.site.time_zone.clone());
+            if tz.parse::<chrono_tz::Tz>().is_err() {
+                return usage("--time-zone: not an IANA time zone");
+            }
+            let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            let e = store::directory::create_establishment(
+                &state.db,
+                store::directory::NewEstablishment {
+                    finess: finess.as_str(),
+                    name: &name,
+                    phone_24h: phone.as_str(),
+                    calendar: &calendar,
+                    time_zone: &tz,
+                    backup_emails: &[],
+                },
+                state.now(),
+            )
+            .await;
+            match e {
+                Ok(e) => Ok(println!("created establishment {} ({})", e.name, e.id)),
+                Err(e) if store::unique_violation(&e).is_some() => usage("--finess: already registered"),
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Pharmacy { action: PharmacyCommand::Add { finess, name, city, phone, config } } => {
+            let (settings, rules) = load(config.as_ref())?;
+            let finess = domain::ids::Finess::parse(&finess).or_else(|m| usage(format!("--finess: {m}")))?;
+            let phone = phone
+                .as_deref()
+                .map(domain::ids::Phone::parse)
+                .transpose()
+                .or_else(|m| usage(format!("--phone: {m}")))?;
+            let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            let p = store::directory::create_pharmacy(
+                &state.db,
+                finess.as_str(),
+                &name,
+                city.as_deref(),
+                phone.as_ref().map(|p| p.as_str()),
+                state.now(),
+            )
+            .await;
+            match p {
+                Ok(p) => Ok(println!("created pharmacy {} ({})", p.name, p.id)),
+                Err(e) if store::unique_violation(&e).is_some() => usage("--finess: already registered"),
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The audit log: who read or changed which patient's data, when, and from where. Written in
+//! the same transaction as the change it records; reads are recorded after the fact.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::audit_entry;
+use super::new_id;
+
+/// Who did it and from where; built by the HTTP layer or the jobs.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// `professional`, `patient` or `system`.
+    pub kind: &'static str,
+    pub id: Option<String>,
+    pub client_addr: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    pub fn system() -> Self {
+        Self { kind: "system", ..Default::default() }
+    }
+}
+
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: Option<&str>,
+    patient_id: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = audit_entry::ActiveModel {
+        id: Set(new_id()),
+        at: Set(at),
+        actor_kind: Set(actor.kind.to_owned()),
+        actor_id: Set(actor.id.clone()),
+        action: Set(action.to_owned()),
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id.map(Into::into)),
+        patient_id: Set(patient_id.map(Into::into)),
+        client_addr: Set(actor.client_addr.clone()),
+        request_id: Set(actor.request_id.clone()),
+    };
+    audit_entry::Entity::insert(row).exec_without_returning(db).await.map(|_| ())
+}
+
+pub async fn for_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<Vec<audit_entry::Model>, DbErr> {
+    audit_entry::Entity::find()
+        .filter(audit_entry::Column::PatientId.eq(patient_id))
+        .order_by_asc(audit_entry::Column::At)
+        .all(db)
+        .await
+}

@@ -1,0 +1,77 @@
+//! Storage behind one door: sea-orm entities and the named queries the rest of the server
+//! needs. Nothing outside this module builds SQL.
+
+pub mod audit;
+pub mod auth;
+pub mod directory;
+pub mod entities;
+pub mod episodes;
+pub mod outbox;
+pub mod patients;
+
+use std::time::Duration;
+
+use relais_migrations::{Migrator, MigratorTrait};
+use sea_orm::{
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    IsolationLevel, SqlErr, TransactionOptions, TransactionTrait,
+};
+
+pub use sea_orm::DatabaseConnection as Db;
+
+/// Opens the database: SQLite in WAL mode with foreign keys enforced, or PostgreSQL.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    Database::connect(opts).await
+}
+
+/// Applies pending migrations (idempotent).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Cheap round trip for the health check.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.ping().await
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so two
+/// writers queue on the busy timeout instead of failing when one upgrades a read lock.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            db.begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+        }
+        _ => db.begin_with_config(Some(IsolationLevel::ReadCommitted), Some(AccessMode::ReadWrite)).await,
+    }
+}
+
+pub fn is_postgres(db: &impl ConnectionTrait) -> bool {
+    db.get_database_backend() == DbBackend::Postgres
+}
+
+/// The constraint named in a unique-key violation, if that is what the error is.
+pub fn unique_violation(e: &DbErr) -> Option<String> {
+    match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(msg)) => Some(msg),
+        _ => None,
+    }
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

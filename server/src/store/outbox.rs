@@ -1,0 +1,50 @@
+//! The outbox: every message to a person is a row here first, written in the transaction of the
+//! event that causes it; the delivery worker (mobile-bridge issue) sends and records outcomes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::outbox;
+use super::new_id;
+
+pub struct NewMessage<'a> {
+    pub channel: &'a str,
+    pub recipient_kind: &'a str,
+    pub recipient_id: &'a str,
+    pub kind: &'a str,
+    pub payload: serde_json::Value,
+    /// The same event never queues the same message twice (idempotent jobs).
+    pub dedupe_key: String,
+}
+
+/// Queues a message; a second message with the same dedupe key is ignored.
+pub async fn enqueue(db: &impl ConnectionTrait, m: NewMessage<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let row = outbox::ActiveModel {
+        id: Set(new_id()),
+        channel: Set(m.channel.to_owned()),
+        recipient_kind: Set(m.recipient_kind.to_owned()),
+        recipient_id: Set(m.recipient_id.to_owned()),
+        kind: Set(m.kind.to_owned()),
+        payload: Set(m.payload.to_string()),
+        dedupe_key: Set(m.dedupe_key),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        created_at: Set(now),
+        sent_at: Set(None),
+        last_error: Set(None),
+    };
+    outbox::Entity::insert(row)
+        .on_conflict_do_nothing_on([outbox::Column::DedupeKey])
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn for_recipient(db: &impl ConnectionTrait, recipient_id: &str) -> Result<Vec<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::RecipientId.eq(recipient_id))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .all(db)
+        .await
+}
