@@ -277,7 +277,9 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                     match store::directory::pharmacy_by_finess(&state.db, &f).await? {
                         Some(p) => ph_id = Some(p.id),
                         None => {
-                            return usage(format!("--establishment: no pharmacy with FINESS {f} (relais pharmacy add)"));
+                            return usage(format!(
+                                "--establishment: no pharmacy with FINESS {f} (relais pharmacy add)"
+                            ));
                         }
                     }
                 }

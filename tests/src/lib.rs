@@ -1,1 +1,314 @@
-pub fn _x() {}
+//! End-to-end harness: starts the real server (`relais_server::serve`, the code that ships) on
+//! port 0 against a fresh database — a SQLite file by default, a fresh PostgreSQL database when
+//! `RELAIS_TEST_PG_URL` names a server (e.g. postgres://postgres@127.0.0.1:5432) — with a manual
+//! clock that tests move by hand. Jobs are driven by calling them, never by sleeping.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use relais_server::domain::access::Role;
+use relais_server::store::{self, directory};
+use relais_server::{AppState, ManualClock, Rules, Settings};
+use reqwest::{Method, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub use relais_server;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// Which database the suite runs on.
+pub fn pg_base_url() -> Option<String> {
+    std::env::var("RELAIS_TEST_PG_URL").ok().filter(|s| !s.is_empty())
+}
+
+enum Db {
+    Sqlite(std::path::PathBuf),
+    Postgres { base: String, name: String },
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    db: Db,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Monday 23 November 2026, 09:00 in Paris.
+pub fn default_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).unwrap()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_at(default_now()).await
+}
+
+pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (url, db) = match pg_base_url() {
+        Some(base) => {
+            let name = format!("relais_t_{id}");
+            let admin = Database::connect(format!("{base}/postgres")).await.expect("PostgreSQL reachable");
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            (format!("{base}/{name}"), Db::Postgres { base, name })
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("relais-test-{id}.db"));
+            (format!("sqlite://{}?mode=rwc", path.display()), Db::Sqlite(path))
+        }
+    };
+    let env = vec![
+        ("RELAIS__DATABASE__URL".to_owned(), url),
+        ("RELAIS__SCHEDULER__ENABLED".to_owned(), "false".to_owned()),
+        ("RELAIS__DATABASE__MAX_CONNECTIONS".to_owned(), "5".to_owned()),
+    ];
+    let settings = Settings::load_from(None, &env).expect("settings");
+    let rules = Rules::load("").expect("built-in rules");
+    let clock = Arc::new(ManualClock::new(now));
+    let state = AppState::connect(settings, rules, clock.clone()).await.expect("connect and migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serve_state = state.clone();
+    tokio::spawn(async move {
+        relais_server::serve(serve_state, listener, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("server");
+    });
+    TestApp { addr, state, clock, http: reqwest::Client::new(), db, shutdown: Some(tx) }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match &self.db {
+            Db::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Db::Postgres { base, name } => {
+                let (base, name) = (base.clone(), name.clone());
+                // Drop the database from a thread of its own: Drop cannot await.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    rt.block_on(async {
+                        if let Ok(admin) = Database::connect(format!("{base}/postgres")).await {
+                            let _ =
+                                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A JSON answer: status and body (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Answer {
+    /// The `field` of an error body.
+    pub fn field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.addr));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Answer { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn login(&self, email: &str) -> String {
+        let a = self
+            .call(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": PASSWORD})))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "login {email}: {:?}", a.body);
+        a.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Runs the sequence-transition job at the clock's current instant.
+    pub async fn tick(&self) -> usize {
+        relais_server::jobs::pathway::run_transitions(&self.state, self.clock.now()).await.expect("transitions")
+    }
+
+    pub fn set_now(&self, at: DateTime<Utc>) {
+        self.clock.set(at);
+    }
+}
+
+use relais_server::Clock;
+
+/// Two establishments, two pharmacies, and a professional of every role; each has a token.
+pub struct Site {
+    pub est: String,
+    pub other_est: String,
+    pub pharmacy: String,
+    pub other_pharmacy: String,
+    /// Role key → (professional id, token), for the first establishment / pharmacy.
+    pub idec: (String, String),
+    pub oncologist: (String, String),
+    pub hospital_pharmacist: (String, String),
+    pub community_pharmacist: (String, String),
+    pub gp: (String, String),
+    pub admin: (String, String),
+    /// The same roles elsewhere: another establishment, another pharmacy, another GP.
+    pub other_idec: (String, String),
+    pub other_oncologist: (String, String),
+    pub other_community_pharmacist: (String, String),
+    pub other_gp: (String, String),
+}
+
+impl TestApp {
+    pub async fn seed_site(&self) -> Site {
+        let db = &self.state.db;
+        let now = self.clock.now();
+        let hash = relais_server::secrets::hash_password(PASSWORD).unwrap();
+        let mk_est = |finess: &'static str, name: &'static str| directory::NewEstablishment {
+            finess,
+            name,
+            phone_24h: "+33299000000",
+            calendar: "fr",
+            time_zone: "Europe/Paris",
+            backup_emails: &[],
+        };
+        let est = directory::create_establishment(db, mk_est("350000011", "Centre A"), now).await.unwrap().id;
+        let other_est = directory::create_establishment(db, mk_est("690000022", "Centre B"), now).await.unwrap().id;
+        let pharmacy = directory::create_pharmacy(db, "350001019", "Pharmacie A", None, None, now).await.unwrap().id;
+        let other_pharmacy =
+            directory::create_pharmacy(db, "350001027", "Pharmacie B", None, None, now).await.unwrap().id;
+        let mut n = 0;
+        let mut person = async |email: &str, role: Role, est_id: Option<&str>, ph_id: Option<&str>| {
+            n += 1;
+            let rpps = format!("1{:010}", n);
+            let p = directory::create_professional(
+                db,
+                directory::NewProfessional {
+                    email,
+                    rpps: Some(&rpps),
+                    role,
+                    family_name: "Test",
+                    given_name: role.as_str(),
+                    phone: Some("+33600000000"),
+                    establishment_id: est_id,
+                    pharmacy_id: ph_id,
+                    on_call: role == Role::Oncologist,
+                    password_hash: &hash,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+            let token = self.login(email).await;
+            (p.id, token)
+        };
+        let idec = person("idec@a.test", Role::Idec, Some(&est), None).await;
+        let oncologist = person("onco@a.test", Role::Oncologist, Some(&est), None).await;
+        let hospital_pharmacist = person("pui@a.test", Role::HospitalPharmacist, Some(&est), None).await;
+        let community_pharmacist = person("officine@a.test", Role::CommunityPharmacist, None, Some(&pharmacy)).await;
+        let gp = person("gp@a.test", Role::Gp, None, None).await;
+        let admin = person("admin@a.test", Role::Admin, Some(&est), None).await;
+        let other_idec = person("idec@b.test", Role::Idec, Some(&other_est), None).await;
+        let other_oncologist = person("onco@b.test", Role::Oncologist, Some(&other_est), None).await;
+        let other_community_pharmacist =
+            person("officine@b.test", Role::CommunityPharmacist, None, Some(&other_pharmacy)).await;
+        let other_gp = person("gp@b.test", Role::Gp, None, None).await;
+        Site {
+            est,
+            other_est,
+            pharmacy,
+            other_pharmacy,
+            idec,
+            oncologist,
+            hospital_pharmacist,
+            community_pharmacist,
+            gp,
+            admin,
+            other_idec,
+            other_oncologist,
+            other_community_pharmacist,
+            other_gp,
+        }
+    }
+
+    /// A valid enrolment body for this site (capecitabine, parcours A, starting on the clock's
+    /// Paris date).
+    pub fn enrolment(&self, site: &Site) -> Value {
+        let today = self.clock.now().with_timezone(&chrono_tz_paris()).date_naive();
+        json!({
+            "family_name": "Martin", "given_name": "Claire", "birth_date": "1961-04-12",
+            "ins": null, "phone": "+33612345678", "email": null,
+            "time_zone": "Europe/Paris", "locale": "fr",
+            "episode": {
+                "parcours": "A", "start_date": today.to_string(),
+                "baseline_weight_kg": 64.0,
+                "regimen": [{"drug": "capecitabine", "dose": "1500 mg", "times": ["08:00", "20:00"],
+                             "cycle": {"on_days": 14, "off_days": 7}}],
+                "team": {"idec": site.idec.0, "oncologist": site.oncologist.0,
+                         "hospital_pharmacist": site.hospital_pharmacist.0,
+                         "community_pharmacy": site.pharmacy, "gp": site.gp.0}
+            }
+        })
+    }
+
+    /// Enrols the default patient; returns (patient id, episode id, activation code).
+    pub async fn enrol(&self, site: &Site, body: Value) -> (String, String, String) {
+        let a = self.post("/api/v1/patients", &site.idec.1, body).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        let s = |k: &str| a.body[k].as_str().unwrap().to_owned();
+        (s("patient_id"), s("episode_id"), s("activation_code"))
+    }
+}
+
+fn chrono_tz_paris() -> chrono::FixedOffset {
+    // Good enough for picking "today" in tests that run at 09:00 Paris.
+    chrono::FixedOffset::east_opt(3600).unwrap()
+}
+
+/// Counts rows in a table (for "nothing was written" assertions).
+pub async fn count(state: &AppState, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+    let row = state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(state.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
+pub use store::Db as DbConn;
