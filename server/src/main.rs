@@ -33,6 +33,19 @@ enum Command {
         #[arg(long, default_value = "./data-demo")]
         data_dir: PathBuf,
     },
+    /// Grade and route one case with the configured rules; print the result as JSON. Exit 2 on
+    /// invalid input. No database needed.
+    Triage {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Language of the advice texts (fr or en); default: the site's.
+        #[arg(long)]
+        locale: Option<String>,
+        /// The 24 h number to put in red advice.
+        #[arg(long)]
+        team_phone: Option<String>,
+        case: PathBuf,
+    },
     /// Apply pending migrations and exit.
     Migrate {
         #[arg(long)]
@@ -134,6 +147,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -220,6 +234,20 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 summary.patients, summary.episodes, summary.sample_patient, summary.sample_code
             );
             relais_server::serve(state, listener, shutdown_signal()).await
+        }
+        Command::Triage { config, locale, team_phone, case } => {
+            let (settings, rules) = load(config.as_ref())?;
+            let locale = locale.unwrap_or(settings.site.locale);
+            let Some(locale) = domain::triage::Locale::parse(&locale) else { return usage("--locale: fr or en") };
+            let text = std::fs::read_to_string(&case).or_else(|e| usage(format!("{}: {e}", case.display())))?;
+            let value: serde_json::Value =
+                serde_json::from_str(&text).or_else(|e| usage(format!("{}: not JSON: {e}", case.display())))?;
+            let case = domain::triage::parse_case(&value, &rules.catalog).or_else(|e| usage(e.to_string()))?;
+            let ctx = domain::triage::AdviceContext { locale, team_phone };
+            let result = domain::triage::evaluate(&rules.triage, &rules.catalog, &case, &ctx)
+                .or_else(|e| usage(e.to_string()))?;
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(())
         }
         Command::Migrate { config } => {
             let (settings, rules) = load(config.as_ref())?;

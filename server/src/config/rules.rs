@@ -6,12 +6,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::ConfigError;
-use crate::domain::{catalog::Catalog, pathway::PathwayRules};
+use crate::domain::{catalog::Catalog, interactions::ComedCatalog, pathway::PathwayRules, triage::TriageRules};
 
 /// Files built into the binary, by their path under `config/`.
 const EMBEDDED: &[(&str, &str)] = &[
     ("catalog/drugs.toml", include_str!("../../../config/catalog/drugs.toml")),
+    ("catalog/comedications.toml", include_str!("../../../config/catalog/comedications.toml")),
     ("pathway.toml", include_str!("../../../config/pathway.toml")),
+    ("triage.toml", include_str!("../../../config/triage.toml")),
+    ("proctcae_composite.csv", include_str!("../../../config/proctcae_composite.csv")),
 ];
 
 pub fn embedded_file(name: &str) -> Option<&'static str> {
@@ -23,6 +26,8 @@ pub fn embedded_file(name: &str) -> Option<&'static str> {
 pub struct Rules {
     pub catalog: Arc<Catalog>,
     pub pathway: PathwayRules,
+    pub triage: Arc<TriageRules>,
+    pub comedications: Arc<ComedCatalog>,
 }
 
 impl Rules {
@@ -44,6 +49,43 @@ impl Rules {
         let (label, text) = read("pathway.toml")?;
         let pathway: PathwayRules = toml::from_str(&text).map_err(|e| ConfigError::new(&label, e.to_string()))?;
         pathway.validate().map_err(|e| ConfigError::new(&label, e))?;
-        Ok(Self { catalog: Arc::new(catalog), pathway })
+        let (label, text) = read("catalog/comedications.toml")?;
+        let comedications = ComedCatalog::from_toml(&text).map_err(|e| ConfigError::new(&label, e))?;
+        let (csv_label, csv) = read("proctcae_composite.csv")?;
+        let (label, text) = read("triage.toml")?;
+        let triage = TriageRules::from_toml(&text, &csv)
+            .map_err(|e| ConfigError::new(format!("{label} (with {csv_label})"), e))?;
+        triage.interactions.check_names(&catalog, &comedications).map_err(|e| ConfigError::new(&label, e))?;
+        Ok(Self {
+            catalog: Arc::new(catalog),
+            pathway,
+            triage: Arc::new(triage),
+            comedications: Arc::new(comedications),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_rules_are_valid() {
+        let r = Rules::load("").unwrap();
+        assert!(r.catalog.len() >= 60, "{}", r.catalog.len());
+    }
+
+    #[test]
+    fn a_rules_directory_is_read_and_errors_name_the_file() {
+        let dir = std::env::temp_dir().join(format!("relais-rules-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("catalog")).unwrap();
+        for (name, text) in EMBEDDED {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        assert!(Rules::load(dir.to_str().unwrap()).is_ok());
+        std::fs::write(dir.join("pathway.toml"), "s1_months = 0\ns2_months = 3\ns3_months = 6\n").unwrap();
+        let e = Rules::load(dir.to_str().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("pathway.toml") && e.contains("s1_months"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

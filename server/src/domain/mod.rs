@@ -1,11 +1,19 @@
 //! Pure rules: no I/O, no database types. Everything here is a function of its arguments.
 
 pub mod access;
+pub mod answers;
 pub mod catalog;
 pub mod enrolment;
+pub mod grading;
 pub mod ids;
+pub mod interactions;
 pub mod pathway;
+pub mod routing;
 pub mod symptoms;
+pub mod triage;
+
+#[cfg(test)]
+mod test_support;
 
 use serde::{Deserialize, Serialize};
 

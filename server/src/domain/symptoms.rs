@@ -56,3 +56,92 @@ pub const OBJECTIVE: &[&str] = &["fever", "diarrhea", "vomiting", "hypertension"
 pub fn is_symptom(name: &str) -> bool {
     PRO_CTCAE.iter().any(|(k, _, _)| *k == name) || OBJECTIVE.contains(&name)
 }
+
+/// The attributes of a PRO-CTCAE symptom key, in asking order; `None` for any other name.
+pub fn attributes(symptom: &str) -> Option<&'static [Attribute]> {
+    PRO_CTCAE.iter().find(|(k, _, _)| *k == symptom).map(|(_, _, a)| *a)
+}
+
+/// The PRO-CTCAE symptom key as a `'static` string, if `symptom` is one.
+pub fn pro_ctcae_key(symptom: &str) -> Option<&'static str> {
+    PRO_CTCAE.iter().find(|(k, _, _)| *k == symptom).map(|(k, _, _)| *k)
+}
+
+/// The name of a symptom known to the rules as a `'static` string (PRO-CTCAE or objective).
+pub fn symptom_key(symptom: &str) -> Option<&'static str> {
+    pro_ctcae_key(symptom).or_else(|| OBJECTIVE.iter().find(|k| **k == symptom).copied())
+}
+
+/// Every symptom name known to the rules, PRO-CTCAE keys first, each once.
+pub fn all_symptoms() -> impl Iterator<Item = &'static str> {
+    PRO_CTCAE.iter().map(|(k, _, _)| *k).chain(OBJECTIVE.iter().copied().filter(|o| pro_ctcae_key(o).is_none()))
+}
+
+/// Red-flag yes/no questions (TRIAGE.md §1), in contract order, with what a yes means.
+pub const RED_FLAG_QUESTIONS: &[(&str, &str)] = &[
+    ("chest_pain", "chest pain"),
+    ("breathless_at_rest", "shortness of breath at rest"),
+    ("bleeding_other", "blood in the urine, stool, vomit or sputum"),
+    ("skin_blisters_or_mucosal_lesions", "skin blisters or lesions of the mouth, eyes or genitals"),
+    ("one_leg_swollen_painful", "one leg swollen and painful"),
+    ("fainting", "fainting"),
+    ("unable_to_drink_24h", "unable to drink for 24 hours"),
+    ("confusion", "confusion"),
+];
+
+pub fn red_flag_question(key: &str) -> Option<&'static str> {
+    RED_FLAG_QUESTIONS.iter().find(|(k, _)| *k == key).map(|(k, _)| *k)
+}
+
+/// Objective measures a patient may report (TRIAGE.md §1), with their types and ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Measure {
+    TemperatureC,
+    StoolsAboveBaseline,
+    VomitingEpisodes24h,
+    SystolicMmhg,
+    DiastolicMmhg,
+    WeightKg,
+}
+
+impl Measure {
+    pub const ALL: [Self; 6] = [
+        Self::TemperatureC,
+        Self::StoolsAboveBaseline,
+        Self::VomitingEpisodes24h,
+        Self::SystolicMmhg,
+        Self::DiastolicMmhg,
+        Self::WeightKg,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::TemperatureC => "temperature_c",
+            Self::StoolsAboveBaseline => "stools_above_baseline",
+            Self::VomitingEpisodes24h => "vomiting_episodes_24h",
+            Self::SystolicMmhg => "systolic_mmhg",
+            Self::DiastolicMmhg => "diastolic_mmhg",
+            Self::WeightKg => "weight_kg",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Counts are integers written without a fraction; the others are any JSON number.
+    pub fn is_integer(self) -> bool {
+        matches!(self, Self::StoolsAboveBaseline | Self::VomitingEpisodes24h)
+    }
+
+    /// Inclusive bounds of a valid answer.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Self::TemperatureC => (30.0, 45.0),
+            Self::StoolsAboveBaseline | Self::VomitingEpisodes24h => (0.0, 50.0),
+            Self::SystolicMmhg => (50.0, 300.0),
+            Self::DiastolicMmhg => (20.0, 200.0),
+            Self::WeightKg => (20.0, 300.0),
+        }
+    }
+}

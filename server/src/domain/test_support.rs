@@ -1,0 +1,154 @@
+//! Shared test fixtures: the shipped config files and a small drug catalogue with the default
+//! tags and early-watch lists of TRIAGE.md §3.
+
+use std::path::PathBuf;
+
+use super::catalog::Catalog;
+use super::interactions::ComedCatalog;
+use super::triage::TriageRules;
+
+/// A file of the repository (`config/triage.toml`), found from the crate whether the crate sits
+/// at the repository root or one folder below it (`server/`).
+pub fn repo_path(rel: &str) -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let here = manifest.join(rel);
+    if here.exists() {
+        return here;
+    }
+    manifest.join("..").join(rel)
+}
+
+pub fn read(rel: &str) -> String {
+    let path = repo_path(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn triage_toml() -> String {
+    read("config/triage.toml")
+}
+
+pub fn composite_csv() -> String {
+    read("config/proctcae_composite.csv")
+}
+
+pub fn rules() -> TriageRules {
+    TriageRules::from_toml(&triage_toml(), &composite_csv()).expect("shipped triage.toml is valid")
+}
+
+pub fn comeds() -> ComedCatalog {
+    ComedCatalog::from_toml(&read("config/catalog/comedications.toml")).expect("comedications")
+}
+
+pub fn catalog() -> Catalog {
+    Catalog::from_toml(TEST_CATALOG).expect("test catalogue is valid")
+}
+
+/// The default tags and watch lists of TRIAGE.md §3 (regimens are placeholders).
+pub const TEST_CATALOG: &str = r#"
+[drugs.capecitabine]
+class = "fluoropyrimidine"
+parcours = "A"
+s3_eligible = true
+tags = ["myelosuppressive"]
+watch = ["diarrhea", "hand_foot_syndrome"]
+regimen = { dose = "1250 mg/m2", times = ["08:00", "20:00"], cycle = { on_days = 14, off_days = 7 } }
+source = "test"
+
+[drugs.abemaciclib]
+class = "CDK4/6 inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["myelosuppressive", "cyp3a4_substrate"]
+watch = ["diarrhea"]
+regimen = { dose = "150 mg", times = ["08:00", "20:00"] }
+source = "test"
+
+[drugs.ibrutinib]
+class = "BTK inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["myelosuppressive", "cyp3a4_substrate", "bleeding_risk"]
+watch = ["nosebleed", "bruising", "palpitations"]
+regimen = { dose = "420 mg", times = ["08:00"] }
+source = "test"
+
+[drugs.niraparib]
+class = "PARP inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["myelosuppressive"]
+watch = ["nosebleed", "bruising"]
+watch_info = ["hypertension"]
+regimen = { dose = "200 mg", times = ["20:00"] }
+source = "test"
+
+[drugs.ribociclib]
+class = "CDK4/6 inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["myelosuppressive", "cyp3a4_substrate", "qt_prolonging"]
+watch = ["palpitations"]
+regimen = { dose = "600 mg", times = ["08:00"], cycle = { on_days = 21, off_days = 7 } }
+source = "test"
+
+[drugs.sorafenib]
+class = "multikinase inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["cyp3a4_substrate"]
+watch = ["hand_foot_syndrome"]
+watch_info = ["hypertension"]
+regimen = { dose = "400 mg", times = ["08:00", "20:00"] }
+source = "test"
+
+[drugs.sunitinib]
+class = "multikinase inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["cyp3a4_substrate", "qt_prolonging"]
+watch = ["hand_foot_syndrome"]
+regimen = { dose = "50 mg", times = ["08:00"], cycle = { on_days = 28, off_days = 14 } }
+source = "test"
+
+[drugs.regorafenib]
+class = "multikinase inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["cyp3a4_substrate"]
+watch = ["hand_foot_syndrome"]
+regimen = { dose = "160 mg", times = ["08:00"], cycle = { on_days = 21, off_days = 7 } }
+source = "test"
+
+[drugs.imatinib]
+class = "BCR-ABL inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["cyp3a4_substrate"]
+regimen = { dose = "400 mg", times = ["08:00"] }
+source = "test"
+
+[drugs.erlotinib]
+class = "EGFR inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["cyp3a4_substrate", "ph_dependent_absorption"]
+watch_info = ["rash", "diarrhea"]
+regimen = { dose = "150 mg", times = ["08:00"] }
+source = "test"
+
+[drugs.palbociclib]
+class = "CDK4/6 inhibitor"
+parcours = "A"
+s3_eligible = true
+tags = ["myelosuppressive", "cyp3a4_substrate"]
+regimen = { dose = "125 mg", times = ["08:00"], cycle = { on_days = 21, off_days = 7 } }
+source = "test"
+
+[drugs.dasatinib]
+class = "BCR-ABL inhibitor"
+parcours = "B"
+s3_eligible = false
+tags = ["cyp3a4_substrate", "ph_dependent_absorption", "qt_prolonging"]
+regimen = { dose = "100 mg", times = ["08:00"] }
+source = "test"
+"#;

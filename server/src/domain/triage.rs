@@ -1,0 +1,277 @@
+//! Triage (TRIAGE.md §3, §5): the colour of each symptom and of the report, red flags, routes
+//! and advice, each decision with the reasons that led to it. Pure: a function of its arguments.
+
+mod advice;
+mod case;
+mod rules;
+
+use serde::{Deserialize, Serialize};
+
+pub use advice::AdviceRules;
+pub use case::parse_case;
+pub use rules::{ColourRules, Localized, RedFlagRules, TriageRules};
+
+use super::answers::{Answers, FieldError};
+use super::catalog::Catalog;
+use super::grading::{self, Graded};
+use super::routing::{Informed, Route, Topic};
+use super::symptoms::{self, Attribute, Measure};
+use super::{Parcours, Sequence};
+
+/// Colour of a symptom or a report; the order is the order of urgency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Colour {
+    Green,
+    Amber,
+    Red,
+}
+
+impl Colour {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Green => "green",
+            Self::Amber => "amber",
+            Self::Red => "red",
+        }
+    }
+}
+
+/// Language of the patient's texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    Fr,
+    En,
+}
+
+impl Locale {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "fr" => Some(Self::Fr),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+}
+
+/// One report to triage, with what the rules need to know of the episode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    /// Catalogue keys of the episode's drugs.
+    pub drugs: Vec<String>,
+    pub sequence: Sequence,
+    pub parcours: Parcours,
+    pub baseline_weight_kg: Option<f64>,
+    /// The patient's previous report, for the worsening rule.
+    pub previous: Option<Answers>,
+    pub answers: Answers,
+}
+
+/// What the advice texts need: the patient's language and the establishment's 24 h number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdviceContext {
+    pub locale: Locale,
+    pub team_phone: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SymptomResult {
+    pub symptom: String,
+    pub grade: u8,
+    pub colour: Colour,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RedFlag {
+    pub flag: String,
+    pub reason: String,
+}
+
+/// A text for the patient; `symptom` is `null` for the report as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Advice {
+    pub symptom: Option<String>,
+    pub text: String,
+}
+
+/// The result of `relais triage` and of a report submission (API.md).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TriageResult {
+    pub colour: Colour,
+    pub symptoms: Vec<SymptomResult>,
+    pub red_flags: Vec<RedFlag>,
+    pub routes: Vec<Route>,
+    pub advice: Vec<Advice>,
+    /// Roles told by information message only (the GP in S3), nothing to acknowledge.
+    pub informed: Vec<Informed>,
+    /// Why the report has its colour.
+    pub reasons: Vec<String>,
+}
+
+/// Grades, colours, routes and advises one case.
+pub fn evaluate(
+    rules: &TriageRules,
+    catalog: &Catalog,
+    case: &Case,
+    ctx: &AdviceContext,
+) -> Result<TriageResult, FieldError> {
+    case::check_case(catalog, case)?;
+    let graded = grading::grade_answers(&rules.grading, &case.answers, case.baseline_weight_kg);
+    let mut symptoms: Vec<SymptomResult> =
+        graded.into_iter().filter(|g| g.grade >= 1).map(|g| colour_symptom(rules, catalog, case, g)).collect();
+    symptoms.sort_by(|a, b| b.grade.cmp(&a.grade).then_with(|| a.symptom.cmp(&b.symptom)));
+    let red_flags = red_flags(&rules.red_flags, catalog, case);
+    let (colour, reasons) = report_colour(&rules.colour, &symptoms, &red_flags);
+    let routing = rules.routing.route(colour, Topic::Toxicity, case.sequence, case.parcours);
+    let advice = advice::advice(&rules.advice, colour, &symptoms, routing.deadline, ctx);
+    Ok(TriageResult {
+        colour,
+        symptoms,
+        red_flags,
+        routes: routing.routes,
+        advice,
+        informed: routing.informed,
+        reasons,
+    })
+}
+
+fn colour_symptom(rules: &TriageRules, catalog: &Catalog, case: &Case, g: Graded) -> SymptomResult {
+    let c = &rules.colour;
+    let mut reasons = g.reasons;
+    let mut colour = if g.grade >= c.red_from_grade {
+        Colour::Red
+    } else if g.grade >= c.amber_from_grade {
+        Colour::Amber
+    } else {
+        Colour::Green
+    };
+    reasons.push(format!("grade {}: {}", g.grade, colour.as_str()));
+    let watching: Vec<&str> = case
+        .drugs
+        .iter()
+        .filter(|d| catalog.get(d).is_some_and(|drug| drug.watch.contains(g.symptom)))
+        .map(String::as_str)
+        .collect();
+    if !watching.is_empty() && g.grade >= c.watch_amber_from_grade {
+        colour = colour.max(Colour::Amber);
+        reasons.push(format!(
+            "on the early-watch list of {}: amber from grade {}",
+            watching.join(", "),
+            c.watch_amber_from_grade
+        ));
+    }
+    if let Some(why) = worsening(c.worsening_delta, case, g.symptom) {
+        colour = colour.max(Colour::Amber);
+        reasons.push(why);
+    }
+    SymptomResult { symptom: g.symptom.to_string(), grade: g.grade, colour, reasons }
+}
+
+/// Basch et al. JCO 2016: an attribute `delta` points higher than in the previous report.
+/// Only scale items are compared, and only when the previous report has the first attribute.
+fn worsening(delta: u8, case: &Case, symptom: &str) -> Option<String> {
+    let previous = case.previous.as_ref()?;
+    let attrs = symptoms::attributes(symptom)?;
+    let first = *attrs.first()?;
+    if first == Attribute::Presence {
+        return None;
+    }
+    previous.scale(symptom, first)?;
+    let changes: Vec<String> = attrs
+        .iter()
+        .filter_map(|a| {
+            let before = previous.scale(symptom, *a).unwrap_or(0);
+            let now = case.answers.scale(symptom, *a).unwrap_or(0);
+            (now >= before.saturating_add(delta)).then(|| format!("{} {before} → {now}", a.key()))
+        })
+        .collect();
+    (!changes.is_empty())
+        .then(|| format!("worsened since the previous report ({}): at least amber", changes.join(", ")))
+}
+
+fn red_flags(rules: &RedFlagRules, catalog: &Catalog, case: &Case) -> Vec<RedFlag> {
+    let a = &case.answers;
+    let mut flags: Vec<RedFlag> = symptoms::RED_FLAG_QUESTIONS
+        .iter()
+        .filter(|(q, _)| rules.questions.contains(q) && a.red_flag(q) == Some(true))
+        .map(|(q, what)| RedFlag { flag: (*q).to_string(), reason: format!("answered yes: {what}") })
+        .collect();
+    if let Some(t) = a.measure(Measure::TemperatureC)
+        && t >= rules.febrile_from_c
+    {
+        let tagged: Vec<&str> = case
+            .drugs
+            .iter()
+            .filter(|d| catalog.get(d).is_some_and(|drug| drug.tags.contains(&rules.febrile_tag)))
+            .map(String::as_str)
+            .collect();
+        if !tagged.is_empty() {
+            flags.push(RedFlag {
+                flag: "febrile_on_myelosuppressive".into(),
+                reason: format!(
+                    "temperature {t} °C (from {} °C) on {} ({}): risk of febrile neutropenia (IDSA)",
+                    rules.febrile_from_c,
+                    tagged.join(", "),
+                    rules.febrile_tag
+                ),
+            });
+        }
+    }
+    let sys = a.measure(Measure::SystolicMmhg);
+    let dia = a.measure(Measure::DiastolicMmhg);
+    if sys.is_some_and(|s| s >= rules.emergency_systolic_from)
+        || dia.is_some_and(|d| d >= rules.emergency_diastolic_from)
+    {
+        let bp = match (sys, dia) {
+            (Some(s), Some(d)) => format!("blood pressure {s}/{d} mmHg"),
+            (Some(s), None) => format!("systolic {s} mmHg"),
+            (None, Some(d)) => format!("diastolic {d} mmHg"),
+            (None, None) => String::new(),
+        };
+        flags.push(RedFlag {
+            flag: "hypertensive_emergency".into(),
+            reason: format!(
+                "{bp}: at or above the emergency threshold of {}/{} mmHg (IC-OS)",
+                rules.emergency_systolic_from, rules.emergency_diastolic_from
+            ),
+        });
+    }
+    flags
+}
+
+fn report_colour(rules: &ColourRules, symptoms: &[SymptomResult], flags: &[RedFlag]) -> (Colour, Vec<String>) {
+    let mut reasons: Vec<String> = flags.iter().map(|f| format!("red flag: {}", f.flag)).collect();
+    let named =
+        |c: Colour| -> Vec<&str> { symptoms.iter().filter(|s| s.colour == c).map(|s| s.symptom.as_str()).collect() };
+    let red = named(Colour::Red);
+    if !red.is_empty() {
+        reasons.push(format!("red symptom: {}", red.join(", ")));
+    }
+    // Amber by grade only: watch-list and worsening ambers do not page the on-call oncologist.
+    let by_grade: Vec<&str> = symptoms
+        .iter()
+        .filter(|s| s.grade >= rules.amber_from_grade && s.grade < rules.red_from_grade)
+        .map(|s| s.symptom.as_str())
+        .collect();
+    if rules.two_amber_rule && by_grade.len() >= rules.amber_count_for_red {
+        reasons.push(format!(
+            "{} symptoms of grade {} ({}): more than one amber is red (UKONS)",
+            by_grade.len(),
+            rules.amber_from_grade,
+            by_grade.join(", ")
+        ));
+    }
+    if !reasons.is_empty() {
+        return (Colour::Red, reasons);
+    }
+    let amber = named(Colour::Amber);
+    if !amber.is_empty() {
+        return (Colour::Amber, vec![format!("amber symptom: {}", amber.join(", "))]);
+    }
+    (Colour::Green, vec!["no red flag and no amber or red symptom".into()])
+}
+
+#[cfg(test)]
+mod tests;

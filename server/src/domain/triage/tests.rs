@@ -1,0 +1,313 @@
+mod case_format;
+mod config;
+mod properties;
+mod snapshots;
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::domain::routing::Role;
+use crate::domain::test_support;
+
+pub(super) fn case(drugs: &[&str], answers: Value) -> Case {
+    Case {
+        drugs: drugs.iter().map(|d| d.to_string()).collect(),
+        sequence: Sequence::S1,
+        parcours: Parcours::A,
+        baseline_weight_kg: None,
+        previous: None,
+        answers: Answers::parse(&answers, "answers").expect("valid answers"),
+    }
+}
+
+pub(super) fn en() -> AdviceContext {
+    AdviceContext { locale: Locale::En, team_phone: None }
+}
+
+pub(super) fn run(c: &Case) -> TriageResult {
+    evaluate(&test_support::rules(), &test_support::catalog(), c, &en()).expect("valid case")
+}
+
+fn symptom<'a>(r: &'a TriageResult, name: &str) -> &'a SymptomResult {
+    r.symptoms.iter().find(|s| s.symptom == name).unwrap_or_else(|| panic!("{name} in {r:?}"))
+}
+
+fn flags(r: &TriageResult) -> Vec<&str> {
+    r.red_flags.iter().map(|f| f.flag.as_str()).collect()
+}
+
+fn with_previous(mut c: Case, previous: Value) -> Case {
+    c.previous = Some(Answers::parse(&previous, "previous_answers").expect("valid previous"));
+    c
+}
+
+#[test]
+fn colour_follows_grade() {
+    for (sev, grade, colour) in [(1, 1, Colour::Green), (2, 2, Colour::Amber), (3, 3, Colour::Red), (4, 3, Colour::Red)]
+    {
+        let r = run(&case(&["imatinib"], json!({ "dry_skin.severity": sev })));
+        assert_eq!((symptom(&r, "dry_skin").grade, symptom(&r, "dry_skin").colour), (grade, colour));
+        assert_eq!(r.colour, colour);
+    }
+    let r = run(&case(&["imatinib"], json!({ "fatigue.severity": 0, "pain.frequency": 1 })));
+    assert!(r.symptoms.is_empty(), "grade-0 symptoms are left out");
+    assert_eq!(r.colour, Colour::Green);
+    assert!(r.routes.is_empty());
+}
+
+#[test]
+fn every_red_flag_question_makes_the_report_red() {
+    for (q, _) in symptoms::RED_FLAG_QUESTIONS {
+        let r = run(&case(&["imatinib"], json!({ *q: true })));
+        assert_eq!(r.colour, Colour::Red, "{q}");
+        assert_eq!(flags(&r), [*q]);
+        let r = run(&case(&["imatinib"], json!({ *q: false })));
+        assert_eq!(r.colour, Colour::Green, "{q} answered no");
+    }
+    let all: serde_json::Map<String, Value> =
+        symptoms::RED_FLAG_QUESTIONS.iter().map(|(q, _)| (q.to_string(), json!(true))).collect();
+    let mut answers = Value::Object(all);
+    answers["temperature_c"] = json!(38.5);
+    answers["systolic_mmhg"] = json!(185);
+    let r = run(&case(&["capecitabine"], answers));
+    let mut expected: Vec<&str> = symptoms::RED_FLAG_QUESTIONS.iter().map(|(q, _)| *q).collect();
+    expected.extend(["febrile_on_myelosuppressive", "hypertensive_emergency"]);
+    assert_eq!(flags(&r), expected, "the order of TRIAGE.md §3");
+}
+
+#[test]
+fn fever_is_a_red_flag_on_every_myelosuppressive_drug_only() {
+    let catalog = test_support::catalog();
+    for (name, drug) in catalog.iter() {
+        let r = run(&case(&[name], json!({ "temperature_c": 38.0 })));
+        if drug.tags.contains("myelosuppressive") {
+            assert_eq!(flags(&r), ["febrile_on_myelosuppressive"], "{name}");
+            assert_eq!(r.colour, Colour::Red);
+            assert!(r.red_flags[0].reason.contains(name));
+        } else {
+            assert!(r.red_flags.is_empty(), "{name}");
+            assert_eq!(r.colour, Colour::Green, "{name}: 38.0 °C is grade 1");
+        }
+    }
+    let r = run(&case(&["capecitabine"], json!({ "temperature_c": 37.9 })));
+    assert!(r.red_flags.is_empty());
+    let r = run(&case(&["erlotinib"], json!({ "temperature_c": 39.5 })));
+    assert_eq!((r.colour, symptom(&r, "fever").grade), (Colour::Amber, 2));
+    // One myelosuppressive drug in a combination is enough.
+    let r = run(&case(&["erlotinib", "palbociclib"], json!({ "temperature_c": 38.2 })));
+    assert_eq!(flags(&r), ["febrile_on_myelosuppressive"]);
+}
+
+#[test]
+fn hypertensive_emergency_at_180_or_110() {
+    for (sys, dia, flagged) in [
+        (json!(180), None, true),
+        (json!(179.9), None, false),
+        (json!(150), Some(json!(110)), true),
+        (json!(179), Some(json!(109.5)), false),
+    ] {
+        let mut a = json!({ "systolic_mmhg": sys });
+        if let Some(d) = dia {
+            a["diastolic_mmhg"] = d;
+        }
+        let r = run(&case(&["sunitinib"], a));
+        assert_eq!(flags(&r) == ["hypertensive_emergency"], flagged, "{r:?}");
+        assert_eq!(r.colour, Colour::Red, "grade 3 hypertension is red anyway");
+    }
+}
+
+#[test]
+fn every_watch_entry_makes_grade_1_amber() {
+    let catalog = test_support::catalog();
+    let answers_for = |s: &str| match s {
+        "diarrhea" => json!({ "diarrhea.frequency": 2 }),
+        "bruising" => json!({ "bruising": true }),
+        "hand_foot_syndrome" => json!({ "hand_foot_syndrome.severity": 1 }),
+        "nosebleed" | "palpitations" => json!({ format!("{s}.frequency"): 1 }),
+        other => panic!("no answers for {other}"),
+    };
+    let mut entries = 0;
+    for (name, drug) in catalog.iter() {
+        for s in &drug.watch {
+            let r = run(&case(&[name], answers_for(s)));
+            let sym = symptom(&r, s);
+            assert_eq!((sym.grade, sym.colour), (1, Colour::Amber), "{s} on {name}");
+            assert!(sym.reasons.iter().any(|x| x.contains("early-watch list of") && x.contains(name)));
+            assert_eq!(r.colour, Colour::Amber);
+            // The same symptom on a drug that does not watch it stays green.
+            let r = run(&case(&["imatinib"], answers_for(s)));
+            assert_eq!(symptom(&r, s).colour, Colour::Green, "{s} on imatinib");
+            entries += 1;
+        }
+    }
+    assert_eq!(entries, 12, "the default watch lists of TRIAGE.md §3");
+    // watch_info changes no colour.
+    let r = run(&case(&["erlotinib"], json!({ "rash": true })));
+    assert_eq!(r.colour, Colour::Green);
+}
+
+#[test]
+fn worsening_by_two_points_is_at_least_amber() {
+    let c = with_previous(case(&["imatinib"], json!({ "nausea.frequency": 3 })), json!({ "nausea.frequency": 1 }));
+    let r = run(&c);
+    let s = symptom(&r, "nausea");
+    assert_eq!((s.grade, s.colour), (1, Colour::Amber));
+    assert!(s.reasons.iter().any(|x| x.contains("worsened since the previous report (frequency 1 → 3)")));
+    // One point is not enough.
+    let c = with_previous(case(&["imatinib"], json!({ "nausea.frequency": 2 })), json!({ "nausea.frequency": 1 }));
+    assert_eq!(run(&c).colour, Colour::Green);
+    // An absent later attribute counted 0 in the previous report.
+    let c = with_previous(
+        case(&["imatinib"], json!({ "pain.frequency": 2, "pain.severity": 2 })),
+        json!({ "pain.frequency": 2 }),
+    );
+    assert_eq!(symptom(&run(&c), "pain").colour, Colour::Amber);
+    // Without the first attribute in the previous report, nothing is compared.
+    let c = with_previous(case(&["imatinib"], json!({ "nausea.frequency": 3 })), json!({}));
+    assert_eq!(run(&c).colour, Colour::Green);
+    // A grade-0 symptom is never amber, even after a 2-point rise: (2, 0, 0) is grade 0.
+    let c = with_previous(case(&["imatinib"], json!({ "pain.frequency": 2 })), json!({ "pain.frequency": 0 }));
+    assert!(run(&c).symptoms.is_empty());
+    // Presence items and objective measures have no worsening rule.
+    let c = with_previous(
+        case(&["imatinib"], json!({ "rash": true, "temperature_c": 38.5 })),
+        json!({ "rash": false, "temperature_c": 36.5 }),
+    );
+    assert_eq!(run(&c).colour, Colour::Green);
+}
+
+#[test]
+fn two_symptoms_of_grade_2_make_the_report_red() {
+    let r = run(&case(&["imatinib"], json!({ "dry_skin.severity": 2, "stools_above_baseline": 4 })));
+    assert_eq!(r.colour, Colour::Red);
+    assert!(r.reasons.iter().any(|x| x.contains("more than one amber")), "{:?}", r.reasons);
+    assert!(r.symptoms.iter().all(|s| s.colour == Colour::Amber));
+    // Amber only through a watch list or worsening does not count.
+    let r = run(&case(&["capecitabine"], json!({ "dry_skin.severity": 2, "hand_foot_syndrome.severity": 1 })));
+    assert_eq!(r.colour, Colour::Amber);
+    let c = with_previous(
+        case(&["imatinib"], json!({ "dry_skin.severity": 2, "nausea.frequency": 3 })),
+        json!({ "nausea.frequency": 1 }),
+    );
+    assert_eq!(run(&c).colour, Colour::Amber);
+    // A watch-listed symptom at grade 2 is amber by grade, so it counts.
+    let r = run(&case(&["capecitabine"], json!({ "dry_skin.severity": 2, "hand_foot_syndrome.severity": 2 })));
+    assert_eq!(r.colour, Colour::Red);
+}
+
+#[test]
+fn symptoms_are_ordered_by_grade_then_name() {
+    let r = run(&case(
+        &["imatinib"],
+        json!({ "fatigue.severity": 1, "acne.severity": 1, "itching.severity": 3, "dry_skin.severity": 2 }),
+    ));
+    let order: Vec<&str> = r.symptoms.iter().map(|s| s.symptom.as_str()).collect();
+    assert_eq!(order, ["itching", "dry_skin", "acne", "fatigue"]);
+}
+
+#[test]
+fn routes_follow_the_report_colour_and_sequence() {
+    let red = run(&case(&["imatinib"], json!({ "chest_pain": true })));
+    let roles: Vec<Role> = red.routes.iter().map(|r| r.role).collect();
+    assert_eq!(roles, [Role::Idec, Role::Oncologist]);
+    assert!(red.routes.iter().all(|r| r.ack_within_minutes == 30 && r.escalation.is_some()));
+    let mut c = case(&["imatinib"], json!({ "dry_skin.severity": 2 }));
+    c.sequence = Sequence::S3;
+    let amber = run(&c);
+    assert_eq!(amber.routes.len(), 1);
+    assert_eq!(amber.routes[0].role, Role::CommunityPharmacist);
+    assert_eq!(amber.informed[0].role, Role::Gp);
+}
+
+#[test]
+fn red_advice_says_call_now_and_never_wait() {
+    let rules = test_support::rules();
+    let catalog = test_support::catalog();
+    let c = case(&["capecitabine"], json!({ "temperature_c": 38.4, "dry_skin.severity": 2 }));
+    let ctx = AdviceContext { locale: Locale::En, team_phone: Some("03 88 00 00 00".into()) };
+    let r = evaluate(&rules, &catalog, &c, &ctx).expect("valid");
+    assert_eq!(r.advice.len(), 1);
+    assert_eq!(r.advice[0].symptom, None);
+    assert_eq!(
+        r.advice[0].text,
+        "Call your oncology team now on 03 88 00 00 00. If you cannot reach them, call 15 (SAMU)."
+    );
+    let fr = AdviceContext { locale: Locale::Fr, team_phone: None };
+    let r = evaluate(&rules, &catalog, &c, &fr).expect("valid");
+    assert!(r.advice[0].text.contains("numéro 24 h/24 de votre équipe d'oncologie"));
+    assert!(r.advice[0].text.contains("15 (SAMU)"));
+    let r = evaluate(&rules, &catalog, &c, &en()).expect("valid");
+    assert!(r.advice[0].text.contains("your oncology team's 24 h number"));
+    assert!(!r.advice.iter().any(|a| a.text.contains("will contact you")));
+}
+
+#[test]
+fn amber_advice_gives_self_care_then_the_deadline() {
+    let rules = test_support::rules();
+    let catalog = test_support::catalog();
+    let c = case(&["capecitabine"], json!({ "diarrhea.frequency": 2, "fatigue.severity": 1 }));
+    let r = evaluate(&rules, &catalog, &c, &en()).expect("valid");
+    assert_eq!(r.colour, Colour::Amber);
+    assert_eq!(r.advice.len(), 2, "{:?}", r.advice);
+    assert_eq!(r.advice[0].symptom.as_deref(), Some("diarrhea"));
+    assert_eq!(r.advice[1].symptom, None);
+    assert!(r.advice[1].text.starts_with("Your care team will contact you within 24 hours."));
+    let fr = AdviceContext { locale: Locale::Fr, team_phone: None };
+    let r = evaluate(&rules, &catalog, &c, &fr).expect("valid");
+    assert!(r.advice[0].text.starts_with("Buvez au moins 2 litres"));
+    assert!(r.advice[1].text.contains("dans un délai de 24 heures"));
+}
+
+#[test]
+fn green_advice_only_where_configured() {
+    let r = run(&case(&["imatinib"], json!({ "fatigue.severity": 1, "pain.frequency": 3 })));
+    assert_eq!(r.colour, Colour::Green);
+    let shown: Vec<Option<&str>> = r.advice.iter().map(|a| a.symptom.as_deref()).collect();
+    assert_eq!(shown, [Some("fatigue")], "pain has no green advice");
+}
+
+#[test]
+fn deadline_words_in_each_locale() {
+    use super::advice::deadline_words;
+    use crate::domain::routing::Deadline;
+    assert_eq!(deadline_words(Deadline::Minutes(1440), Locale::En), "24 hours");
+    assert_eq!(deadline_words(Deadline::Minutes(60), Locale::Fr), "1 heure");
+    assert_eq!(deadline_words(Deadline::Minutes(45), Locale::En), "45 minutes");
+    assert_eq!(deadline_words(Deadline::WorkingDays(1), Locale::Fr), "1 jour ouvré");
+    assert_eq!(deadline_words(Deadline::WorkingDays(2), Locale::En), "2 working days");
+}
+
+#[test]
+fn unknown_and_repeated_drugs_are_field_errors() {
+    let rules = test_support::rules();
+    let catalog = test_support::catalog();
+    for drugs in [vec!["Capecitabine"], vec!["capecitabine", "capecitabine"], vec![]] {
+        let c = case(&drugs, json!({}));
+        let e = evaluate(&rules, &catalog, &c, &en()).expect_err("invalid drugs");
+        assert_eq!(e.field, "drugs");
+    }
+    let mut c = case(&["imatinib"], json!({}));
+    c.baseline_weight_kg = Some(0.0);
+    let e = evaluate(&rules, &catalog, &c, &en()).expect_err("baseline");
+    assert_eq!(e.field, "baseline.weight_kg");
+}
+
+#[test]
+fn the_real_catalogue_keeps_the_default_watch_lists() {
+    let path = test_support::repo_path("config/catalog/drugs.toml");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let Ok(real) = Catalog::from_toml(&text) else {
+        return;
+    };
+    let interactions = test_support::rules().interactions;
+    assert_eq!(interactions.check_names(&real, &test_support::comeds()), Ok(()));
+    let test = test_support::catalog();
+    for (name, drug) in test.iter() {
+        if let Some(d) = real.get(name) {
+            assert_eq!(d.watch, drug.watch, "watch list of {name}");
+            assert_eq!(d.tags.contains("myelosuppressive"), drug.tags.contains("myelosuppressive"), "{name}");
+        }
+    }
+}
