@@ -281,7 +281,9 @@ async fn staff(state: &AppState) -> anyhow::Result<Staffing> {
     ] {
         pharmacies.push(directory::create_pharmacy(db, finess, name, Some(city), Some("+33299111111"), now).await?.id);
     }
-    let people: &[(&str, Role, &str, &str, Option<usize>, bool)] = &[
+    // (email, role, family name, given name, pharmacy index, on call)
+    type Person = (&'static str, Role, &'static str, &'static str, Option<usize>, bool);
+    let people: &[Person] = &[
         ("idec@demo.relais.test", Role::Idec, "Morel", "Julie", None, false),
         ("idec2@demo.relais.test", Role::Idec, "Faure", "Karim", None, false),
         ("oncologue@demo.relais.test", Role::Oncologist, "Garnier", "Paul", None, true),

@@ -386,7 +386,10 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             )
             .await;
             match e {
-                Ok(e) => Ok(println!("created establishment {} ({})", e.name, e.id)),
+                Ok(e) => {
+                    println!("created establishment {} ({})", e.name, e.id);
+                    Ok(())
+                }
                 Err(e) if store::unique_violation(&e).is_some() => usage("--finess: already registered"),
                 Err(e) => Err(e.into()),
             }
@@ -410,7 +413,10 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             )
             .await;
             match p {
-                Ok(p) => Ok(println!("created pharmacy {} ({})", p.name, p.id)),
+                Ok(p) => {
+                    println!("created pharmacy {} ({})", p.name, p.id);
+                    Ok(())
+                }
                 Err(e) if store::unique_violation(&e).is_some() => usage("--finess: already registered"),
                 Err(e) => Err(e.into()),
             }
