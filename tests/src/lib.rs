@@ -125,6 +125,11 @@ impl Answer {
     pub fn field(&self) -> &str {
         self.body["error"]["field"].as_str().unwrap_or("")
     }
+
+    /// The `code` of an error body (`invalid`, `not_found`, ...).
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
 }
 
 impl TestApp {
@@ -143,6 +148,39 @@ impl TestApp {
         let body =
             if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         Answer { status, body, headers }
+    }
+
+    /// Sends a raw body as `application/json` (malformed or oversized payloads).
+    pub async fn call_raw(&self, path: &str, token: Option<&str>, body: impl Into<reqwest::Body>) -> Answer {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.addr))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let text = resp.text().await.unwrap_or_default();
+        Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+    }
+
+    /// `GET /patients/{id}`, asserting 200; the patient record.
+    pub async fn patient(&self, id: &str, token: &str) -> Value {
+        let a = self.get(&format!("/api/v1/patients/{id}"), token).await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.body
+    }
+
+    /// `POST /episodes/{id}/decision`.
+    pub async fn decide(&self, episode_id: &str, token: &str, action: &str, reason: Option<&str>) -> Answer {
+        self.post(
+            &format!("/api/v1/episodes/{episode_id}/decision"),
+            token,
+            json!({"action": action, "reason": reason}),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Answer {
@@ -287,7 +325,12 @@ impl TestApp {
 
     /// Enrols the default patient; returns (patient id, episode id, activation code).
     pub async fn enrol(&self, site: &Site, body: Value) -> (String, String, String) {
-        let a = self.post("/api/v1/patients", &site.idec.1, body).await;
+        self.enrol_with(&site.idec.1, body).await
+    }
+
+    /// Enrols a patient with the given staff token; returns (patient id, episode id, code).
+    pub async fn enrol_with(&self, token: &str, body: Value) -> (String, String, String) {
+        let a = self.post("/api/v1/patients", token, body).await;
         assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
         let s = |k: &str| a.body[k].as_str().unwrap().to_owned();
         (s("patient_id"), s("episode_id"), s("activation_code"))
@@ -297,6 +340,18 @@ impl TestApp {
 fn chrono_tz_paris() -> chrono::FixedOffset {
     // Good enough for picking "today" in tests that run at 09:00 Paris.
     chrono::FixedOffset::east_opt(3600).unwrap()
+}
+
+/// 08:00 UTC (09:00 or 10:00 in Paris) on a `YYYY-MM-DD` date.
+pub fn morning(date: &str) -> DateTime<Utc> {
+    let d: chrono::NaiveDate = date.parse().expect("YYYY-MM-DD");
+    Utc.from_utc_datetime(&d.and_hms_opt(8, 0, 0).unwrap())
+}
+
+/// A well-formed INS: 13 digits followed by their key, 97 − (number mod 97).
+pub fn valid_ins(body13: &str) -> String {
+    let n: u64 = body13.parse().expect("13 digits");
+    format!("{body13}{:02}", 97 - n % 97)
 }
 
 /// Counts rows in a table (for "nothing was written" assertions).

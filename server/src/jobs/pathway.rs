@@ -18,12 +18,15 @@ pub async fn run_transitions(state: &AppState, now: DateTime<Utc>) -> anyhow::Re
     // No time zone is more than 14 h ahead of UTC.
     let horizon = (now + Duration::hours(14)).date_naive();
     let mut applied = 0;
+    // Sequences not yet due in their patient's zone stay active; page past them.
+    let mut skipped = 0;
     loop {
-        let due = episodes::sequences_ending_by(&state.db, horizon, BATCH).await?;
+        let due = episodes::sequences_ending_by(&state.db, horizon, skipped, BATCH).await?;
         let mut progressed = 0;
         for (seq, tz) in &due {
             let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Europe::Paris);
             if seq.planned_end_date > now.with_timezone(&tz).date_naive() {
+                skipped += 1;
                 continue;
             }
             match transition(state, seq, now).await {
@@ -33,8 +36,9 @@ pub async fn run_transitions(state: &AppState, now: DateTime<Utc>) -> anyhow::Re
             }
         }
         applied += progressed;
-        // A caught-up sequence may itself be due: go round until nothing moves.
-        if progressed == 0 {
+        // A caught-up sequence may itself be due: go round until nothing moves and every
+        // candidate has been seen.
+        if progressed == 0 && (due.len() as u64) < BATCH {
             return Ok(applied);
         }
     }

@@ -398,12 +398,15 @@ pub fn current_of(seq: &sequence::Model) -> Current {
 pub async fn sequences_ending_by(
     db: &impl ConnectionTrait,
     until: NaiveDate,
+    offset: u64,
     limit: u64,
 ) -> Result<Vec<(sequence::Model, String)>, DbErr> {
     let seqs = sequence::Entity::find()
         .filter(sequence::Column::State.eq("active"))
         .filter(sequence::Column::PlannedEndDate.lte(until))
         .order_by_asc(sequence::Column::PlannedEndDate)
+        .order_by_asc(sequence::Column::Id)
+        .offset(offset)
         .limit(limit)
         .all(db)
         .await?;

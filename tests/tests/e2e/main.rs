@@ -1,3 +1,9 @@
 //! End-to-end tests: one binary, modules sharing the harness of `relais_tests`.
 
+mod activation;
+mod audit;
+mod authz;
+mod bad_input;
+mod enrolment;
+mod pathway;
 mod smoke;
