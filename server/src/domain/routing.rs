@@ -6,34 +6,11 @@ use serde::{Deserialize, Serialize};
 use super::triage::Colour;
 use super::{Parcours, Sequence};
 
-/// Professional roles that receive alerts (DOMAIN.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Idec,
-    Oncologist,
-    HospitalPharmacist,
-    CommunityPharmacist,
-    Gp,
-}
+pub use super::access::Role;
 
-impl Role {
-    pub const ALL: [Self; 5] =
-        [Self::Idec, Self::Oncologist, Self::HospitalPharmacist, Self::CommunityPharmacist, Self::Gp];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Idec => "idec",
-            Self::Oncologist => "oncologist",
-            Self::HospitalPharmacist => "hospital_pharmacist",
-            Self::CommunityPharmacist => "community_pharmacist",
-            Self::Gp => "gp",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
+/// Roles that may receive or be informed of an alert: every professional role but the admin.
+fn recipient_role(s: &str) -> Option<Role> {
+    Role::parse(s).filter(|r| *r != Role::Admin)
 }
 
 /// What an alert is about.
@@ -201,11 +178,12 @@ impl RoutingRules {
             let topics = list(&s.topics, &format!("{k}.topics"), "topic", Topic::parse)?;
             let sequences = list(&s.sequences, &format!("{k}.sequences"), "sequence", Sequence::parse)?;
             let parcours = list(&s.parcours, &format!("{k}.parcours"), "parcours", Parcours::parse)?;
-            let roles = list(&Some(s.roles.clone()), &format!("{k}.roles"), "role", Role::parse)?.unwrap_or_default();
+            let roles =
+                list(&Some(s.roles.clone()), &format!("{k}.roles"), "role", recipient_role)?.unwrap_or_default();
             let informed = if s.informed.is_empty() {
                 Vec::new()
             } else {
-                list(&Some(s.informed.clone()), &format!("{k}.informed"), "role", Role::parse)?.unwrap_or_default()
+                list(&Some(s.informed.clone()), &format!("{k}.informed"), "role", recipient_role)?.unwrap_or_default()
             };
             if let Some(r) = informed.iter().find(|r| roles.contains(r)) {
                 return Err(format!("{k}.informed: `{}` is already alerted", r.as_str()));

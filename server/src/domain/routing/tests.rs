@@ -127,6 +127,9 @@ fn config_errors_name_the_key() {
 
     let e = err(&[spec("red", &["nurse"]), spec("amber", &["idec"])]);
     assert_eq!(e, "routing.rule[0].roles: unknown role `nurse`");
+    // The admin manages the site and never sees patients' answers: not an alert recipient.
+    let e = err(&[spec("red", &["admin"]), spec("amber", &["idec"])]);
+    assert_eq!(e, "routing.rule[0].roles: unknown role `admin`");
     let mut bad_topic = spec("amber", &["idec"]);
     bad_topic.topics = Some(vec!["toxicities".into()]);
     let e = err(&[spec("red", &["idec"]), bad_topic]);
