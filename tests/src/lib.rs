@@ -209,7 +209,7 @@ impl TestApp {
     }
 }
 
-use relais_server::Clock;
+pub use relais_server::Clock;
 
 /// Two establishments, two pharmacies, and a professional of every role; each has a token.
 pub struct Site {

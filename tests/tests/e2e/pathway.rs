@@ -209,3 +209,26 @@ async fn transitions_follow_each_patients_local_date() {
     assert_eq!(app.tick().await, 1);
     assert_eq!(kinds(&idec).await, ["S2", "S2"]);
 }
+
+/// Two instances ticking at once over the same database (PostgreSQL in CI: row locks and the
+/// conditional claim; SQLite: the single writer) open each sequence exactly once.
+#[tokio::test]
+async fn concurrent_ticks_apply_each_transition_once() {
+    let (app, site, _pid, _eid) = enrolled().await;
+    let mut body = app.enrolment(&site);
+    for (i, name) in ["Durand", "Lefebvre", "Roux", "Fontaine"].iter().enumerate() {
+        body["family_name"] = json!(name);
+        body["phone"] = json!(format!("+3361234500{i}"));
+        app.enrol(&site, body.clone()).await;
+    }
+    app.set_now(morning("2027-05-01"));
+    let now = app.clock.now();
+    let (a, b) = tokio::join!(
+        relais_tests::relais_server::jobs::pathway::run_transitions(&app.state, now),
+        relais_tests::relais_server::jobs::pathway::run_transitions(&app.state, now),
+    );
+    // Five patients, each S1 -> S2 -> automatic S2 renewal: ten transitions in all.
+    assert_eq!(a.unwrap() + b.unwrap(), 10);
+    assert_eq!(count(&app.state, "sequences").await, 15);
+    assert_eq!(app.tick().await, 0);
+}
