@@ -3,36 +3,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::columns::{fk, id, index, ref_col, ref_col_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn id() -> ColumnDef {
-    string_len("id", 36).primary_key().take()
-}
-
-fn fk(table: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(table, col).to(to, "id").on_delete(ForeignKeyAction::Restrict).take()
-}
-
-fn ref_col(col: &'static str) -> ColumnDef {
-    string_len(col, 36)
-}
-
-fn ref_col_null(col: &'static str) -> ColumnDef {
-    string_len_null(col, 36)
-}
-
-fn index(table: &'static str, name: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut i = Index::create();
-    i.name(name).table(table);
-    for c in cols {
-        i.col(*c);
-    }
-    if unique {
-        i.unique();
-    }
-    i.take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

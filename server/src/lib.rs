@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod jobs;
+pub mod notify;
 pub mod secrets;
 pub mod store;
 

@@ -367,6 +367,10 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             let (settings, rules) = load(config.as_ref())?;
             let finess = domain::ids::Finess::parse(&finess).or_else(|m| usage(format!("--finess: {m}")))?;
             let phone = domain::ids::Phone::parse(&phone_24h).or_else(|m| usage(format!("--phone-24h: {m}")))?;
+            if rules.calendars.get(&calendar).is_none() {
+                let known: Vec<&str> = rules.calendars.names().collect();
+                return usage(format!("--calendar: one of {}", known.join(", ")));
+            }
             let tz = time_zone.unwrap_or_else(|| settings.site.time_zone.clone());
             if tz.parse::<chrono_tz::Tz>().is_err() {
                 return usage("--time-zone: not an IANA time zone");

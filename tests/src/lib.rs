@@ -367,3 +367,38 @@ pub async fn count(state: &AppState, table: &str) -> i64 {
 }
 
 pub use store::Db as DbConn;
+
+impl TestApp {
+    /// Activates a phone with an activation code; returns the device token.
+    pub async fn activate(&self, code: &str) -> String {
+        let a = self.call(Method::POST, "/api/v1/patient/activate", None, Some(json!({"code": code}))).await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends a report from the phone with a fresh client id.
+    pub async fn report(&self, device: &str, answers: Value) -> Answer {
+        let id = uuid::Uuid::new_v4().to_string();
+        self.post(
+            "/api/v1/patient/reports",
+            device,
+            json!({"client_id": id, "questionnaire_id": null, "answers": answers}),
+        )
+        .await
+    }
+
+    /// Runs the escalation job at the clock's current instant.
+    pub async fn escalate(&self) -> usize {
+        relais_server::jobs::escalation::run_escalations(&self.state, self.clock.now()).await.expect("escalations")
+    }
+
+    /// Outbox rows for one recipient, as (kind, payload).
+    pub async fn outbox_for(&self, recipient_id: &str) -> Vec<(String, Value)> {
+        store::outbox::for_recipient(&self.state.db, recipient_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.kind, serde_json::from_str(&m.payload).unwrap()))
+            .collect()
+    }
+}

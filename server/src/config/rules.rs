@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::ConfigError;
-use crate::domain::{catalog::Catalog, interactions::ComedCatalog, pathway::PathwayRules, triage::TriageRules};
+use crate::domain::{
+    calendar::Calendars, catalog::Catalog, interactions::ComedCatalog, pathway::PathwayRules, triage::TriageRules,
+};
 
 /// Files built into the binary, by their path under `config/`.
 const EMBEDDED: &[(&str, &str)] = &[
@@ -15,7 +17,18 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("pathway.toml", include_str!("../../../config/pathway.toml")),
     ("triage.toml", include_str!("../../../config/triage.toml")),
     ("proctcae_composite.csv", include_str!("../../../config/proctcae_composite.csv")),
+    ("holidays/fr.toml", include_str!("../../../config/holidays/fr.toml")),
+    ("holidays/fr-alsace-moselle.toml", include_str!("../../../config/holidays/fr-alsace-moselle.toml")),
+    ("holidays/fr-guadeloupe.toml", include_str!("../../../config/holidays/fr-guadeloupe.toml")),
+    ("holidays/fr-guyane.toml", include_str!("../../../config/holidays/fr-guyane.toml")),
+    ("holidays/fr-martinique.toml", include_str!("../../../config/holidays/fr-martinique.toml")),
+    ("holidays/fr-mayotte.toml", include_str!("../../../config/holidays/fr-mayotte.toml")),
+    ("holidays/fr-reunion.toml", include_str!("../../../config/holidays/fr-reunion.toml")),
 ];
+
+/// Working-day calendars shipped with the binary; a rules directory has the same names.
+const CALENDARS: &[&str] =
+    &["fr", "fr-alsace-moselle", "fr-guadeloupe", "fr-guyane", "fr-martinique", "fr-mayotte", "fr-reunion"];
 
 pub fn embedded_file(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
@@ -28,6 +41,7 @@ pub struct Rules {
     pub pathway: PathwayRules,
     pub triage: Arc<TriageRules>,
     pub comedications: Arc<ComedCatalog>,
+    pub calendars: Arc<Calendars>,
 }
 
 impl Rules {
@@ -56,11 +70,18 @@ impl Rules {
         let triage = TriageRules::from_toml(&text, &csv)
             .map_err(|e| ConfigError::new(format!("{label} (with {csv_label})"), e))?;
         triage.interactions.check_names(&catalog, &comedications).map_err(|e| ConfigError::new(&label, e))?;
+        let mut files = Vec::new();
+        for name in CALENDARS {
+            files.push((*name, read(&format!("holidays/{name}.toml"))?.1));
+        }
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let calendars = Calendars::from_files(&refs).map_err(|e| ConfigError::new("config/holidays", e))?;
         Ok(Self {
             catalog: Arc::new(catalog),
             pathway,
             triage: Arc::new(triage),
             comedications: Arc::new(comedications),
+            calendars: Arc::new(calendars),
         })
     }
 }
@@ -79,6 +100,7 @@ mod tests {
     fn a_rules_directory_is_read_and_errors_name_the_file() {
         let dir = std::env::temp_dir().join(format!("relais-rules-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(dir.join("catalog")).unwrap();
+        std::fs::create_dir_all(dir.join("holidays")).unwrap();
         for (name, text) in EMBEDDED {
             std::fs::write(dir.join(name), text).unwrap();
         }

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod answers;
+pub mod calendar;
 pub mod catalog;
 pub mod enrolment;
 pub mod grading;

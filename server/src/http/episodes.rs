@@ -16,8 +16,12 @@ use super::views::{self, EpisodeView};
 use crate::AppState;
 use crate::domain::catalog::KNOWN_TAGS;
 use crate::domain::enrolment::{self, RegimenLineRequest, TeamRequest, s3_eligible};
+use crate::domain::interactions::{Finding, Product, drug_products};
 use crate::domain::pathway::{self, Decision, EndReason};
+use crate::domain::routing::Topic;
+use crate::domain::triage::Colour;
 use crate::domain::{Parcours, Sequence};
+use crate::notify::alerts::{AlertInput, raise};
 use crate::store::{self, audit, entities::episode, episodes, patients};
 
 async fn visible_episode(state: &AppState, auth: &StaffAuth, id: &str) -> Result<episode::Model, ApiError> {
@@ -95,20 +99,28 @@ pub struct ComedicationRequest {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct Created {
+pub struct ComedicationCreated {
     pub id: String,
+    /// Interactions found with the regimen and earlier co-medications; when there are any, an
+    /// amber `interaction` alert goes to the pharmacist the rules name.
+    pub interactions: Vec<Finding>,
+    pub alert_id: Option<String>,
 }
 
-/// Declares a co-medication (any professional of the patient's circle).
+/// Declares a co-medication (any professional of the patient's circle). A known name takes the
+/// co-medication catalogue's tags on top of those given.
 #[utoipa::path(post, path = "/api/v1/episodes/{id}/comedications", params(("id" = String, Path)), request_body = ComedicationRequest,
-    responses((status = 201, body = Created), (status = 401), (status = 404), (status = 422)))]
+    responses((status = 201, body = ComedicationCreated), (status = 401), (status = 404), (status = 409), (status = 422)))]
 pub async fn add_comedication(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(id): Path<String>,
     JsonBody(req): JsonBody<ComedicationRequest>,
-) -> Result<(StatusCode, Json<Created>), ApiError> {
+) -> Result<(StatusCode, Json<ComedicationCreated>), ApiError> {
     let ep = visible_episode(&state, &auth, &id).await?;
+    if ep.end_date.is_some() {
+        return Err(ApiError::Conflict { field: None, message: "this episode has ended".into() });
+    }
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::field("name", "required, at most 200 characters"));
@@ -121,13 +133,45 @@ pub async fn add_comedication(
             ));
         }
     }
-    let tags: Vec<String> = req.tags.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+    let known = state.rules.comedications.product(name);
+    let mut tags: BTreeSet<String> = req.tags.iter().cloned().collect();
+    tags.extend(known.iter().flat_map(|p| p.tags.iter().cloned()));
+    let new = Product { name: known.map(|p| p.name).unwrap_or_else(|| name.to_lowercase()), tags: tags.clone() };
+    let tags: Vec<String> = tags.into_iter().collect();
     let now = state.now();
     let txn = store::begin_write(&state.db).await?;
+    let drugs: Vec<String> = episodes::active_regimen(&txn, &ep.id).await?.into_iter().map(|l| l.drug).collect();
+    let mut others = drug_products(&state.rules.catalog, &drugs)?;
+    for c in episodes::comedications(&txn, &ep.id).await?.into_iter().filter(|c| c.stopped_at.is_none()) {
+        let product = state.rules.comedications.product(&c.name);
+        let mut t: BTreeSet<String> = serde_json::from_str(&c.tags).unwrap_or_default();
+        t.extend(product.iter().flat_map(|p| p.tags.iter().cloned()));
+        others.push(Product { name: product.map(|p| p.name).unwrap_or_else(|| c.name.to_lowercase()), tags: t });
+    }
+    let findings = state.rules.triage.interactions.check(&others, &new);
     let cid = episodes::add_comedication(&txn, &ep.id, name, &tags, "professional", &auth.staff.id, now).await?;
+    let mut alert_id = None;
+    if !findings.is_empty() {
+        let patient = patients::get(&txn, &ep.patient_id).await?.ok_or(ApiError::NotFound)?;
+        let seq = episodes::active_sequence(&txn, &ep.id).await?;
+        let sequence = seq.and_then(|s| Sequence::parse(&s.kind)).unwrap_or(Sequence::S1);
+        let reasons = findings.iter().map(|f| format!("{} + {}: {}", f.a, f.b, f.reason)).collect();
+        let input = AlertInput {
+            patient: &patient,
+            episode: &ep,
+            sequence,
+            topic: Topic::Interaction,
+            colour: Colour::Amber,
+            provisional_grade: None,
+            reasons,
+            report_id: None,
+            also: vec![],
+        };
+        alert_id = raise(&txn, &state, input, now).await?;
+    }
     audit::record(&txn, &auth.actor(), "create", "comedication", Some(&cid), Some(&ep.patient_id), now).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(Created { id: cid })))
+    Ok((StatusCode::CREATED, Json(ComedicationCreated { id: cid, interactions: findings, alert_id })))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -1,12 +1,14 @@
 //! axum routers: staff API, patient API, health and the OpenAPI document. Handlers parse,
 //! call the store and the domain, and answer; they hold no rule of their own.
 
+mod alerts;
 mod auth;
 mod episodes;
 pub mod error;
 pub mod extract;
 mod openapi;
 mod patients;
+mod reports;
 mod views;
 
 use std::time::Duration;
@@ -40,7 +42,12 @@ pub fn router(state: AppState) -> Router {
         .route("/episodes/{id}/comedications", post(episodes::add_comedication))
         .route("/episodes/{id}/regimen", post(episodes::change_regimen))
         .route("/catalog/drugs", get(episodes::catalog))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}", get(alerts::detail))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/patient/activate", post(auth::activate))
+        .route("/patient/reports", post(reports::submit))
         .route("/patient/me", get(auth::patient_me))
         .route("/openapi.json", get(openapi::document));
     let request_id = HeaderName::from_static("x-request-id");

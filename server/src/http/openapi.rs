@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{auth, episodes, patients, views};
+use super::{alerts, auth, episodes, patients, reports, views};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -14,6 +14,11 @@ use crate::domain::enrolment;
     ),
     paths(
         auth::login,
+        alerts::list,
+        alerts::detail,
+        alerts::acknowledge,
+        alerts::resolve,
+        reports::submit,
         auth::logout,
         auth::me,
         auth::activate,

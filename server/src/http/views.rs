@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::domain::enrolment::s3_eligible;
 use crate::store::entities::{episode, patient, professional};
-use crate::store::{directory, episodes, patients};
+use crate::store::{alerts, directory, episodes, patients, reports};
 
 #[derive(Serialize, ToSchema)]
 pub struct PersonRef {
@@ -120,6 +120,30 @@ pub struct PatientView {
     /// The open episode, or the latest one if none is open.
     pub episode: Option<EpisodeView>,
     pub past_episode_ids: Vec<String>,
+    /// The latest reports of the episode (ten at most), newest first.
+    pub last_reports: Vec<ReportSummary>,
+    /// Alerts of the episode not resolved yet.
+    pub unresolved_alerts: Vec<AlertSummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReportSummary {
+    pub id: String,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub colour: String,
+    pub sequence: String,
+    /// (symptom, provisional grade) of grade 1 or more.
+    pub grades: Vec<(String, i32)>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertSummary {
+    pub id: String,
+    pub colour: String,
+    pub topic: String,
+    pub status: String,
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+    pub deadline_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn person(p: professional::Model) -> PersonRef {
@@ -210,6 +234,32 @@ pub async fn patient_view(state: &AppState, p: patient::Model) -> Result<Patient
     let main = all.iter().find(|e| e.end_date.is_none()).or(all.first()).cloned();
     let past_episode_ids =
         all.iter().filter(|e| Some(&e.id) != main.as_ref().map(|m| &m.id)).map(|e| e.id.clone()).collect();
+    let (mut last_reports, mut unresolved_alerts) = (Vec::new(), Vec::new());
+    if let Some(e) = &main {
+        for r in reports::for_episode(&state.db, &e.id).await?.into_iter().take(10) {
+            let grades =
+                reports::grades_of(&state.db, &r.id).await?.into_iter().map(|g| (g.symptom, g.grade)).collect();
+            last_reports.push(ReportSummary {
+                id: r.id,
+                submitted_at: r.submitted_at,
+                colour: r.colour,
+                sequence: r.sequence,
+                grades,
+            });
+        }
+        unresolved_alerts = alerts::unresolved_for_episode(&state.db, &e.id)
+            .await?
+            .into_iter()
+            .map(|a| AlertSummary {
+                id: a.id,
+                colour: a.colour,
+                topic: a.topic,
+                status: a.status,
+                opened_at: a.opened_at,
+                deadline_at: a.deadline_at,
+            })
+            .collect();
+    }
     let episode = match main {
         Some(e) => Some(episode_view(state, e).await?),
         None => None,
@@ -227,6 +277,8 @@ pub async fn patient_view(state: &AppState, p: patient::Model) -> Result<Patient
         establishment_id: p.establishment_id,
         episode,
         past_episode_ids,
+        last_reports,
+        unresolved_alerts,
     })
 }
 

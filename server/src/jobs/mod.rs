@@ -2,6 +2,7 @@
 //! is due and does it, so a restart or a second instance never skips or doubles work. Every job
 //! is a public function of (state, now) that tests drive directly.
 
+pub mod escalation;
 pub mod pathway;
 
 use std::time::Duration;
@@ -31,5 +32,8 @@ pub async fn tick(state: &AppState) {
     let now = state.now();
     if let Err(e) = pathway::run_transitions(state, now).await {
         tracing::error!(error = %e, "sequence transitions failed");
+    }
+    if let Err(e) = escalation::run_escalations(state, now).await {
+        tracing::error!(error = %e, "alert escalation failed");
     }
 }

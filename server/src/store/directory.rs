@@ -150,3 +150,13 @@ pub fn staff_of(p: &professional::Model) -> Option<Staff> {
         pharmacy_id: p.pharmacy_id.clone(),
     })
 }
+
+/// Active accounts of a community pharmacy.
+pub async fn pharmacists_of(db: &impl ConnectionTrait, pharmacy_id: &str) -> Result<Vec<professional::Model>, DbErr> {
+    professional::Entity::find()
+        .filter(professional::Column::PharmacyId.eq(pharmacy_id))
+        .filter(professional::Column::Role.eq(Role::CommunityPharmacist.as_str()))
+        .filter(professional::Column::Active.eq(true))
+        .all(db)
+        .await
+}

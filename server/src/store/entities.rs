@@ -370,3 +370,156 @@ pub mod outbox {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod questionnaire {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "questionnaires")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub patient_id: String,
+        pub episode_id: String,
+        pub local_date: Date,
+        pub due_at: DateTimeUtc,
+        pub status: String,
+        pub report_id: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod report {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reports")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub patient_id: String,
+        pub episode_id: String,
+        pub questionnaire_id: Option<String>,
+        pub client_id: String,
+        pub answers: String,
+        pub sequence: String,
+        pub colour: String,
+        pub result: String,
+        pub submitted_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod symptom_grade {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "symptom_grades")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub report_id: String,
+        pub episode_id: String,
+        pub symptom: String,
+        pub grade: i32,
+        pub colour: String,
+        pub reasons: String,
+        pub at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod alert {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "alerts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub patient_id: String,
+        pub episode_id: String,
+        pub establishment_id: String,
+        pub topic: String,
+        pub colour: String,
+        pub status: String,
+        pub provisional_grade: Option<i32>,
+        pub confirmed_grade: Option<i32>,
+        pub reasons: String,
+        pub note: Option<String>,
+        pub last_report_id: Option<String>,
+        pub opened_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub deadline_at: DateTimeUtc,
+        pub escalate_every_minutes: Option<i32>,
+        pub escalate_to_backup: bool,
+        pub next_escalation_at: Option<DateTimeUtc>,
+        pub escalation_level: i32,
+        pub acknowledged_at: Option<DateTimeUtc>,
+        pub acknowledged_by: Option<String>,
+        pub resolved_at: Option<DateTimeUtc>,
+        pub resolved_by: Option<String>,
+        pub resolution_note: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod alert_recipient {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "alert_recipients")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub alert_id: String,
+        pub professional_id: String,
+        pub role: String,
+        pub informed_only: bool,
+        pub added_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod alert_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "alert_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub alert_id: String,
+        pub at: DateTimeUtc,
+        pub kind: String,
+        pub actor_kind: String,
+        pub actor_id: Option<String>,
+        pub detail: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,6 +1,7 @@
 //! Storage behind one door: sea-orm entities and the named queries the rest of the server
 //! needs. Nothing outside this module builds SQL.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod directory;
@@ -8,6 +9,7 @@ pub mod entities;
 pub mod episodes;
 pub mod outbox;
 pub mod patients;
+pub mod reports;
 
 use std::time::Duration;
 

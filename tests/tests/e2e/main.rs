@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, modules sharing the harness of `relais_tests`.
 
 mod activation;
+mod alerts;
 mod audit;
 mod authz;
 mod bad_input;

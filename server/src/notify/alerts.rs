@@ -1,0 +1,300 @@
+//! Raising an alert: route it by the rules, resolve roles to the people of the patient's team,
+//! compute its deadline (working days per the establishment's calendar), merge it into the
+//! unresolved alert of the same patient and topic (no flood), and queue the notifications.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::json;
+
+use crate::AppState;
+use crate::domain::Sequence;
+use crate::domain::access::Role;
+use crate::domain::calendar;
+use crate::domain::routing::{Deadline, Topic};
+use crate::domain::triage::Colour;
+use crate::store::entities::{alert, episode, patient};
+use crate::store::{alerts, directory, new_id, outbox, patients};
+
+pub struct AlertInput<'a> {
+    pub patient: &'a patient::Model,
+    pub episode: &'a episode::Model,
+    pub sequence: Sequence,
+    pub topic: Topic,
+    pub colour: Colour,
+    pub provisional_grade: Option<u8>,
+    pub reasons: Vec<String>,
+    pub report_id: Option<&'a str>,
+    /// Roles added on top of the routing rule (e.g. the IDEC for adherence below 80 %).
+    pub also: Vec<Role>,
+}
+
+fn rank(colour: &str) -> u8 {
+    match colour {
+        "red" => 2,
+        "amber" => 1,
+        _ => 0,
+    }
+}
+
+/// The acknowledgement deadline of a rule, from `now`.
+pub fn deadline(state: &AppState, calendar_name: &str, tz: &str, d: Deadline, now: DateTime<Utc>) -> DateTime<Utc> {
+    match d {
+        Deadline::Minutes(m) => now + Duration::minutes(i64::from(m)),
+        Deadline::WorkingDays(days) => {
+            let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Europe::Paris);
+            match state.rules.calendars.get(calendar_name) {
+                Some(cal) => calendar::add_working_days(cal, tz, now, days),
+                // Start-up validates establishment calendars; fall back to the safer, shorter deadline.
+                None => now + Duration::days(i64::from(days)),
+            }
+        }
+    }
+}
+
+/// The people behind a role for this episode, with a note when the team lacks the role and the
+/// IDEC receives the alert instead (TRIAGE.md §4).
+async fn people(
+    db: &impl ConnectionTrait,
+    ep: &episode::Model,
+    role: Role,
+) -> Result<(Vec<(String, Role)>, Option<String>), DbErr> {
+    let Some(team) = patients::current_team(db, &ep.id).await? else { return Ok((vec![], None)) };
+    let idec = || vec![(team.idec_id.clone(), Role::Idec)];
+    let missing = |what: &str| Some(format!("no {what} on the patient's team: sent to the IDEC"));
+    Ok(match role {
+        Role::Idec => (idec(), None),
+        Role::Oncologist => {
+            let on_call: Vec<_> = directory::professionals_with_role(db, Role::Oncologist, Some(&ep.establishment_id))
+                .await?
+                .into_iter()
+                .filter(|p| p.on_call)
+                .map(|p| (p.id, Role::Oncologist))
+                .collect();
+            if on_call.is_empty() {
+                (vec![(team.oncologist_id.clone(), Role::Oncologist)], None)
+            } else {
+                (on_call, None)
+            }
+        }
+        Role::HospitalPharmacist => match &team.hospital_pharmacist_id {
+            Some(id) => (vec![(id.clone(), role)], None),
+            None => (idec(), missing("hospital pharmacist")),
+        },
+        Role::CommunityPharmacist => {
+            let staff = match &team.pharmacy_id {
+                Some(ph) => directory::pharmacists_of(db, ph).await?,
+                None => vec![],
+            };
+            if staff.is_empty() {
+                (idec(), missing("community pharmacist"))
+            } else {
+                (staff.into_iter().map(|p| (p.id, role)).collect(), None)
+            }
+        }
+        Role::Gp => match &team.gp_id {
+            Some(id) => (vec![(id.clone(), role)], None),
+            None => (vec![], Some("no GP on the patient's team".into())),
+        },
+        Role::Admin => (vec![], None),
+    })
+}
+
+async fn notify(
+    db: &impl ConnectionTrait,
+    a: &alert::Model,
+    professional_id: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    // What a notification says: colour and topic and where to look, no clinical detail.
+    outbox::enqueue(
+        db,
+        outbox::NewMessage {
+            channel: "email",
+            recipient_kind: "professional",
+            recipient_id: professional_id,
+            kind,
+            payload: json!({"alert_id": a.id, "colour": a.colour, "topic": a.topic, "patient_id": a.patient_id,
+                            "level": a.escalation_level, "url": format!("/staff/alerts/{}", a.id)}),
+            dedupe_key: format!("{kind}:{}:{}:{}:{professional_id}", a.id, a.colour, a.escalation_level),
+        },
+        now,
+    )
+    .await
+}
+
+/// Raises (or merges) an alert; returns its id, or None when the rules route nobody (green).
+pub async fn raise(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    input: AlertInput<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, DbErr> {
+    let parcours = crate::domain::Parcours::parse(&input.episode.parcours).unwrap_or(crate::domain::Parcours::A);
+    let routing = state.rules.triage.routing.route(input.colour, input.topic, input.sequence, parcours);
+    let Some(d) = routing.deadline else { return Ok(None) };
+    let est = directory::establishment(db, &input.episode.establishment_id).await?;
+    let (cal, tz) = est.as_ref().map(|e| (e.calendar.as_str(), e.time_zone.as_str())).unwrap_or(("fr", "Europe/Paris"));
+    let deadline_at = deadline(state, cal, tz, d, now);
+    let escalation = routing.routes.iter().find_map(|r| r.escalation);
+    let colour = input.colour.as_str();
+
+    let mut roles: Vec<Role> = routing.routes.iter().map(|r| r.role).collect();
+    for r in &input.also {
+        if !roles.contains(r) {
+            roles.push(*r);
+        }
+    }
+    let mut to_alert = Vec::new();
+    let mut notes = Vec::new();
+    for role in roles {
+        let (ps, note) = people(db, input.episode, role).await?;
+        to_alert.extend(ps);
+        notes.extend(note);
+    }
+    let mut informed = Vec::new();
+    for i in &routing.informed {
+        let (ps, note) = people(db, input.episode, i.role).await?;
+        informed.extend(ps.into_iter().filter(|(_, r)| *r == i.role));
+        notes.extend(note);
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+
+    let (a, raised, fresh) = match alerts::unresolved_for(db, &input.patient.id, input.topic.as_str()).await? {
+        Some(mut a) => {
+            let raised = rank(colour) > rank(&a.colour);
+            let mut reasons: Vec<String> = serde_json::from_str(&a.reasons).unwrap_or_default();
+            reasons.extend(input.reasons.iter().cloned());
+            a.reasons = serde_json::to_string(&reasons).unwrap_or_default();
+            a.last_report_id = input.report_id.map(Into::into).or(a.last_report_id);
+            a.provisional_grade = a.provisional_grade.max(input.provisional_grade.map(i32::from));
+            a.updated_at = now;
+            if raised {
+                // Worse than what was acknowledged: it is open again and chased as the new colour.
+                a.colour = colour.to_owned();
+                a.status = "open".into();
+                a.deadline_at = a.deadline_at.min(deadline_at);
+                a.escalate_every_minutes = escalation.map(|e| e.every_minutes as i32);
+                a.escalate_to_backup = escalation.is_some_and(|e| e.add_backup_list);
+                a.next_escalation_at = Some(a.deadline_at);
+                a.note = note.clone().or(a.note);
+            }
+            alerts::update(db, a.clone()).await?;
+            alerts::event(
+                db,
+                &a.id,
+                if raised { "raised" } else { "updated" },
+                "system",
+                None,
+                json!({"colour": colour, "report_id": input.report_id}),
+                now,
+            )
+            .await?;
+            (a, raised, false)
+        }
+        None => {
+            let a = alert::Model {
+                id: new_id(),
+                patient_id: input.patient.id.clone(),
+                episode_id: input.episode.id.clone(),
+                establishment_id: input.episode.establishment_id.clone(),
+                topic: input.topic.as_str().to_owned(),
+                colour: colour.to_owned(),
+                status: "open".into(),
+                provisional_grade: input.provisional_grade.map(i32::from),
+                confirmed_grade: None,
+                reasons: serde_json::to_string(&input.reasons).unwrap_or_default(),
+                note: note.clone(),
+                last_report_id: input.report_id.map(Into::into),
+                opened_at: now,
+                updated_at: now,
+                deadline_at,
+                escalate_every_minutes: escalation.map(|e| e.every_minutes as i32),
+                escalate_to_backup: escalation.is_some_and(|e| e.add_backup_list),
+                next_escalation_at: Some(deadline_at),
+                escalation_level: 0,
+                acknowledged_at: None,
+                acknowledged_by: None,
+                resolved_at: None,
+                resolved_by: None,
+                resolution_note: None,
+            };
+            alerts::insert(db, a.clone()).await?;
+            alerts::event(
+                db,
+                &a.id,
+                "opened",
+                "system",
+                None,
+                json!({"colour": colour, "report_id": input.report_id, "note": note}),
+                now,
+            )
+            .await?;
+            (a, false, true)
+        }
+    };
+    for (pid, role) in &to_alert {
+        let added = alerts::add_recipient(db, &a.id, pid, role.as_str(), false, now).await?;
+        if added || raised || fresh {
+            notify(db, &a, pid, "alert", now).await?;
+        }
+    }
+    for (pid, role) in &informed {
+        if alerts::add_recipient(db, &a.id, pid, role.as_str(), true, now).await? {
+            notify(db, &a, pid, "alert_info", now).await?;
+        }
+    }
+    tracing::info!(alert_id = %a.id, patient_id = %a.patient_id, colour = %a.colour, topic = %a.topic, merged = !fresh, "alert raised");
+    Ok(Some(a.id))
+}
+
+/// One escalation step of an unacknowledged alert: re-notify its recipients, and the
+/// establishment's backup list where the rule says so. Returns false when another instance (or
+/// an acknowledgement) got there first.
+pub async fn escalate(db: &impl ConnectionTrait, a: &alert::Model, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let next = a.escalate_every_minutes.map(|m| now + Duration::minutes(i64::from(m)));
+    if !alerts::claim_escalation(db, a, next).await? {
+        return Ok(false);
+    }
+    let mut a = a.clone();
+    a.escalation_level += 1;
+    let mut notified = Vec::new();
+    for r in alerts::recipients(db, &a.id).await?.into_iter().filter(|r| !r.informed_only) {
+        notify(db, &a, &r.professional_id, "alert_escalation", now).await?;
+        notified.push(r.professional_id);
+    }
+    let mut backup = Vec::new();
+    if a.escalate_to_backup
+        && let Some(est) = directory::establishment(db, &a.establishment_id).await?
+    {
+        backup = serde_json::from_str::<Vec<String>>(&est.backup_emails).unwrap_or_default();
+        for email in &backup {
+            outbox::enqueue(
+                db,
+                outbox::NewMessage {
+                    channel: "email",
+                    recipient_kind: "email_address",
+                    recipient_id: email,
+                    kind: "alert_escalation",
+                    payload: json!({"alert_id": a.id, "colour": a.colour, "topic": a.topic, "level": a.escalation_level,
+                                    "url": format!("/staff/alerts/{}", a.id)}),
+                    dedupe_key: format!("alert_escalation:{}:{}:{email}", a.id, a.escalation_level),
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    alerts::event(
+        db,
+        &a.id,
+        "escalated",
+        "system",
+        None,
+        json!({"level": a.escalation_level, "notified": notified, "backup_list": backup.len()}),
+        now,
+    )
+    .await?;
+    tracing::warn!(alert_id = %a.id, level = a.escalation_level, "alert escalated: not acknowledged in time");
+    Ok(true)
+}

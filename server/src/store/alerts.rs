@@ -1,0 +1,228 @@
+//! Alerts: open → acknowledged → resolved, their recipients and their history.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+
+use super::entities::{alert, alert_event, alert_recipient};
+use super::new_id;
+use crate::domain::access::Staff;
+
+/// The alert of this patient and topic that is not resolved yet, if any.
+pub async fn unresolved_for(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    topic: &str,
+) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::PatientId.eq(patient_id))
+        .filter(alert::Column::Topic.eq(topic))
+        .filter(alert::Column::Status.ne("resolved"))
+        .order_by_desc(alert::Column::OpenedAt)
+        .one(db)
+        .await
+}
+
+pub async fn unresolved_for_episode(db: &impl ConnectionTrait, episode_id: &str) -> Result<Vec<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::EpisodeId.eq(episode_id))
+        .filter(alert::Column::Status.ne("resolved"))
+        .order_by_desc(alert::Column::OpenedAt)
+        .all(db)
+        .await
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+pub async fn insert(db: &impl ConnectionTrait, a: alert::Model) -> Result<(), DbErr> {
+    let am: alert::ActiveModel = a.into();
+    alert::Entity::insert(am).exec_without_returning(db).await.map(|_| ())
+}
+
+pub async fn update(db: &impl ConnectionTrait, a: alert::Model) -> Result<(), DbErr> {
+    let am: alert::ActiveModel = a.into();
+    let am = sea_orm::ActiveModelTrait::reset_all(am);
+    alert::Entity::update(am).exec(db).await.map(|_| ())
+}
+
+/// Adds a recipient once (a second add of the same person changes nothing).
+pub async fn add_recipient(
+    db: &impl ConnectionTrait,
+    alert_id: &str,
+    professional_id: &str,
+    role: &str,
+    informed_only: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = alert_recipient::Entity::insert(alert_recipient::ActiveModel {
+        id: Set(new_id()),
+        alert_id: Set(alert_id.to_owned()),
+        professional_id: Set(professional_id.to_owned()),
+        role: Set(role.to_owned()),
+        informed_only: Set(informed_only),
+        added_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([alert_recipient::Column::AlertId, alert_recipient::Column::ProfessionalId])
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(r, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+pub async fn recipients(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<alert_recipient::Model>, DbErr> {
+    alert_recipient::Entity::find()
+        .filter(alert_recipient::Column::AlertId.eq(alert_id))
+        .order_by_asc(alert_recipient::Column::AddedAt)
+        .all(db)
+        .await
+}
+
+pub async fn event(
+    db: &impl ConnectionTrait,
+    alert_id: &str,
+    kind: &str,
+    actor_kind: &str,
+    actor_id: Option<&str>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    alert_event::Entity::insert(alert_event::ActiveModel {
+        id: Set(new_id()),
+        alert_id: Set(alert_id.to_owned()),
+        at: Set(now),
+        kind: Set(kind.to_owned()),
+        actor_kind: Set(actor_kind.to_owned()),
+        actor_id: Set(actor_id.map(Into::into)),
+        detail: Set(detail.to_string()),
+    })
+    .exec_without_returning(db)
+    .await
+    .map(|_| ())
+}
+
+pub async fn events(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<alert_event::Model>, DbErr> {
+    alert_event::Entity::find()
+        .filter(alert_event::Column::AlertId.eq(alert_id))
+        .order_by_asc(alert_event::Column::At)
+        .all(db)
+        .await
+}
+
+/// Whether a professional may see this alert: a recipient to acknowledge, or a colleague of the
+/// same role in the alert's establishment (hospital staff cover each other).
+pub async fn visible(db: &impl ConnectionTrait, staff: &Staff, a: &alert::Model) -> Result<bool, DbErr> {
+    let rs = recipients(db, &a.id).await?;
+    Ok(rs.iter().filter(|r| !r.informed_only).any(|r| {
+        r.professional_id == staff.id
+            || (staff.role.is_hospital()
+                && r.role == staff.role.as_str()
+                && staff.establishment_id.as_deref() == Some(a.establishment_id.as_str()))
+    }))
+}
+
+/// The alerts a professional may see, in a status; most urgent first (red, then earliest
+/// deadline, then oldest).
+pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff, status: &str) -> Result<Vec<alert::Model>, DbErr> {
+    let mut who = Condition::any().add(alert_recipient::Column::ProfessionalId.eq(&staff.id));
+    if staff.role.is_hospital() {
+        who = who.add(alert_recipient::Column::Role.eq(staff.role.as_str()));
+    }
+    let ids: Vec<String> = alert_recipient::Entity::find()
+        .select_only()
+        .column(alert_recipient::Column::AlertId)
+        .filter(alert_recipient::Column::InformedOnly.eq(false))
+        .filter(who)
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut q = alert::Entity::find().filter(alert::Column::Id.is_in(ids)).filter(alert::Column::Status.eq(status));
+    if staff.role.is_hospital() {
+        // A colleague's alert is visible only within the same establishment.
+        let est = staff.establishment_id.clone().unwrap_or_default();
+        q = q.filter(alert::Column::EstablishmentId.eq(est));
+    }
+    let mut rows = q.all(db).await?;
+    rows.sort_by(|a, b| {
+        (a.colour != "red", a.deadline_at, a.opened_at).cmp(&(b.colour != "red", b.deadline_at, b.opened_at))
+    });
+    Ok(rows)
+}
+
+/// Open alerts whose next escalation is due.
+pub async fn due_escalations(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::Status.eq("open"))
+        .filter(alert::Column::NextEscalationAt.lte(now))
+        .order_by_asc(alert::Column::NextEscalationAt)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Claims one escalation step: moves the alert from `level` to `level + 1` only if nobody else
+/// (another instance, an acknowledgement) changed it meanwhile.
+pub async fn claim_escalation(
+    db: &impl ConnectionTrait,
+    a: &alert::Model,
+    next: Option<DateTime<Utc>>,
+) -> Result<bool, DbErr> {
+    let r = alert::Entity::update_many()
+        .col_expr(alert::Column::EscalationLevel, Expr::value(a.escalation_level + 1))
+        .col_expr(alert::Column::NextEscalationAt, Expr::value(next))
+        .filter(alert::Column::Id.eq(&a.id))
+        .filter(alert::Column::Status.eq("open"))
+        .filter(alert::Column::EscalationLevel.eq(a.escalation_level))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// open → acknowledged; false if the alert was not open.
+pub async fn acknowledge(db: &impl ConnectionTrait, id: &str, by: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let r = alert::Entity::update_many()
+        .col_expr(alert::Column::Status, Expr::value("acknowledged"))
+        .col_expr(alert::Column::AcknowledgedAt, Expr::value(now))
+        .col_expr(alert::Column::AcknowledgedBy, Expr::value(by))
+        .col_expr(alert::Column::NextEscalationAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+        .filter(alert::Column::Id.eq(id))
+        .filter(alert::Column::Status.eq("open"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// open or acknowledged → resolved with the professional's confirmed grade; false if it was
+/// already resolved.
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    id: &str,
+    by: &str,
+    grade: u8,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = alert::Entity::update_many()
+        .col_expr(alert::Column::Status, Expr::value("resolved"))
+        .col_expr(alert::Column::ResolvedAt, Expr::value(now))
+        .col_expr(alert::Column::ResolvedBy, Expr::value(by))
+        .col_expr(alert::Column::ConfirmedGrade, Expr::value(i32::from(grade)))
+        .col_expr(alert::Column::ResolutionNote, Expr::value(note))
+        .col_expr(alert::Column::NextEscalationAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+        .filter(alert::Column::Id.eq(id))
+        .filter(alert::Column::Status.ne("resolved"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}

@@ -1,0 +1,140 @@
+//! Symptom reports with their provisional grades, and questionnaire instances.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::{questionnaire, report, symptom_grade};
+use super::new_id;
+
+pub async fn by_client_id(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    client_id: &str,
+) -> Result<Option<report::Model>, DbErr> {
+    report::Entity::find()
+        .filter(report::Column::PatientId.eq(patient_id))
+        .filter(report::Column::ClientId.eq(client_id))
+        .one(db)
+        .await
+}
+
+/// The latest report of an episode (the "previous report" of the worsening rule).
+pub async fn latest(db: &impl ConnectionTrait, episode_id: &str) -> Result<Option<report::Model>, DbErr> {
+    report::Entity::find()
+        .filter(report::Column::EpisodeId.eq(episode_id))
+        .order_by_desc(report::Column::SubmittedAt)
+        .one(db)
+        .await
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<report::Model>, DbErr> {
+    report::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+pub async fn for_episode(db: &impl ConnectionTrait, episode_id: &str) -> Result<Vec<report::Model>, DbErr> {
+    report::Entity::find()
+        .filter(report::Column::EpisodeId.eq(episode_id))
+        .order_by_desc(report::Column::SubmittedAt)
+        .all(db)
+        .await
+}
+
+pub struct NewReport<'a> {
+    pub id: &'a str,
+    pub patient_id: &'a str,
+    pub episode_id: &'a str,
+    pub questionnaire_id: Option<&'a str>,
+    pub client_id: &'a str,
+    pub answers: &'a serde_json::Value,
+    pub sequence: &'a str,
+    pub colour: &'a str,
+    pub result: &'a serde_json::Value,
+}
+
+/// One graded symptom of a report: (symptom, grade, colour, reasons).
+pub type GradeRow<'a> = (&'a str, u8, &'a str, &'a [String]);
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    r: NewReport<'_>,
+    grades: &[GradeRow<'_>],
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let id = r.id.to_owned();
+    report::Entity::insert(report::ActiveModel {
+        id: Set(id.clone()),
+        patient_id: Set(r.patient_id.to_owned()),
+        episode_id: Set(r.episode_id.to_owned()),
+        questionnaire_id: Set(r.questionnaire_id.map(Into::into)),
+        client_id: Set(r.client_id.to_owned()),
+        answers: Set(r.answers.to_string()),
+        sequence: Set(r.sequence.to_owned()),
+        colour: Set(r.colour.to_owned()),
+        result: Set(r.result.to_string()),
+        submitted_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    for (symptom, grade, colour, reasons) in grades {
+        symptom_grade::Entity::insert(symptom_grade::ActiveModel {
+            id: Set(new_id()),
+            report_id: Set(id.clone()),
+            episode_id: Set(r.episode_id.to_owned()),
+            symptom: Set((*symptom).to_owned()),
+            grade: Set(i32::from(*grade)),
+            colour: Set((*colour).to_owned()),
+            reasons: Set(serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into())),
+            at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(id)
+}
+
+pub async fn grades_of(db: &impl ConnectionTrait, report_id: &str) -> Result<Vec<symptom_grade::Model>, DbErr> {
+    symptom_grade::Entity::find()
+        .filter(symptom_grade::Column::ReportId.eq(report_id))
+        .order_by_desc(symptom_grade::Column::Grade)
+        .all(db)
+        .await
+}
+
+/// A questionnaire instance of this patient.
+pub async fn questionnaire_of(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    id: &str,
+) -> Result<Option<questionnaire::Model>, DbErr> {
+    questionnaire::Entity::find_by_id(id.to_owned())
+        .filter(questionnaire::Column::PatientId.eq(patient_id))
+        .one(db)
+        .await
+}
+
+pub async fn pending_questionnaires(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<questionnaire::Model>, DbErr> {
+    questionnaire::Entity::find()
+        .filter(questionnaire::Column::PatientId.eq(patient_id))
+        .filter(questionnaire::Column::Status.eq("pending"))
+        .filter(questionnaire::Column::DueAt.lte(now))
+        .order_by_asc(questionnaire::Column::DueAt)
+        .all(db)
+        .await
+}
+
+/// Marks a questionnaire answered by a report; false if it was not pending.
+pub async fn mark_answered(db: &impl ConnectionTrait, questionnaire_id: &str, report_id: &str) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let r = questionnaire::Entity::update_many()
+        .col_expr(questionnaire::Column::Status, Expr::value("answered"))
+        .col_expr(questionnaire::Column::ReportId, Expr::value(report_id))
+        .filter(questionnaire::Column::Id.eq(questionnaire_id))
+        .filter(questionnaire::Column::Status.is_in(["pending", "missed"]))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}

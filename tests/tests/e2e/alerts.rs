@@ -1,0 +1,241 @@
+//! Reports from the phone, triage, alerts routed to the right people, escalation, the worklist,
+//! acknowledgement and resolution (issue 4).
+
+use chrono::Duration;
+use relais_tests::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const FEVER_RED: fn() -> Value = || json!({"temperature_c": 38.6, "chest_pain": false});
+const AMBER_DIARRHEA: fn() -> Value = || json!({"diarrhea.frequency": 3, "temperature_c": 37.0});
+
+/// A capecitabine patient (myelosuppressive) with an activated phone.
+async fn patient() -> (TestApp, Site, String, String, String) {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, eid, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    (app, site, pid, eid, device)
+}
+
+async fn worklist(app: &TestApp, token: &str, status: &str) -> Vec<Value> {
+    let a = app.get(&format!("/api/v1/alerts?status={status}"), token).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.body.as_array().unwrap().clone()
+}
+
+fn kinds(rows: &[(String, Value)], kind: &str) -> usize {
+    rows.iter().filter(|(k, _)| k == kind).count()
+}
+
+#[tokio::test]
+async fn fever_on_capecitabine_is_red_to_idec_and_on_call_oncologist_with_call_now_advice() {
+    let (app, site, pid, _, device) = patient().await;
+    let r = app.report(&device, FEVER_RED()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["colour"], "red");
+    assert_eq!(r.body["red_flags"][0]["flag"], "febrile_on_myelosuppressive");
+    let first = &r.body["advice"][0];
+    assert!(first["symptom"].is_null());
+    let text = first["text"].as_str().unwrap();
+    assert!(text.contains("+33299000000") && text.contains("15"), "{text}");
+    assert!(!r.body["advice"].to_string().contains("contactera"), "a red patient is never told to wait");
+    assert_eq!(r.body["contact"]["phone"], "+33299000000");
+
+    let open = worklist(&app, &site.idec.1, "open").await;
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0]["colour"].as_str(), open[0]["topic"].as_str()), (Some("red"), Some("toxicity")));
+    assert_eq!(open[0]["patient"]["id"], pid.as_str());
+    assert_eq!(open[0]["minutes_left"], 30);
+    assert_eq!(worklist(&app, &site.oncologist.1, "open").await.len(), 1);
+    for outsider in [&site.other_idec.1, &site.community_pharmacist.1, &site.gp.1, &site.admin.1] {
+        assert!(worklist(&app, outsider, "open").await.is_empty());
+    }
+    assert_eq!(kinds(&app.outbox_for(&site.idec.0).await, "alert"), 1);
+    assert_eq!(kinds(&app.outbox_for(&site.oncologist.0).await, "alert"), 1);
+    assert_eq!(kinds(&app.outbox_for(&site.community_pharmacist.0).await, "alert"), 0);
+}
+
+#[tokio::test]
+async fn an_unacknowledged_red_alert_escalates_every_thirty_minutes_until_acknowledged() {
+    let (app, site, _, _, device) = patient().await;
+    app.report(&device, FEVER_RED()).await;
+    let t0 = app.clock.now();
+    app.set_now(t0 + Duration::minutes(29));
+    assert_eq!(app.escalate().await, 0, "not before the deadline");
+    app.set_now(t0 + Duration::minutes(31));
+    assert_eq!(app.escalate().await, 1);
+    assert_eq!(app.escalate().await, 0, "one step per period");
+    let mail = app.outbox_for(&site.oncologist.0).await;
+    assert_eq!(kinds(&mail, "alert_escalation"), 1);
+    app.set_now(t0 + Duration::minutes(61));
+    assert_eq!(app.escalate().await, 1);
+    let id = worklist(&app, &site.idec.1, "open").await[0]["id"].as_str().unwrap().to_owned();
+    let detail = app.get(&format!("/api/v1/alerts/{id}"), &site.idec.1).await;
+    assert_eq!(detail.body["alert"]["escalation_level"], 2);
+    let escalated = detail.body["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "escalated").count();
+    assert_eq!(escalated, 2);
+    let ack = app.post(&format!("/api/v1/alerts/{id}/acknowledge"), &site.oncologist.1, Value::Null).await;
+    assert_eq!((ack.status, ack.body["status"].as_str()), (StatusCode::OK, Some("acknowledged")));
+    app.set_now(t0 + Duration::minutes(200));
+    assert_eq!(app.escalate().await, 0, "acknowledged alerts are not chased");
+    assert_eq!(kinds(&app.outbox_for(&site.idec.0).await, "alert_escalation"), 2);
+    let again = app.post(&format!("/api/v1/alerts/{id}/acknowledge"), &site.idec.1, Value::Null).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn amber_toxicity_goes_to_the_idec_in_s1_and_to_the_pharmacy_in_s3() {
+    let (app, site, _, eid, device) = patient().await;
+    let r = app.report(&device, AMBER_DIARRHEA()).await;
+    assert_eq!(r.body["colour"], "amber");
+    let idec = worklist(&app, &site.idec.1, "open").await;
+    assert_eq!((idec.len(), idec[0]["minutes_left"].as_i64()), (1, Some(1440)));
+    assert!(worklist(&app, &site.oncologist.1, "open").await.is_empty(), "amber does not page the oncologist");
+    let id = idec[0]["id"].as_str().unwrap().to_owned();
+    let done = app
+        .post(
+            &format!("/api/v1/alerts/{id}/resolve"),
+            &site.idec.1,
+            json!({"confirmed_grade": 2, "note": "called, loperamide"}),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+
+    // Into S3: S1 (1 month) then S2 (3 months) with an `advance` decision.
+    app.set_now(morning("2026-12-23"));
+    app.tick().await;
+    let idec_token = app.login("idec@a.test").await;
+    assert_eq!(app.decide(&eid, &idec_token, "advance", None).await.status, StatusCode::OK);
+    app.set_now(morning("2027-03-23"));
+    app.tick().await;
+    let device = device.clone();
+    let r = app.report(&device, AMBER_DIARRHEA()).await;
+    assert_eq!(r.body["colour"], "amber");
+    let pharmacist = app.login("officine@a.test").await;
+    assert_eq!(worklist(&app, &pharmacist, "open").await.len(), 1);
+    assert!(worklist(&app, &app.login("idec@a.test").await, "open").await.is_empty());
+    let gp = app.login("gp@a.test").await;
+    assert!(worklist(&app, &gp, "open").await.is_empty(), "the GP is informed, not asked to acknowledge");
+    assert_eq!(kinds(&app.outbox_for(&site.gp.0).await, "alert_info"), 1);
+}
+
+#[tokio::test]
+async fn a_resent_report_is_stored_once_and_different_answers_conflict() {
+    let (app, _, _, _, device) = patient().await;
+    let body = json!({"client_id": "6f1c2a34-1111-4a8e-9c1b-0a2b3c4d5e6f", "questionnaire_id": null, "answers": AMBER_DIARRHEA()});
+    let first = app.post("/api/v1/patient/reports", &device, body.clone()).await;
+    let second = app.post("/api/v1/patient/reports", &device, body.clone()).await;
+    assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::CREATED));
+    assert_eq!(first.body, second.body);
+    assert_eq!(count(&app.state, "reports").await, 1);
+    assert_eq!(count(&app.state, "alerts").await, 1);
+    let mut changed = body.clone();
+    changed["answers"]["diarrhea.frequency"] = json!(4);
+    let conflict = app.post("/api/v1/patient/reports", &device, changed).await;
+    assert_eq!((conflict.status, conflict.field()), (StatusCode::CONFLICT, "client_id"));
+    assert_eq!(count(&app.state, "reports").await, 1);
+}
+
+#[tokio::test]
+async fn a_worse_report_raises_the_open_alert_instead_of_opening_another() {
+    let (app, site, _, _, device) = patient().await;
+    app.report(&device, AMBER_DIARRHEA()).await;
+    let id = worklist(&app, &site.idec.1, "open").await[0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/api/v1/alerts/{id}/acknowledge"), &site.idec.1, Value::Null).await;
+    app.report(&device, AMBER_DIARRHEA()).await;
+    assert_eq!(count(&app.state, "alerts").await, 1, "same colour: merged");
+    app.report(&device, FEVER_RED()).await;
+    assert_eq!(count(&app.state, "alerts").await, 1, "worse: raised, still one alert");
+    let open = worklist(&app, &site.idec.1, "open").await;
+    assert_eq!((open.len(), open[0]["id"].as_str(), open[0]["colour"].as_str()), (1, Some(id.as_str()), Some("red")));
+    assert_eq!(worklist(&app, &site.oncologist.1, "open").await.len(), 1, "the on-call oncologist is added");
+}
+
+#[tokio::test]
+async fn resolving_keeps_both_grades_and_refuses_bad_input() {
+    let (app, site, _, _, device) = patient().await;
+    app.report(&device, AMBER_DIARRHEA()).await;
+    let id = worklist(&app, &site.idec.1, "open").await[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/alerts/{id}/resolve");
+    let missing = app.post(&path, &site.idec.1, json!({"note": "called"})).await;
+    assert_eq!((missing.status, missing.field()), (StatusCode::UNPROCESSABLE_ENTITY, "confirmed_grade"));
+    let high = app.post(&path, &site.idec.1, json!({"confirmed_grade": 5, "note": "called"})).await;
+    assert_eq!((high.status, high.field()), (StatusCode::UNPROCESSABLE_ENTITY, "confirmed_grade"));
+    let no_note = app.post(&path, &site.idec.1, json!({"confirmed_grade": 1})).await;
+    assert_eq!((no_note.status, no_note.field()), (StatusCode::UNPROCESSABLE_ENTITY, "note"));
+    let outsider = app.post(&path, &site.other_idec.1, json!({"confirmed_grade": 1, "note": "x"})).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+    let ack_outsider =
+        app.post(&format!("/api/v1/alerts/{id}/acknowledge"), &site.community_pharmacist.1, Value::Null).await;
+    assert_eq!(ack_outsider.status, StatusCode::NOT_FOUND);
+    let ok = app.post(&path, &site.idec.1, json!({"confirmed_grade": 1, "note": "called, mild"})).await;
+    assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
+    assert_eq!((ok.body["provisional_grade"].as_i64(), ok.body["confirmed_grade"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        app.post(&path, &site.idec.1, json!({"confirmed_grade": 1, "note": "again"})).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(worklist(&app, &site.idec.1, "resolved").await.len(), 1);
+    assert!(worklist(&app, &site.idec.1, "open").await.is_empty());
+}
+
+#[tokio::test]
+async fn invalid_answers_name_the_key_and_store_nothing() {
+    let (app, _, _, _, device) = patient().await;
+    for (answers, field) in [
+        (json!({"pain.severity": 2}), "answers.pain.severity"),
+        (json!({"temperature_c": 51}), "answers.temperature_c"),
+        (json!({"chest_pain": "yes"}), "answers.chest_pain"),
+        (json!({"headache.frequency": null}), "answers.headache.frequency"),
+        (json!({"mood": 1}), "answers.mood"),
+    ] {
+        let a = app.report(&device, answers).await;
+        assert_eq!((a.status, a.field()), (StatusCode::UNPROCESSABLE_ENTITY, field));
+    }
+    let bad_id = app
+        .post("/api/v1/patient/reports", &device, json!({"client_id": "x", "questionnaire_id": null, "answers": {}}))
+        .await;
+    assert_eq!((bad_id.status, bad_id.field()), (StatusCode::UNPROCESSABLE_ENTITY, "client_id"));
+    let foreign = app
+        .post(
+            "/api/v1/patient/reports",
+            &device,
+            json!({"client_id": uuid_like(), "questionnaire_id": "not-mine", "answers": {}}),
+        )
+        .await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    assert_eq!((count(&app.state, "reports").await, count(&app.state, "alerts").await), (0, 0));
+}
+
+fn uuid_like() -> String {
+    "0b7e0c3a-5d1f-4d7c-8a3e-2f1b6c9d0e4a".into()
+}
+
+#[tokio::test]
+async fn a_new_comedication_with_an_interaction_alerts_the_right_pharmacist() {
+    let (app, site, _, eid, _) = patient().await;
+    // Warfarin with capecitabine: INR rise (config/triage.toml). In S1 → hospital pharmacist.
+    let a =
+        app.post(&format!("/api/v1/episodes/{eid}/comedications"), &site.idec.1, json!({"name": "Warfarine"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert!(!a.body["interactions"].as_array().unwrap().is_empty(), "{:?}", a.body);
+    let alerts = worklist(&app, &site.hospital_pharmacist.1, "open").await;
+    assert_eq!((alerts.len(), alerts[0]["topic"].as_str()), (1, Some("interaction")));
+    assert!(worklist(&app, &site.community_pharmacist.1, "open").await.is_empty());
+    let harmless =
+        app.post(&format!("/api/v1/episodes/{eid}/comedications"), &site.idec.1, json!({"name": "paracétamol"})).await;
+    assert_eq!(harmless.body["interactions"], json!([]));
+    assert!(harmless.body["alert_id"].is_null());
+}
+
+#[tokio::test]
+async fn a_working_day_deadline_skips_the_ascension_holiday() {
+    // Wednesday 13 May 2026, 10:00 Paris; Thursday 14 May is Ascension.
+    let app = spawn_app_at(chrono::DateTime::parse_from_rfc3339("2026-05-13T08:00:00Z").unwrap().into()).await;
+    let site = app.seed_site().await;
+    let (_, eid, _) = app.enrol(&site, app.enrolment(&site)).await;
+    app.post(&format!("/api/v1/episodes/{eid}/comedications"), &site.idec.1, json!({"name": "warfarine"})).await;
+    let alerts = worklist(&app, &site.hospital_pharmacist.1, "open").await;
+    assert_eq!(alerts[0]["deadline_at"], "2026-05-15T08:00:00Z");
+}
