@@ -9,12 +9,17 @@ pub use sea_orm_migration::prelude::*;
 mod columns;
 mod m20261123_000001_foundation;
 mod m20261123_000002_reports_alerts;
+mod m20261123_000003_doses_due_work;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_foundation::Migration), Box::new(m20261123_000002_reports_alerts::Migration)]
+        vec![
+            Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_000002_reports_alerts::Migration),
+            Box::new(m20261123_000003_doses_due_work::Migration),
+        ]
     }
 }

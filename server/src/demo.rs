@@ -389,6 +389,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
             Duration::days(14),
         )
         .await?;
+        crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, now).await?;
         txn.commit().await?;
         if i == 0 {
             summary.sample_patient = format!("{} {}", d.given, d.family);
@@ -424,7 +425,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
     run_transitions(state, now).await?;
     for (ep_id, reason) in to_end {
         if let Some(ep) = episodes::get(&state.db, &ep_id).await? {
-            episodes::end_episode(&state.db, &ep, reason, today - Duration::days(3)).await?;
+            episodes::end_episode(&state.db, &ep, reason, today - Duration::days(3), now).await?;
         }
     }
     Ok(summary)

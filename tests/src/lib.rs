@@ -402,3 +402,33 @@ impl TestApp {
             .collect()
     }
 }
+
+impl TestApp {
+    /// Runs the due-work dispatcher (plans, reminders, closes) at the clock's instant.
+    pub async fn dispatch(&self) -> relais_server::jobs::reminders::Stats {
+        relais_server::jobs::reminders::dispatch_due(&self.state, self.clock.now()).await.expect("dispatch")
+    }
+
+    /// Dispatches at each instant from the clock's current one to `until`, step by step.
+    pub async fn run_until(&self, until: DateTime<Utc>, step: chrono::Duration) {
+        while self.clock.now() < until {
+            self.dispatch().await;
+            self.clock.advance(step);
+        }
+        self.set_now(until);
+        self.dispatch().await;
+    }
+
+    /// Due instants of the dose reminders queued for a patient (push outbox rows).
+    pub async fn reminder_times(&self, patient_id: &str) -> Vec<DateTime<Utc>> {
+        let mut out = Vec::new();
+        for (kind, payload) in self.outbox_for(patient_id).await {
+            if kind == "dose_reminder" && !payload["body"].as_str().unwrap_or("").starts_with("Rappel") {
+                let d = store::doses::get(&self.state.db, payload["id"].as_str().unwrap()).await.unwrap().unwrap();
+                out.push(d.due_at);
+            }
+        }
+        out.sort();
+        out
+    }
+}

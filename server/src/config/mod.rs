@@ -35,7 +35,22 @@ pub struct Settings {
     pub site: SiteSettings,
     pub security: SecuritySettings,
     pub scheduler: SchedulerSettings,
+    pub reminders: ReminderSettings,
+    pub push: PushSettings,
     pub rules: RulesSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSettings {
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    pub repeat_after_minutes: u32,
+    pub window_minutes: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,6 +177,9 @@ impl Settings {
         }
         if self.security.session_ttl_hours == 0 || self.security.activation_code_ttl_days == 0 {
             return bad("security", "lifetimes must be positive");
+        }
+        if self.reminders.window_minutes <= self.reminders.repeat_after_minutes {
+            return bad("reminders.window_minutes", "must be longer than repeat_after_minutes");
         }
         if self.scheduler.tick_seconds == 0 {
             return bad("scheduler.tick_seconds", "at least 1");

@@ -9,6 +9,7 @@ pub mod grading;
 pub mod ids;
 pub mod interactions;
 pub mod pathway;
+pub mod regimen;
 pub mod routing;
 pub mod symptoms;
 pub mod triage;

@@ -21,6 +21,7 @@ use crate::domain::pathway::{self, Decision, EndReason};
 use crate::domain::routing::Topic;
 use crate::domain::triage::Colour;
 use crate::domain::{Parcours, Sequence};
+use crate::jobs::reminders;
 use crate::notify::alerts::{AlertInput, raise};
 use crate::store::{self, audit, entities::episode, episodes, patients};
 
@@ -69,7 +70,7 @@ pub async fn decide(
         let reason = req.reason.as_deref().and_then(EndReason::parse).ok_or_else(|| {
             ApiError::field("reason", format!("one of {}", EndReason::ALL.map(EndReason::as_str).join(", ")))
         })?;
-        episodes::end_episode(&txn, &ep, reason, local_today(&state, &patient.time_zone)).await?;
+        episodes::end_episode(&txn, &ep, reason, local_today(&state, &patient.time_zone), now).await?;
         audit::record(&txn, &auth.actor(), "end_episode", "episode", Some(&ep.id), Some(&ep.patient_id), now).await?;
     } else {
         let decision =
@@ -226,6 +227,7 @@ pub async fn change_regimen(
     let new_drugs: BTreeSet<&str> = lines.iter().map(|l| l.drug.as_str()).collect();
     let out = if old_drugs == new_drugs {
         episodes::replace_regimen(&txn, &ep.id, &lines, on, &auth.staff.id, now).await?;
+        reminders::schedule_planning(&txn, &ep.id, now).await?;
         audit::record(&txn, &auth.actor(), "change_regimen", "episode", Some(&ep.id), Some(&ep.patient_id), now)
             .await?;
         RegimenChanged { episode_id: ep.id.clone(), new_episode: false }
@@ -244,7 +246,7 @@ pub async fn change_regimen(
         if parcours == Parcours::A && team.community_pharmacy.is_none() {
             return Err(ApiError::field("parcours", "parcours A needs a community pharmacy on the team"));
         }
-        episodes::end_episode(&txn, &ep, EndReason::TreatmentChanged, on).await?;
+        episodes::end_episode(&txn, &ep, EndReason::TreatmentChanged, on, now).await?;
         let new_id = episodes::open_episode(
             &txn,
             &ep.patient_id,

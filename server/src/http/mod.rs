@@ -3,6 +3,7 @@
 
 mod alerts;
 mod auth;
+mod doses;
 mod episodes;
 pub mod error;
 pub mod extract;
@@ -48,6 +49,10 @@ pub fn router(state: AppState) -> Router {
         .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/patient/activate", post(auth::activate))
         .route("/patient/reports", post(reports::submit))
+        .route("/patient/today", get(doses::today))
+        .route("/patient/doses/{id}", post(doses::confirm))
+        .route("/patient/devices", post(doses::add_device))
+        .route("/patient/devices/{id}", axum::routing::delete(doses::remove_device))
         .route("/patient/me", get(auth::patient_me))
         .route("/openapi.json", get(openapi::document));
     let request_id = HeaderName::from_static("x-request-id");

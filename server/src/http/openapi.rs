@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{alerts, auth, episodes, patients, reports, views};
+use super::{alerts, auth, doses, episodes, patients, reports, views};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -19,6 +19,10 @@ use crate::domain::enrolment;
         alerts::acknowledge,
         alerts::resolve,
         reports::submit,
+        doses::today,
+        doses::confirm,
+        doses::add_device,
+        doses::remove_device,
         auth::logout,
         auth::me,
         auth::activate,

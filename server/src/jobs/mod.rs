@@ -4,6 +4,7 @@
 
 pub mod escalation;
 pub mod pathway;
+pub mod reminders;
 
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ pub async fn tick(state: &AppState) {
     let now = state.now();
     if let Err(e) = pathway::run_transitions(state, now).await {
         tracing::error!(error = %e, "sequence transitions failed");
+    }
+    if let Err(e) = reminders::dispatch_due(state, now).await {
+        tracing::error!(error = %e, "due work failed");
     }
     if let Err(e) = escalation::run_escalations(state, now).await {
         tracing::error!(error = %e, "alert escalation failed");

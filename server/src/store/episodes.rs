@@ -329,6 +329,7 @@ pub async fn end_episode(
     ep: &episode::Model,
     reason: EndReason,
     on: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let updated = episode::Entity::update_many()
         .col_expr(episode::Column::EndDate, Expr::value(on))
@@ -340,6 +341,8 @@ pub async fn end_episode(
     if updated.rows_affected == 0 {
         return Ok(false);
     }
+    // Nothing more is reminded from now on.
+    super::doses::cancel_future(db, &ep.id, now, None).await?;
     if let Some(seq) = active_sequence(db, &ep.id).await? {
         let current = current_of(&seq);
         let state = pathway::state_when_episode_ends(current, reason, on);
@@ -365,7 +368,8 @@ pub async fn end_episode(
     Ok(true)
 }
 
-/// Same drugs, new doses or times: the lines in force close on `on` and new ones open.
+/// Same drugs, new doses or times: the lines in force close on `on` and new ones open. Doses
+/// planned after `now` are cancelled; the caller schedules a new planning.
 pub async fn replace_regimen(
     db: &impl ConnectionTrait,
     episode_id: &str,
@@ -375,6 +379,7 @@ pub async fn replace_regimen(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let old = active_regimen(db, episode_id).await?;
+    super::doses::cancel_future(db, episode_id, now, Some(on)).await?;
     regimen_line::Entity::update_many()
         .col_expr(regimen_line::Column::EndDate, Expr::value(on))
         .filter(regimen_line::Column::EpisodeId.eq(episode_id))

@@ -5,10 +5,13 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod directory;
+pub mod doses;
+pub mod due_work;
 pub mod entities;
 pub mod episodes;
 pub mod outbox;
 pub mod patients;
+pub mod push_devices;
 pub mod reports;
 
 use std::time::Duration;

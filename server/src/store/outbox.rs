@@ -48,3 +48,34 @@ pub async fn for_recipient(db: &impl ConnectionTrait, recipient_id: &str) -> Res
         .all(db)
         .await
 }
+
+/// Queues many messages in a few statements (dose reminders come by the thousand); duplicates
+/// by dedupe key are ignored.
+pub async fn enqueue_many(
+    db: &impl ConnectionTrait,
+    msgs: Vec<NewMessage<'_>>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in msgs.chunks(500) {
+        let rows = chunk.iter().map(|m| outbox::ActiveModel {
+            id: Set(new_id()),
+            channel: Set(m.channel.to_owned()),
+            recipient_kind: Set(m.recipient_kind.to_owned()),
+            recipient_id: Set(m.recipient_id.to_owned()),
+            kind: Set(m.kind.to_owned()),
+            payload: Set(m.payload.to_string()),
+            dedupe_key: Set(m.dedupe_key.clone()),
+            status: Set("pending".into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            created_at: Set(now),
+            sent_at: Set(None),
+            last_error: Set(None),
+        });
+        outbox::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([outbox::Column::DedupeKey])
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}

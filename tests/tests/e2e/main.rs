@@ -7,4 +7,5 @@ mod authz;
 mod bad_input;
 mod enrolment;
 mod pathway;
+mod reminders;
 mod smoke;

@@ -1,0 +1,228 @@
+//! Dose reminders, driven by the due-work queue (issue 3):
+//! - `plan_day` (subject: episode) plans the doses of one local day from the regimen in force,
+//!   schedules their reminder, repeat and close, and schedules the next local day;
+//! - `dose_reminder` / `dose_repeat` send a reminder if the dose is still pending and its window
+//!   is still open (a reminder that would arrive after the window is not sent, but the dose
+//!   stays recorded);
+//! - `dose_close` marks a dose still pending at the end of its window as missed.
+//!
+//! Everything a batch does is written in one transaction with the completion of its items.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use serde_json::json;
+
+use crate::AppState;
+use crate::domain::calendar::local_instant;
+use crate::domain::regimen::{self, Line};
+use crate::store::entities::{dose, due_work, regimen_line};
+use crate::store::{self, doses, due_work as queue, episodes, new_id, outbox, patients};
+
+pub const PLAN_DAY: &str = "plan_day";
+pub const DOSE_REMINDER: &str = "dose_reminder";
+pub const DOSE_REPEAT: &str = "dose_repeat";
+pub const DOSE_CLOSE: &str = "dose_close";
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub claimed: usize,
+    pub planned_doses: usize,
+    pub reminders_sent: usize,
+    pub too_late: usize,
+    pub missed: usize,
+}
+
+/// The regimen lines of the domain, from store rows.
+pub fn lines_of(rows: &[regimen_line::Model]) -> Vec<Line> {
+    rows.iter()
+        .map(|l| Line {
+            id: l.id.clone(),
+            drug: l.drug.clone(),
+            times: serde_json::from_str::<Vec<String>>(&l.times)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|t| crate::domain::parse_hhmm(t))
+                .collect(),
+            cycle: l.cycle_on_days.zip(l.cycle_off_days).map(|(on, off)| (on.max(0) as u16, off.max(0) as u16)),
+            start: l.start_date,
+            end: l.end_date,
+            paused_from: None,
+            paused_until: None,
+        })
+        .collect()
+}
+
+/// Local midnight of a date, as an instant.
+pub fn local_midnight(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
+    local_instant(tz, day.and_time(NaiveTime::MIN))
+}
+
+/// Schedules the planning of an episode's doses from `at` on (enrolment, regimen change).
+pub async fn schedule_planning(
+    db: &impl sea_orm::ConnectionTrait,
+    episode_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    queue::schedule_again(db, PLAN_DAY, episode_id, at, at).await
+}
+
+/// Claims and performs every item due at `now`, batch after batch.
+pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    let mut stats = Stats::default();
+    let owner = format!("{}-{}", std::process::id(), new_id());
+    loop {
+        let batch = queue::claim(&state.db, &owner, now, Duration::minutes(5), 2000).await?;
+        if batch.is_empty() {
+            return Ok(stats);
+        }
+        stats.claimed += batch.len();
+        let mut by_kind: HashMap<&str, Vec<due_work::Model>> = HashMap::new();
+        for item in batch {
+            let kind = match item.kind.as_str() {
+                PLAN_DAY => PLAN_DAY,
+                DOSE_REMINDER => DOSE_REMINDER,
+                DOSE_REPEAT => DOSE_REPEAT,
+                DOSE_CLOSE => DOSE_CLOSE,
+                _ => "other",
+            };
+            by_kind.entry(kind).or_default().push(item);
+        }
+        for (kind, items) in by_kind {
+            let result = match kind {
+                PLAN_DAY => plan(state, &items, now, &mut stats).await,
+                DOSE_REMINDER | DOSE_REPEAT => remind(state, &items, kind == DOSE_REPEAT, now, &mut stats).await,
+                DOSE_CLOSE => close(state, &items, now, &mut stats).await,
+                // Other kinds belong to other jobs; leave them for their lease to expire.
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                tracing::error!(kind, error = %e, "due work failed; retried when the lease ends");
+                for i in &items {
+                    let _ = queue::failed(&state.db, &i.id, &e.to_string()).await;
+                }
+            }
+        }
+    }
+}
+
+async fn plan(
+    state: &AppState,
+    items: &[due_work::Model],
+    now: DateTime<Utc>,
+    stats: &mut Stats,
+) -> anyhow::Result<()> {
+    let s = &state.settings.reminders;
+    let txn = store::begin_write(&state.db).await?;
+    let mut new_doses = Vec::new();
+    let mut next = Vec::new();
+    for item in items {
+        let Some(ep) = episodes::get(&txn, &item.subject_id).await? else { continue };
+        if ep.end_date.is_some() {
+            continue;
+        }
+        let Some(p) = patients::get(&txn, &ep.patient_id).await? else { continue };
+        let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
+        let day = item.due_at.with_timezone(&tz).date_naive();
+        let lines = lines_of(&episodes::active_regimen(&txn, &ep.id).await?);
+        for o in regimen::doses_on(&lines, day, tz).into_iter().filter(|o| o.due_at >= item.due_at) {
+            let id = new_id();
+            next.push((DOSE_REMINDER, id.clone(), o.due_at));
+            next.push((DOSE_REPEAT, id.clone(), o.due_at + Duration::minutes(i64::from(s.repeat_after_minutes))));
+            next.push((DOSE_CLOSE, id.clone(), o.due_at + Duration::minutes(i64::from(s.window_minutes))));
+            new_doses.push(dose::Model {
+                id,
+                patient_id: p.id.clone(),
+                episode_id: ep.id.clone(),
+                line_id: o.line_id,
+                drug: o.drug,
+                local_date: o.local_date,
+                local_time: o.local_time.format("%H:%M").to_string(),
+                due_at: o.due_at,
+                status: "pending".into(),
+                reported_at: None,
+                taken_at: None,
+                late: false,
+                reminders_sent: 0,
+                created_at: now,
+            });
+        }
+        let tomorrow = day.succ_opt().unwrap_or(day);
+        next.push((PLAN_DAY, ep.id.clone(), local_midnight(tz, tomorrow)));
+    }
+    stats.planned_doses += new_doses.len();
+    doses::insert_many(&txn, new_doses).await?;
+    queue::schedule(&txn, next, now).await?;
+    queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn reminder_text(locale: &str, time: &str, repeat: bool) -> (String, String) {
+    // No drug name: the notification shows on a lock screen.
+    match (locale, repeat) {
+        ("en", false) => ("Relais".into(), format!("Time for your {time} dose. Tap to confirm.")),
+        ("en", true) => ("Relais".into(), format!("Reminder: your {time} dose is not confirmed yet.")),
+        (_, false) => ("Relais".into(), format!("C'est l'heure de votre prise de {time}. Touchez pour confirmer.")),
+        (_, true) => ("Relais".into(), format!("Rappel : votre prise de {time} n'est pas encore confirmée.")),
+    }
+}
+
+async fn remind(
+    state: &AppState,
+    items: &[due_work::Model],
+    repeat: bool,
+    now: DateTime<Utc>,
+    stats: &mut Stats,
+) -> anyhow::Result<()> {
+    let window = Duration::minutes(i64::from(state.settings.reminders.window_minutes));
+    let ds = doses::by_ids(&state.db, items.iter().map(|i| i.subject_id.clone()).collect()).await?;
+    let mut locales: HashMap<String, String> = HashMap::new();
+    for d in &ds {
+        if !locales.contains_key(&d.patient_id) {
+            let l = patients::get(&state.db, &d.patient_id).await?.map(|p| p.locale).unwrap_or_else(|| "fr".into());
+            locales.insert(d.patient_id.clone(), l);
+        }
+    }
+    let kind = if repeat { DOSE_REPEAT } else { DOSE_REMINDER };
+    let mut msgs = Vec::new();
+    let mut sent = Vec::new();
+    for d in ds.iter().filter(|d| d.status == "pending") {
+        if now >= d.due_at + window {
+            stats.too_late += 1;
+            continue;
+        }
+        let (title, body) =
+            reminder_text(locales.get(&d.patient_id).map(String::as_str).unwrap_or("fr"), &d.local_time, repeat);
+        msgs.push(outbox::NewMessage {
+            channel: "push",
+            recipient_kind: "patient",
+            recipient_id: &d.patient_id,
+            kind: "dose_reminder",
+            payload: json!({"type": "dose_reminder", "title": title, "body": body, "url": "/app/#/today", "id": d.id}),
+            dedupe_key: format!("{kind}:{}", d.id),
+        });
+        sent.push(d.id.clone());
+    }
+    stats.reminders_sent += sent.len();
+    let txn = store::begin_write(&state.db).await?;
+    outbox::enqueue_many(&txn, msgs, now).await?;
+    doses::count_reminder(&txn, sent).await?;
+    queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn close(
+    state: &AppState,
+    items: &[due_work::Model],
+    now: DateTime<Utc>,
+    stats: &mut Stats,
+) -> anyhow::Result<()> {
+    let txn = store::begin_write(&state.db).await?;
+    stats.missed += doses::close_missed(&txn, items.iter().map(|i| i.subject_id.clone()).collect()).await? as usize;
+    queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Dose occurrences: planned per local day from the regimen, reminded, confirmed by the
+//! patient or closed as missed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use super::entities::dose;
+
+/// Inserts planned doses; an occurrence already planned (same line, same instant) is kept.
+pub async fn insert_many(db: &impl ConnectionTrait, rows: Vec<dose::Model>) -> Result<(), DbErr> {
+    for chunk in rows.chunks(300) {
+        let models = chunk.iter().cloned().map(|m| {
+            let mut am: dose::ActiveModel = m.into();
+            am.id = Set(am.id.take().unwrap_or_default());
+            am
+        });
+        dose::Entity::insert_many(models)
+            .on_conflict_do_nothing_on([dose::Column::LineId, dose::Column::DueAt])
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<dose::Model>, DbErr> {
+    dose::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+pub async fn by_ids(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<Vec<dose::Model>, DbErr> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(1000) {
+        out.extend(dose::Entity::find().filter(dose::Column::Id.is_in(chunk.to_vec())).all(db).await?);
+    }
+    Ok(out)
+}
+
+/// The doses of a patient's local day, in time order.
+pub async fn of_day(db: &impl ConnectionTrait, patient_id: &str, day: NaiveDate) -> Result<Vec<dose::Model>, DbErr> {
+    dose::Entity::find()
+        .filter(dose::Column::PatientId.eq(patient_id))
+        .filter(dose::Column::LocalDate.eq(day))
+        .filter(dose::Column::Status.ne("cancelled"))
+        .order_by_asc(dose::Column::DueAt)
+        .order_by_asc(dose::Column::Drug)
+        .all(db)
+        .await
+}
+
+/// The doses of an episode whose local date is in [from, to].
+pub async fn of_episode_between(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<dose::Model>, DbErr> {
+    dose::Entity::find()
+        .filter(dose::Column::EpisodeId.eq(episode_id))
+        .filter(dose::Column::LocalDate.gte(from))
+        .filter(dose::Column::LocalDate.lte(to))
+        .filter(dose::Column::Status.ne("cancelled"))
+        .order_by_asc(dose::Column::DueAt)
+        .all(db)
+        .await
+}
+
+/// Sets the outcome of a dose if it is still `from` (a status or a list of them).
+pub async fn report(
+    db: &impl ConnectionTrait,
+    id: &str,
+    from: &[&str],
+    status: &str,
+    taken_at: Option<DateTime<Utc>>,
+    late: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = dose::Entity::update_many()
+        .col_expr(dose::Column::Status, Expr::value(status))
+        .col_expr(dose::Column::ReportedAt, Expr::value(now))
+        .col_expr(dose::Column::TakenAt, Expr::value(taken_at))
+        .col_expr(dose::Column::Late, Expr::value(late))
+        .filter(dose::Column::Id.eq(id))
+        .filter(dose::Column::Status.is_in(from.iter().map(|s| s.to_string())))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Closes still-pending doses as missed.
+pub async fn close_missed(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<u64, DbErr> {
+    let mut n = 0;
+    for chunk in ids.chunks(1000) {
+        n += dose::Entity::update_many()
+            .col_expr(dose::Column::Status, Expr::value("missed"))
+            .filter(dose::Column::Id.is_in(chunk.to_vec()))
+            .filter(dose::Column::Status.eq("pending"))
+            .exec(db)
+            .await?
+            .rows_affected;
+    }
+    Ok(n)
+}
+
+/// Counts a reminder sent for these doses.
+pub async fn count_reminder(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<(), DbErr> {
+    for chunk in ids.chunks(1000) {
+        dose::Entity::update_many()
+            .col_expr(dose::Column::RemindersSent, Expr::col(dose::Column::RemindersSent).add(1))
+            .filter(dose::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Cancels the pending doses of an episode due after `after` and, if given, on or after the
+/// local date `from` (episode ended, dose changed): their reminders find them cancelled and
+/// send nothing.
+pub async fn cancel_future(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    after: DateTime<Utc>,
+    from: Option<NaiveDate>,
+) -> Result<u64, DbErr> {
+    let mut q = dose::Entity::update_many()
+        .col_expr(dose::Column::Status, Expr::value("cancelled"))
+        .filter(dose::Column::EpisodeId.eq(episode_id))
+        .filter(dose::Column::Status.eq("pending"))
+        .filter(dose::Column::DueAt.gt(after));
+    if let Some(day) = from {
+        q = q.filter(dose::Column::LocalDate.gte(day));
+    }
+    q.exec(db).await.map(|r| r.rows_affected)
+}

@@ -1,0 +1,136 @@
+//! The durable due-work queue: rows with a `due_at` (UTC), claimed in batches under a lease
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances never take the same row; SQLite has a
+//! single writer), performed, then completed. A lease that runs out (an instance died) makes
+//! the row claimable again, so nothing is lost.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use super::entities::due_work;
+use super::{Db, begin_write, is_postgres, new_id};
+
+/// One item to schedule: (kind, subject id, due at).
+pub type NewItem = (&'static str, String, DateTime<Utc>);
+
+/// Schedules items; an item already scheduled (same kind, subject, instant) is left as it is.
+pub async fn schedule(db: &impl ConnectionTrait, items: Vec<NewItem>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    for chunk in items.chunks(500) {
+        let rows = chunk.iter().map(|(kind, subject, due)| due_work::ActiveModel {
+            id: Set(new_id()),
+            kind: Set((*kind).to_owned()),
+            subject_id: Set(subject.clone()),
+            due_at: Set(*due),
+            attempts: Set(0),
+            lease_until: Set(None),
+            lease_owner: Set(None),
+            done_at: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+        });
+        due_work::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([due_work::Column::Kind, due_work::Column::SubjectId, due_work::Column::DueAt])
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Schedules an item to be done (again): an identical item already done is made due anew.
+/// Used for planning, which must run again after a regimen change even within the same second.
+pub async fn schedule_again(
+    db: &impl ConnectionTrait,
+    kind: &'static str,
+    subject: &str,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = due_work::ActiveModel {
+        id: Set(new_id()),
+        kind: Set(kind.to_owned()),
+        subject_id: Set(subject.to_owned()),
+        due_at: Set(due_at),
+        attempts: Set(0),
+        lease_until: Set(None),
+        lease_owner: Set(None),
+        done_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+    };
+    due_work::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([due_work::Column::Kind, due_work::Column::SubjectId, due_work::Column::DueAt])
+                .update_columns([due_work::Column::DoneAt, due_work::Column::LeaseUntil, due_work::Column::LeaseOwner])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await
+        .map(|_| ())
+}
+
+/// Claims up to `limit` items due at `now` for `lease`, oldest first.
+pub async fn claim(
+    db: &Db,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<due_work::Model>, DbErr> {
+    let txn = begin_write(db).await?;
+    let mut q = due_work::Entity::find()
+        .filter(due_work::Column::DoneAt.is_null())
+        .filter(due_work::Column::DueAt.lte(now))
+        .filter(Condition::any().add(due_work::Column::LeaseUntil.is_null()).add(due_work::Column::LeaseUntil.lt(now)))
+        .order_by_asc(due_work::Column::DueAt)
+        .limit(limit);
+    if is_postgres(&txn) {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let rows = q.all(&txn).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    for chunk in ids.chunks(1000) {
+        due_work::Entity::update_many()
+            .col_expr(due_work::Column::LeaseUntil, Expr::value(now + lease))
+            .col_expr(due_work::Column::LeaseOwner, Expr::value(owner))
+            .col_expr(due_work::Column::Attempts, Expr::col(due_work::Column::Attempts).add(1))
+            .filter(due_work::Column::Id.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// Marks items done (inside the transaction that wrote their effects).
+pub async fn complete(db: &impl ConnectionTrait, ids: &[String], now: DateTime<Utc>) -> Result<(), DbErr> {
+    for chunk in ids.chunks(1000) {
+        due_work::Entity::update_many()
+            .col_expr(due_work::Column::DoneAt, Expr::value(now))
+            .filter(due_work::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Records a failure; the item becomes claimable again once its lease ends.
+pub async fn failed(db: &Db, id: &str, error: &str) -> Result<(), DbErr> {
+    due_work::Entity::update_many()
+        .col_expr(due_work::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()))
+        .filter(due_work::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Items not done for a subject (tests and diagnostics).
+pub async fn pending_for(db: &impl ConnectionTrait, subject_id: &str) -> Result<Vec<due_work::Model>, DbErr> {
+    due_work::Entity::find()
+        .filter(due_work::Column::SubjectId.eq(subject_id))
+        .filter(due_work::Column::DoneAt.is_null())
+        .order_by_asc(due_work::Column::DueAt)
+        .all(db)
+        .await
+}

@@ -1,0 +1,66 @@
+//! Push destinations: Web Push subscriptions and FCM tokens of patients' phones (and, later,
+//! of staff browsers).
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+use super::entities::push_device;
+use super::new_id;
+
+pub enum NewDevice {
+    WebPush { endpoint: String, p256dh: String, auth: String },
+    Fcm { token: String },
+}
+
+pub async fn add_for_patient(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    d: NewDevice,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let id = new_id();
+    let (kind, endpoint, p256dh, auth, fcm_token) = match d {
+        NewDevice::WebPush { endpoint, p256dh, auth } => ("webpush", Some(endpoint), Some(p256dh), Some(auth), None),
+        NewDevice::Fcm { token } => ("fcm", None, None, None, Some(token)),
+    };
+    push_device::Entity::insert(push_device::ActiveModel {
+        id: Set(id.clone()),
+        patient_id: Set(Some(patient_id.to_owned())),
+        professional_id: Set(None),
+        kind: Set(kind.to_owned()),
+        endpoint: Set(endpoint),
+        p256dh: Set(p256dh),
+        auth: Set(auth),
+        fcm_token: Set(fcm_token),
+        created_at: Set(now),
+        revoked_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn revoke_for_patient(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = push_device::Entity::update_many()
+        .col_expr(push_device::Column::RevokedAt, Expr::value(now))
+        .filter(push_device::Column::Id.eq(id))
+        .filter(push_device::Column::PatientId.eq(patient_id))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+pub async fn live_for_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<Vec<push_device::Model>, DbErr> {
+    push_device::Entity::find()
+        .filter(push_device::Column::PatientId.eq(patient_id))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .all(db)
+        .await
+}
