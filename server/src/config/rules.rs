@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use super::ConfigError;
 use crate::domain::{
-    calendar::Calendars, catalog::Catalog, interactions::ComedCatalog, pathway::PathwayRules, triage::TriageRules,
+    adherence::AdherenceRules, calendar::Calendars, catalog::Catalog, interactions::ComedCatalog,
+    pathway::PathwayRules, triage::TriageRules,
 };
 
 /// Files built into the binary, by their path under `config/`.
@@ -15,6 +16,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("catalog/drugs.toml", include_str!("../../../config/catalog/drugs.toml")),
     ("catalog/comedications.toml", include_str!("../../../config/catalog/comedications.toml")),
     ("pathway.toml", include_str!("../../../config/pathway.toml")),
+    ("adherence.toml", include_str!("../../../config/adherence.toml")),
     ("triage.toml", include_str!("../../../config/triage.toml")),
     ("proctcae_composite.csv", include_str!("../../../config/proctcae_composite.csv")),
     ("holidays/fr.toml", include_str!("../../../config/holidays/fr.toml")),
@@ -42,6 +44,13 @@ pub struct Rules {
     pub triage: Arc<TriageRules>,
     pub comedications: Arc<ComedCatalog>,
     pub calendars: Arc<Calendars>,
+    pub adherence: AdherenceRules,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdherenceFile {
+    adherence: AdherenceRules,
 }
 
 impl Rules {
@@ -76,7 +85,12 @@ impl Rules {
         }
         let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
         let calendars = Calendars::from_files(&refs).map_err(|e| ConfigError::new("config/holidays", e))?;
+        let (label, text) = read("adherence.toml")?;
+        let adherence =
+            toml::from_str::<AdherenceFile>(&text).map_err(|e| ConfigError::new(&label, e.to_string()))?.adherence;
+        adherence.validate().map_err(|e| ConfigError::new(&label, e.to_string()))?;
         Ok(Self {
+            adherence,
             catalog: Arc::new(catalog),
             pathway,
             triage: Arc::new(triage),

@@ -1,6 +1,7 @@
 //! Pure rules: no I/O, no database types. Everything here is a function of its arguments.
 
 pub mod access;
+pub mod adherence;
 pub mod answers;
 pub mod calendar;
 pub mod catalog;

@@ -1,36 +1,43 @@
-//! Dose schedules (issue 3): from regimen lines (times of day, on/off cycles, start and end,
-//! holds), the dose occurrences of any local day in the patient's IANA time zone, DST-correct:
-//! a time inside the spring-forward gap fires at the first valid instant after it, a time
-//! inside the autumn overlap fires once, at the earlier instant.
+//! Dose schedules (issue 3): which doses a regimen plans on which local day, and the instant
+//! each is due. Wall-clock times belong to the patient's zone; a dose at 08:00 stays at 08:00
+//! across DST changes, so its UTC instant moves.
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use chrono_tz::Tz;
 
-use super::calendar::local_instant;
+use super::FieldError;
+use super::calendar::{local_instant, wall_clock};
 
-/// One regimen line as the schedule sees it.
+#[cfg(test)]
+mod tests;
+
+/// One drug of a regimen as the scheduler needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     pub id: String,
     pub drug: String,
+    /// Local wall-clock times of the daily doses.
     pub times: Vec<NaiveTime>,
-    /// (days on, days off); `None` = every day.
+    /// (days on, days off), e.g. capecitabine (14, 7); `None` = every day.
     pub cycle: Option<(u16, u16)>,
+    /// Day 1 of the first cycle.
     pub start: NaiveDate,
-    /// First day without doses (exclusive end); `None` = open-ended.
+    /// Exclusive: the first day without doses.
     pub end: Option<NaiveDate>,
-    /// A professional's hold: no doses from `paused_from` until `paused_until` (exclusive).
+    /// A pause suspends doses on [paused_from, paused_until); no `paused_until` = until resumed.
     pub paused_from: Option<NaiveDate>,
+    /// Exclusive: the first day doses come back.
     pub paused_until: Option<NaiveDate>,
 }
 
 /// Where a date falls in a line's cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CycleDay {
-    /// 1-based day within the cycle (within the whole treatment for a continuous line).
+    /// 1-based day in the cycle (for a continuous line, days since start + 1, capped).
     pub day: u16,
-    /// Cycle length in days; 0 for a continuous line.
+    /// on + off days; 0 = no cycle (continuous).
     pub length: u16,
-    /// False during the planned break.
+    /// A planned dosing day (before any pause).
     pub on: bool,
 }
 
@@ -39,92 +46,169 @@ pub struct CycleDay {
 pub struct Occurrence {
     pub line_id: String,
     pub drug: String,
+    /// The local day the dose belongs to (its cycle day), even if a DST gap at midnight moves
+    /// the instant into the next day.
     pub local_date: NaiveDate,
+    /// The prescribed wall-clock time, kept as written even when a gap moves the instant.
     pub local_time: NaiveTime,
     pub due_at: DateTime<Utc>,
 }
 
-/// The cycle position of `date`, or `None` outside [start, end).
+impl Line {
+    /// Shape checks done once at the edge (field paths under `prefix`, e.g. `regimen[0]`). The
+    /// functions below never panic on a line that fails them; they just plan fewer doses.
+    pub fn check(&self, prefix: &str) -> Result<(), FieldError> {
+        let err = |field: &str, message: &str| Err(FieldError::new(format!("{prefix}.{field}"), message));
+        if self.id.trim().is_empty() {
+            return err("id", "required");
+        }
+        if self.drug.trim().is_empty() {
+            return err("drug", "required");
+        }
+        if self.times.is_empty() {
+            return err("times", "at least one time");
+        }
+        let mut sorted = self.times.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if sorted.len() != self.times.len() {
+            return err("times", "a time is listed twice");
+        }
+        if let Some((on, off)) = self.cycle
+            && (on == 0 || u32::from(on) + u32::from(off) > u32::from(u16::MAX))
+        {
+            return err("cycle", "at least one day on, and a cycle of at most 65535 days");
+        }
+        if self.end.is_some_and(|end| end <= self.start) {
+            return err("end", "must be after the start date");
+        }
+        match (self.paused_from, self.paused_until) {
+            (None, Some(_)) => err("paused_until", "a pause needs paused_from"),
+            (Some(from), Some(until)) if until <= from => err("paused_until", "must be after paused_from"),
+            _ => Ok(()),
+        }
+    }
+
+    fn is_paused(&self, date: NaiveDate) -> bool {
+        // A pause starts with `paused_from`; a lone `paused_until` is refused by `check` and
+        // ignored here rather than guessed at.
+        self.paused_from.is_some_and(|from| date >= from && self.paused_until.is_none_or(|until| date < until))
+    }
+
+    /// The distinct times of the day, in order (a duplicate would double a reminder).
+    fn day_times(&self) -> Vec<NaiveTime> {
+        let mut t = self.times.clone();
+        t.sort_unstable();
+        t.dedup();
+        t
+    }
+}
+
+/// The cycle position of `date`; `None` before `start` or from `end` on. Cycles are anchored to
+/// `start` and keep counting through a pause: a restart on a new day 1 is a new line (or a new
+/// `start`), as the prescriber decides it.
 pub fn cycle_day(line: &Line, date: NaiveDate) -> Option<CycleDay> {
-    if date < line.start || line.end.is_some_and(|e| date >= e) {
+    if date < line.start || line.end.is_some_and(|end| date >= end) {
         return None;
     }
     let elapsed = (date - line.start).num_days();
-    Some(match line.cycle {
-        Some((on, off)) if on > 0 => {
-            let length = on + off;
-            let day = (elapsed % i64::from(length)) as u16 + 1;
-            CycleDay { day, length, on: day <= on }
+    match line.cycle {
+        None => Some(CycleDay { day: u16::try_from(elapsed + 1).unwrap_or(u16::MAX), length: 0, on: true }),
+        Some((on, off)) => {
+            let length = i64::from(on) + i64::from(off);
+            if length == 0 {
+                // (0, 0) is refused by `check`; plan nothing rather than divide by zero.
+                return Some(CycleDay { day: 1, length: 0, on: false });
+            }
+            let day = elapsed % length + 1;
+            Some(CycleDay {
+                day: u16::try_from(day).unwrap_or(u16::MAX),
+                length: u16::try_from(length).unwrap_or(u16::MAX),
+                on: day <= i64::from(on),
+            })
         }
-        _ => CycleDay { day: u16::try_from(elapsed + 1).unwrap_or(u16::MAX), length: 0, on: true },
-    })
+    }
 }
 
-fn paused(line: &Line, date: NaiveDate) -> bool {
-    line.paused_from.is_some_and(|f| date >= f) && line.paused_until.is_none_or(|u| date < u)
+/// Whether a line plans doses on `date`: in [start, end), an on-day, not paused.
+pub fn is_dosing_day(line: &Line, date: NaiveDate) -> bool {
+    cycle_day(line, date).is_some_and(|c| c.on) && !line.is_paused(date)
 }
 
-/// The doses of one local day, by instant then drug. Off-cycle, held and out-of-range days
-/// have none.
-pub fn doses_on(lines: &[Line], date: NaiveDate, tz: chrono_tz::Tz) -> Vec<Occurrence> {
-    let mut out = Vec::new();
-    for line in lines {
-        if paused(line, date) || !cycle_day(line, date).is_some_and(|c| c.on) {
-            continue;
-        }
-        let mut times = line.times.clone();
-        times.sort();
-        times.dedup();
-        for t in times {
-            out.push(Occurrence {
+/// The doses of the local day `date`, sorted by due instant, then drug. A time in a spring-
+/// forward gap is due at the gap's end; one in an autumn overlap once, at the earlier instant.
+/// So two times can share an instant (02:30 and 03:00 on a spring-forward night): both are kept,
+/// each a dose of its own.
+pub fn doses_on(lines: &[Line], date: NaiveDate, tz: Tz) -> Vec<Occurrence> {
+    let mut out: Vec<Occurrence> = lines
+        .iter()
+        .filter(|line| is_dosing_day(line, date))
+        .flat_map(|line| {
+            line.day_times().into_iter().map(move |t| Occurrence {
                 line_id: line.id.clone(),
                 drug: line.drug.clone(),
                 local_date: date,
                 local_time: t,
                 due_at: local_instant(tz, date.and_time(t)),
-            });
-        }
-    }
-    out.sort_by(|a, b| (a.due_at, &a.drug, &a.line_id).cmp(&(b.due_at, &b.drug, &b.line_id)));
+            })
+        })
+        .collect();
+    sort(&mut out);
     out
 }
 
-/// Every occurrence with `from <= due_at < to`.
-pub fn occurrences_between(
-    lines: &[Line],
-    tz: chrono_tz::Tz,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<Occurrence> {
-    if to <= from {
-        return vec![];
+/// Every dose with `from <= due_at < to`, sorted like [`doses_on`]. A dose of local day D is due
+/// on D or, after a gap at midnight, on D+1, so local days from the day before `from` to the day
+/// of `to` cover the range; the filter on the instant makes adjacent ranges add up exactly.
+pub fn occurrences_between(lines: &[Line], tz: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Occurrence> {
+    if from >= to {
+        return Vec::new();
     }
-    // A local date's doses fall within a day or so of its UTC date: widen by one day each side.
-    let first = from.with_timezone(&tz).date_naive().checked_sub_days(Days::new(1)).unwrap_or(NaiveDate::MIN);
-    let last = to.with_timezone(&tz).date_naive().checked_add_days(Days::new(1)).unwrap_or(NaiveDate::MAX);
+    let first = wall_clock(tz, from).date();
+    let last = wall_clock(tz, to).date();
     let mut out = Vec::new();
-    let mut day = first;
-    while day <= last {
-        out.extend(doses_on(lines, day, tz).into_iter().filter(|o| o.due_at >= from && o.due_at < to));
-        match day.succ_opt() {
-            Some(d) => day = d,
-            None => break,
-        }
+    let mut date = first.checked_sub_days(Days::new(1)).unwrap_or(first);
+    while date <= last {
+        out.extend(doses_on(lines, date, tz).into_iter().filter(|o| from <= o.due_at && o.due_at < to));
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
     }
-    out.sort_by(|a, b| (a.due_at, &a.drug, &a.line_id).cmp(&(b.due_at, &b.drug, &b.line_id)));
+    sort(&mut out);
     out
 }
 
-/// The first occurrence strictly after `after`, looking `horizon_days` ahead.
-pub fn next_occurrence_after(
-    lines: &[Line],
-    tz: chrono_tz::Tz,
-    after: DateTime<Utc>,
-    horizon_days: u32,
-) -> Option<Occurrence> {
-    let from = after + chrono::Duration::nanoseconds(1);
-    occurrences_between(lines, tz, from, after + chrono::Duration::days(i64::from(horizon_days))).into_iter().next()
+/// The first dose due strictly after `after` and at most `horizon_days` × 24 h later (a reminder
+/// job looks this far ahead; an ended or long-paused regimen gives `None`).
+pub fn next_occurrence_after(lines: &[Line], tz: Tz, after: DateTime<Utc>, horizon_days: u32) -> Option<Occurrence> {
+    let limit =
+        after.checked_add_signed(chrono::Duration::days(i64::from(horizon_days))).unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let first = wall_clock(tz, after).date();
+    // Doses of a local day are due from that day on, so none after the day of `limit` counts.
+    let last = wall_clock(tz, limit).date();
+    let mut date = first.checked_sub_days(Days::new(1)).unwrap_or(first);
+    let mut found: Option<Occurrence> = None;
+    while date <= last {
+        // A dose of day D+1 may still precede one of day D (gap at midnight), never one of D+2.
+        if found.as_ref().and_then(|f| f.local_date.checked_add_days(Days::new(1))).is_some_and(|d1| date > d1) {
+            break;
+        }
+        // `doses_on` is sorted, so the first match is the day's earliest.
+        if let Some(o) = doses_on(lines, date, tz).into_iter().find(|o| o.due_at > after && o.due_at <= limit)
+            && found.as_ref().is_none_or(|f| key(&o) < key(f))
+        {
+            found = Some(o);
+        }
+        let Some(next) = date.succ_opt() else { break };
+        date = next;
+    }
+    found
 }
 
-#[cfg(test)]
-mod tests;
+/// The order of occurrences: instant, drug, then time and line to make ties deterministic.
+fn key(o: &Occurrence) -> (DateTime<Utc>, &str, NaiveTime, &str, NaiveDate) {
+    (o.due_at, &o.drug, o.local_time, &o.line_id, o.local_date)
+}
+
+fn sort(v: &mut [Occurrence]) {
+    v.sort_by(|a, b| key(a).cmp(&key(b)));
+}

@@ -188,6 +188,11 @@ pub async fn confirm(
             message: format!("this dose is already confirmed ({})", d.status),
         });
     }
+    if req.status == "skipped"
+        && let Some(ep) = episodes::get(&txn, &d.episode_id).await?
+    {
+        crate::notify::adherence::check(&txn, &state, &ep, now).await?;
+    }
     if req.status == "vomited" {
         let reason =
             format!("dose vomited ({} {} {}): re-dosing rules differ by drug", d.drug, d.local_date, d.local_time);

@@ -91,6 +91,22 @@ pub struct EpisodeView {
     pub comedications: Vec<ComedicationView>,
     /// Whether every drug of the regimen allows S3.
     pub s3_eligible: bool,
+    /// Proportion of doses taken over the last 7 and 28 local days (off-cycle days excluded).
+    pub adherence: AdherenceView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AdherenceView {
+    pub last_7_days: Option<RateView>,
+    pub last_28_days: Option<RateView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RateView {
+    pub taken: u32,
+    pub scheduled: u32,
+    pub percent: f64,
+    pub late: u32,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -181,6 +197,18 @@ pub async fn episode_view(state: &AppState, ep: episode::Model) -> Result<Episod
         None => None,
     };
     let comeds = episodes::comedications(db, &ep.id).await?;
+    let tz: chrono_tz::Tz = match crate::store::patients::get(db, &ep.patient_id).await? {
+        Some(p) => p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris),
+        None => chrono_tz::Europe::Paris,
+    };
+    let today = state.now().with_timezone(&tz).date_naive();
+    let rate_view = |r: Option<crate::domain::adherence::Rate>| {
+        r.map(|r| RateView { taken: r.taken, scheduled: r.scheduled, percent: r.percent, late: r.late })
+    };
+    let adherence = AdherenceView {
+        last_7_days: rate_view(crate::notify::adherence::rate(db, &ep.id, today, 7).await?),
+        last_28_days: rate_view(crate::notify::adherence::rate(db, &ep.id, today, 28).await?),
+    };
     let seq_view = |s: &crate::store::entities::sequence::Model| SequenceView {
         id: s.id.clone(),
         kind: s.kind.clone(),
@@ -193,6 +221,7 @@ pub async fn episode_view(state: &AppState, ep: episode::Model) -> Result<Episod
         decision: s.decision.clone(),
     };
     Ok(EpisodeView {
+        adherence,
         s3_eligible: s3_eligible(&state.rules.catalog, lines.iter().map(|l| l.drug.as_str())),
         sequence: seqs.iter().find(|s| s.state == "active").map(seq_view),
         sequences: seqs.iter().map(seq_view).collect(),

@@ -221,7 +221,22 @@ async fn close(
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
     let txn = store::begin_write(&state.db).await?;
-    stats.missed += doses::close_missed(&txn, items.iter().map(|i| i.subject_id.clone()).collect()).await? as usize;
+    let ids: Vec<String> = items.iter().map(|i| i.subject_id.clone()).collect();
+    let mut hit: Vec<String> = doses::by_ids(&txn, ids.clone())
+        .await?
+        .into_iter()
+        .filter(|d| d.status == "pending")
+        .map(|d| d.episode_id)
+        .collect();
+    stats.missed += doses::close_missed(&txn, ids).await? as usize;
+    // A missed dose may take the episode below the adherence threshold.
+    hit.sort();
+    hit.dedup();
+    for ep_id in hit {
+        if let Some(ep) = episodes::get(&txn, &ep_id).await? {
+            crate::notify::adherence::check(&txn, state, &ep, now).await?;
+        }
+    }
     queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
     txn.commit().await?;
     Ok(())

@@ -1,4 +1,5 @@
 //! Turns domain events into alerts and messages: who receives what, written to the outbox in
 //! the transaction of the event (delivery is the outbox worker's job).
 
+pub mod adherence;
 pub mod alerts;

@@ -34,6 +34,21 @@ pub async fn unresolved_for_episode(db: &impl ConnectionTrait, episode_id: &str)
         .await
 }
 
+/// The most recently resolved alert of this patient and topic.
+pub async fn last_resolved(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    topic: &str,
+) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::PatientId.eq(patient_id))
+        .filter(alert::Column::Topic.eq(topic))
+        .filter(alert::Column::Status.eq("resolved"))
+        .order_by_desc(alert::Column::ResolvedAt)
+        .one(db)
+        .await
+}
+
 pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<alert::Model>, DbErr> {
     alert::Entity::find_by_id(id.to_owned()).one(db).await
 }

@@ -244,3 +244,38 @@ async fn push_devices_are_checked_and_can_be_removed() {
     let again = app.call(Method::DELETE, &format!("/api/v1/patient/devices/{id}"), Some(&device), None).await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn missed_doses_show_in_adherence_and_alert_the_pharmacist_and_the_idec_once() {
+    let (app, _, pid, _, code) = enrolled("2026-11-22T23:30:00Z", "Europe/Paris", "2026-11-23", "imatinib", None).await;
+    let device = app.activate(&code).await;
+    // The first six days taken, then nothing: 6 of 12 by the 4 December.
+    for day in 23..=28 {
+        app.run_until(utc(&format!("2026-11-{day}T07:05:00Z")), Duration::hours(1)).await;
+        let today = app.call(Method::GET, "/api/v1/patient/today", Some(&device), None).await;
+        let id = today.body["doses"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            app.post(&format!("/api/v1/patient/doses/{id}"), &device, json!({"status": "taken"})).await.status,
+            StatusCode::OK
+        );
+    }
+    // The 29th missed: 6 of 7 (85.7 %), below 90 %: the pharmacist (S1: the hospital's), not the IDEC.
+    app.run_until(utc("2026-11-29T12:00:00Z"), Duration::hours(2)).await;
+    let pharma = app.login("pui@a.test").await;
+    assert_eq!(app.get("/api/v1/alerts", &pharma).await.body.as_array().unwrap().len(), 1);
+    assert!(app.get("/api/v1/alerts", &app.login("idec@a.test").await).await.body.as_array().unwrap().is_empty());
+    app.run_until(utc("2026-12-05T12:00:00Z"), Duration::hours(2)).await;
+    let idec = app.login("idec@a.test").await;
+    let record = app.patient(&pid, &idec).await;
+    let r28 = &record["episode"]["adherence"]["last_28_days"];
+    assert_eq!((r28["taken"].as_u64(), r28["scheduled"].as_u64()), (Some(6), Some(13)), "{r28}");
+    assert_eq!(record["episode"]["adherence"]["last_7_days"]["taken"], 0);
+    let pharma = app.login("pui@a.test").await;
+    let alerts = app.get("/api/v1/alerts", &pharma).await.body;
+    assert_eq!(alerts.as_array().unwrap().len(), 1, "{alerts}");
+    assert_eq!((alerts[0]["topic"].as_str(), alerts[0]["colour"].as_str()), (Some("adherence"), Some("amber")));
+    let reasons: Vec<&str> = alerts[0]["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert!(reasons[0].contains("below 90") && reasons.last().unwrap().contains("below 80"), "{reasons:?}");
+    assert_eq!(app.get("/api/v1/alerts", &idec).await.body.as_array().unwrap().len(), 1, "below 80 %: the IDEC too");
+    assert_eq!(count(&app.state, "alerts").await, 1, "one alert, not one per missed dose");
+}
