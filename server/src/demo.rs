@@ -390,6 +390,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
         )
         .await?;
         crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, now).await?;
+        crate::jobs::questionnaires::schedule_planning(&txn, &e.episode_id, now).await?;
         txn.commit().await?;
         if i == 0 {
             summary.sample_patient = format!("{} {}", d.given, d.family);

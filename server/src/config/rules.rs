@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::ConfigError;
 use crate::domain::{
     adherence::AdherenceRules, calendar::Calendars, catalog::Catalog, interactions::ComedCatalog,
-    pathway::PathwayRules, triage::TriageRules,
+    pathway::PathwayRules, questionnaire::QuestionBank, triage::TriageRules,
 };
 
 /// Files built into the binary, by their path under `config/`.
@@ -17,6 +17,8 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("catalog/comedications.toml", include_str!("../../../config/catalog/comedications.toml")),
     ("pathway.toml", include_str!("../../../config/pathway.toml")),
     ("adherence.toml", include_str!("../../../config/adherence.toml")),
+    ("questionnaires/items.toml", include_str!("../../../config/questionnaires/items.toml")),
+    ("questionnaires/definitions.toml", include_str!("../../../config/questionnaires/definitions.toml")),
     ("triage.toml", include_str!("../../../config/triage.toml")),
     ("proctcae_composite.csv", include_str!("../../../config/proctcae_composite.csv")),
     ("holidays/fr.toml", include_str!("../../../config/holidays/fr.toml")),
@@ -45,6 +47,7 @@ pub struct Rules {
     pub comedications: Arc<ComedCatalog>,
     pub calendars: Arc<Calendars>,
     pub adherence: AdherenceRules,
+    pub questionnaires: Arc<QuestionBank>,
 }
 
 #[derive(serde::Deserialize)]
@@ -89,7 +92,12 @@ impl Rules {
         let adherence =
             toml::from_str::<AdherenceFile>(&text).map_err(|e| ConfigError::new(&label, e.to_string()))?.adherence;
         adherence.validate().map_err(|e| ConfigError::new(&label, e.to_string()))?;
+        let (items_label, items) = read("questionnaires/items.toml")?;
+        let (label, definitions) = read("questionnaires/definitions.toml")?;
+        let questionnaires = QuestionBank::from_toml(&items, &definitions, &catalog)
+            .map_err(|e| ConfigError::new(format!("{items_label} / {label}"), e))?;
         Ok(Self {
+            questionnaires: Arc::new(questionnaires),
             adherence,
             catalog: Arc::new(catalog),
             pathway,
@@ -115,6 +123,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("relais-rules-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(dir.join("catalog")).unwrap();
         std::fs::create_dir_all(dir.join("holidays")).unwrap();
+        std::fs::create_dir_all(dir.join("questionnaires")).unwrap();
         for (name, text) in EMBEDDED {
             std::fs::write(dir.join(name), text).unwrap();
         }

@@ -10,6 +10,7 @@ pub mod grading;
 pub mod ids;
 pub mod interactions;
 pub mod pathway;
+pub mod questionnaire;
 pub mod regimen;
 pub mod routing;
 pub mod symptoms;

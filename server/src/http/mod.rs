@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 mod openapi;
 mod patients;
+mod questionnaires;
 mod reports;
 mod views;
 
@@ -50,6 +51,9 @@ pub fn router(state: AppState) -> Router {
         .route("/patient/activate", post(auth::activate))
         .route("/patient/reports", post(reports::submit))
         .route("/patient/today", get(doses::today))
+        .route("/patient/questionnaires/pending", get(questionnaires::pending))
+        .route("/patient/questionnaires/spontaneous", get(questionnaires::spontaneous))
+        .route("/patient/questionnaires/{id}", get(questionnaires::one))
         .route("/patient/doses/{id}", post(doses::confirm))
         .route("/patient/devices", post(doses::add_device))
         .route("/patient/devices/{id}", axum::routing::delete(doses::remove_device))

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{alerts, auth, doses, episodes, patients, reports, views};
+use super::{alerts, auth, doses, episodes, patients, questionnaires, reports, views};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -20,6 +20,9 @@ use crate::domain::enrolment;
         alerts::resolve,
         reports::submit,
         doses::today,
+        questionnaires::pending,
+        questionnaires::one,
+        questionnaires::spontaneous,
         doses::confirm,
         doses::add_device,
         doses::remove_device,

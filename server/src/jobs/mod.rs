@@ -4,6 +4,7 @@
 
 pub mod escalation;
 pub mod pathway;
+pub mod questionnaires;
 pub mod reminders;
 
 use std::time::Duration;

@@ -85,6 +85,7 @@ pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
                 DOSE_REMINDER => DOSE_REMINDER,
                 DOSE_REPEAT => DOSE_REPEAT,
                 DOSE_CLOSE => DOSE_CLOSE,
+                super::questionnaires::QUESTIONNAIRE_PLAN | super::questionnaires::QUESTIONNAIRE_DUE => "questionnaire",
                 _ => "other",
             };
             by_kind.entry(kind).or_default().push(item);
@@ -94,6 +95,7 @@ pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
                 PLAN_DAY => plan(state, &items, now, &mut stats).await,
                 DOSE_REMINDER | DOSE_REPEAT => remind(state, &items, kind == DOSE_REPEAT, now, &mut stats).await,
                 DOSE_CLOSE => close(state, &items, now, &mut stats).await,
+                "questionnaire" => super::questionnaires::perform(state, &items, now).await,
                 // Other kinds belong to other jobs; leave them for their lease to expire.
                 _ => Ok(()),
             };

@@ -138,3 +138,59 @@ pub async fn mark_answered(db: &impl ConnectionTrait, questionnaire_id: &str, re
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// Plans a questionnaire instance; the same episode and local date is planned once.
+pub async fn plan_questionnaire(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    episode_id: &str,
+    local_date: chrono::NaiveDate,
+    due_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, DbErr> {
+    let id = new_id();
+    let r = questionnaire::Entity::insert(questionnaire::ActiveModel {
+        id: Set(id.clone()),
+        patient_id: Set(patient_id.to_owned()),
+        episode_id: Set(episode_id.to_owned()),
+        local_date: Set(local_date),
+        due_at: Set(due_at),
+        status: Set("pending".into()),
+        report_id: Set(None),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([questionnaire::Column::EpisodeId, questionnaire::Column::LocalDate])
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(r, sea_orm::TryInsertResult::Inserted(n) if n > 0).then_some(id))
+}
+
+pub async fn questionnaire(db: &impl ConnectionTrait, id: &str) -> Result<Option<questionnaire::Model>, DbErr> {
+    questionnaire::Entity::find_by_id(id.to_owned()).one(db).await
+}
+
+/// The instances of an episode due before `before`, newest first.
+pub async fn questionnaires_before(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    before: DateTime<Utc>,
+) -> Result<Vec<questionnaire::Model>, DbErr> {
+    questionnaire::Entity::find()
+        .filter(questionnaire::Column::EpisodeId.eq(episode_id))
+        .filter(questionnaire::Column::DueAt.lt(before))
+        .order_by_desc(questionnaire::Column::DueAt)
+        .all(db)
+        .await
+}
+
+/// Marks an instance missed if it is still pending.
+pub async fn mark_missed(db: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let r = questionnaire::Entity::update_many()
+        .col_expr(questionnaire::Column::Status, Expr::value("missed"))
+        .filter(questionnaire::Column::Id.eq(id))
+        .filter(questionnaire::Column::Status.eq("pending"))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
