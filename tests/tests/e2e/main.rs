@@ -7,5 +7,6 @@ mod authz;
 mod bad_input;
 mod enrolment;
 mod pathway;
+mod questionnaires;
 mod reminders;
 mod smoke;
