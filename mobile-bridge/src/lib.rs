@@ -1,10 +1,32 @@
 //! Everything that reaches a phone. No database and no server types: the server decides what
-//! to send; this crate says how it travels. Web Push and FCM senders come with the delivery
-//! issue; what is here is the payload contract and the guard on subscription endpoints.
+//! to send; this crate says how it travels: the payload contract, the guard on subscription
+//! endpoints, Web Push ([`WebPushSender`], RFC 8030/8291/8292, crypto on ring) and FCM HTTP v1
+//! ([`FcmSender`]). Both senders answer with an [`Outcome`]. Nothing here logs a key, a token,
+//! an endpoint path or a payload.
 
 #![forbid(unsafe_code)]
 
+pub mod ece;
+mod error;
+mod fcm;
+mod outcome;
+mod vapid;
+mod webpush;
+
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde::{Deserialize, Serialize};
+
+pub use error::Error;
+pub use fcm::FcmSender;
+pub use outcome::Outcome;
+pub use vapid::VapidKeys;
+pub use webpush::{PushOptions, Subscription, Urgency, WebPushSender};
+
+/// base64url; writes no padding, reads keys with or without it.
+pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// The data of a push message (API.md "Push payloads"), texts in the recipient's locale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

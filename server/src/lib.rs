@@ -30,6 +30,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub rules: Rules,
     pub clock: Arc<dyn Clock>,
+    pub mailer: Arc<notify::email::Mailer>,
 }
 
 impl AppState {
@@ -40,7 +41,8 @@ impl AppState {
             .await
             .with_context(|| format!("connecting to {}", config::redact_url(&url)))?;
         store::migrate(&db).await.context("applying migrations")?;
-        Ok(Self { db, settings: Arc::new(settings), rules, clock })
+        let mailer = Arc::new(notify::email::Mailer::from_settings(&settings.email)?);
+        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

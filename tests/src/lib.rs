@@ -46,6 +46,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_app_with(now, &[]).await
+}
+
+/// Starts the app with extra settings (`RELAIS__SECTION__KEY`, value).
+pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestApp {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (url, db) = match pg_base_url() {
         Some(base) => {
@@ -60,11 +65,14 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
             (format!("sqlite://{}?mode=rwc", path.display()), Db::Sqlite(path))
         }
     };
-    let env = vec![
+    let mail_dir = std::env::temp_dir().join(format!("relais-mail-{id}"));
+    let mut env = vec![
         ("RELAIS__DATABASE__URL".to_owned(), url),
         ("RELAIS__SCHEDULER__ENABLED".to_owned(), "false".to_owned()),
         ("RELAIS__DATABASE__MAX_CONNECTIONS".to_owned(), "5".to_owned()),
+        ("RELAIS__EMAIL__FILE_DIR".to_owned(), mail_dir.display().to_string()),
     ];
+    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let settings = Settings::load_from(None, &env).expect("settings");
     let rules = Rules::load("").expect("built-in rules");
     let clock = Arc::new(ManualClock::new(now));

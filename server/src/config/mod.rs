@@ -37,7 +37,36 @@ pub struct Settings {
     pub scheduler: SchedulerSettings,
     pub reminders: ReminderSettings,
     pub push: PushSettings,
+    pub email: EmailSettings,
+    pub delivery: DeliverySettings,
     pub rules: RulesSettings,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// May carry a password: kept secret, redacted from Debug.
+    pub smtp_url: SecretString,
+    pub file_dir: String,
+    pub from: String,
+}
+
+impl fmt::Debug for EmailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmailSettings")
+            .field("smtp_url", &redact_url(self.smtp_url.expose_secret()))
+            .field("file_dir", &self.file_dir)
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    pub batch: u32,
+    pub concurrency: u32,
+    pub max_attempts: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +209,12 @@ impl Settings {
         }
         if self.reminders.window_minutes <= self.reminders.repeat_after_minutes {
             return bad("reminders.window_minutes", "must be longer than repeat_after_minutes");
+        }
+        if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
+            return bad("email.from", "not a mailbox (e.g. Relais <no-reply@hospital.fr>)");
+        }
+        if self.delivery.batch == 0 || self.delivery.concurrency == 0 || self.delivery.max_attempts == 0 {
+            return bad("delivery", "batch, concurrency and max_attempts must be positive");
         }
         if self.scheduler.tick_seconds == 0 {
             return bad("scheduler.tick_seconds", "at least 1");

@@ -41,4 +41,7 @@ pub async fn tick(state: &AppState) {
     if let Err(e) = escalation::run_escalations(state, now).await {
         tracing::error!(error = %e, "alert escalation failed");
     }
+    if let Err(e) = crate::notify::delivery::deliver_due(state, now).await {
+        tracing::error!(error = %e, "delivery failed");
+    }
 }

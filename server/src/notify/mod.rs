@@ -3,3 +3,5 @@
 
 pub mod adherence;
 pub mod alerts;
+pub mod delivery;
+pub mod email;

@@ -10,6 +10,7 @@ pub mod due_work;
 pub mod entities;
 pub mod episodes;
 pub mod outbox;
+pub mod outbox_delivery;
 pub mod patients;
 pub mod push_devices;
 pub mod reports;

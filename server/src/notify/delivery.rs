@@ -1,0 +1,141 @@
+//! The outbox worker: claims due messages in batches (never holding a transaction across a
+//! send), sends them in parallel with bounded concurrency, and records each attempt: sent,
+//! retried later with exponential backoff and jitter (or the server's Retry-After), or failed
+//! once retries are exhausted — a failed alert message is written on the alert itself so the
+//! worklist shows "not delivered to ...".
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::AppState;
+use crate::notify::email::{SendError, render};
+use crate::store::entities::outbox;
+use crate::store::outbox_delivery::{self as delivery, Recorded};
+use crate::store::{self, alerts};
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Stats {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub no_device: usize,
+}
+
+/// Delay before attempt `n + 1`: 30 s × 2ⁿ capped at one hour, ±20 % so that a burst of
+/// failures does not retry in lockstep.
+pub fn backoff(attempts: i32) -> Duration {
+    let base = 30i64.saturating_mul(1i64 << attempts.clamp(0, 7)).min(3600);
+    let jitter = rand::thread_rng().gen_range(-(base / 5)..=(base / 5));
+    Duration::seconds(base + jitter)
+}
+
+fn retry_or_fail(
+    row: &outbox::Model,
+    max: u32,
+    now: DateTime<Utc>,
+    after: Option<Duration>,
+    error: String,
+) -> Recorded {
+    if row.attempts + 1 >= max as i32 {
+        Recorded::Failed(format!("gave up after {} attempts: {error}", row.attempts + 1))
+    } else {
+        Recorded::Retry { at: now + after.unwrap_or_else(|| backoff(row.attempts)), error }
+    }
+}
+
+/// One pass: delivers every message due at `now`.
+pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    let s = &state.settings.delivery;
+    let mut stats = Stats::default();
+    loop {
+        let rows = delivery::claim(&state.db, &["email"], now, Duration::minutes(2), u64::from(s.batch)).await?;
+        if rows.is_empty() {
+            return Ok(stats);
+        }
+        let pro_ids: Vec<String> =
+            rows.iter().filter(|r| r.recipient_kind == "professional").map(|r| r.recipient_id.clone()).collect();
+        let emails: HashMap<String, String> = delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
+        let limit = Arc::new(tokio::sync::Semaphore::new(s.concurrency as usize));
+        let mut tasks = JoinSet::new();
+        for row in rows {
+            let to = if row.recipient_kind == "email_address" {
+                Some(row.recipient_id.clone())
+            } else {
+                emails.get(&row.recipient_id).cloned()
+            };
+            let (state, limit) = (state.clone(), limit.clone());
+            tasks.spawn(async move {
+                let _permit = limit.acquire().await;
+                let Some(to) = to else {
+                    return (row, Err(SendError::Permanent("recipient has no email address".into())));
+                };
+                let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+                let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
+                let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
+                (row, r)
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(done) = tasks.join_next().await {
+            let Ok((row, result)) = done else { continue };
+            let recorded = match result {
+                Ok(()) => Recorded::Sent,
+                Err(SendError::Transient(e)) => retry_or_fail(&row, s.max_attempts, now, None, e),
+                Err(SendError::Permanent(e)) => Recorded::Failed(e),
+            };
+            outcomes.push((row, recorded));
+        }
+        let txn = store::begin_write(&state.db).await?;
+        for (row, r) in &outcomes {
+            delivery::record(&txn, &row.id, r, now).await?;
+            match r {
+                Recorded::Sent => stats.sent += 1,
+                Recorded::Retry { .. } => stats.retried += 1,
+                Recorded::NoDevice => stats.no_device += 1,
+                Recorded::Failed(e) => {
+                    stats.failed += 1;
+                    tracing::warn!(outbox_id = %row.id, kind = %row.kind, "message not delivered: {e}");
+                    mark_alert_undelivered(&txn, row, now).await?;
+                }
+            }
+        }
+        txn.commit().await?;
+    }
+}
+
+/// A message about an alert that could not be delivered is shown on the alert.
+async fn mark_alert_undelivered(
+    db: &impl sea_orm::ConnectionTrait,
+    row: &outbox::Model,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+    let Some(alert_id) = payload["alert_id"].as_str() else { return Ok(()) };
+    let Some(mut a) = alerts::get(db, alert_id).await? else { return Ok(()) };
+    let who = if row.recipient_kind == "email_address" {
+        row.recipient_id.clone()
+    } else {
+        format!("professional {}", row.recipient_id)
+    };
+    let line = format!("not delivered to {who} ({})", row.channel);
+    a.note = Some(match a.note.take() {
+        Some(n) if !n.is_empty() => format!("{n}; {line}"),
+        _ => line.clone(),
+    });
+    alerts::update(db, a).await?;
+    alerts::event(
+        db,
+        alert_id,
+        "delivery_failed",
+        "system",
+        None,
+        serde_json::json!({"recipient": row.recipient_id, "channel": row.channel}),
+        now,
+    )
+    .await
+}

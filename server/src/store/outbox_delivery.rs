@@ -1,0 +1,96 @@
+//! The outbox seen by the delivery worker: claim due rows under a lease, record outcomes.
+//! A row is `pending` → `sending` (leased: `next_attempt_at` is the lease end) → `sent`,
+//! back to `pending` with a later `next_attempt_at` (retry), `failed` (retries exhausted,
+//! or refused) or `no_device` (a patient without a phone to push to).
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::entities::{outbox, professional};
+use super::{Db, begin_write, is_postgres};
+
+/// Claims due rows of the given channels; a row left `sending` by a dead worker is due again
+/// once its lease has passed.
+pub async fn claim(
+    db: &Db,
+    channels: &[&str],
+    now: DateTime<Utc>,
+    lease: Duration,
+    limit: u64,
+) -> Result<Vec<outbox::Model>, DbErr> {
+    let txn = begin_write(db).await?;
+    let mut q = outbox::Entity::find()
+        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
+        .filter(outbox::Column::NextAttemptAt.lte(now))
+        .filter(outbox::Column::Channel.is_in(channels.iter().map(|c| c.to_string())))
+        .order_by_asc(outbox::Column::NextAttemptAt)
+        .limit(limit);
+    if is_postgres(&txn) {
+        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let rows = q.all(&txn).await?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    if !ids.is_empty() {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("sending"))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + lease))
+            .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+            .filter(outbox::Column::Id.is_in(ids))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+/// The outcome of one attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    Sent,
+    Retry { at: DateTime<Utc>, error: String },
+    Failed(String),
+    NoDevice,
+}
+
+pub async fn record(
+    db: &impl sea_orm::ConnectionTrait,
+    id: &str,
+    r: &Recorded,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let q = outbox::Entity::update_many().filter(outbox::Column::Id.eq(id));
+    let q = match r {
+        Recorded::Sent => {
+            q.col_expr(outbox::Column::Status, Expr::value("sent")).col_expr(outbox::Column::SentAt, Expr::value(now))
+        }
+        Recorded::NoDevice => q.col_expr(outbox::Column::Status, Expr::value("no_device")),
+        Recorded::Retry { at, error } => q
+            .col_expr(outbox::Column::Status, Expr::value("pending"))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(*at))
+            .col_expr(outbox::Column::LastError, Expr::value(error.chars().take(300).collect::<String>())),
+        Recorded::Failed(e) => q
+            .col_expr(outbox::Column::Status, Expr::value("failed"))
+            .col_expr(outbox::Column::LastError, Expr::value(e.chars().take(300).collect::<String>())),
+    };
+    q.exec(db).await.map(|_| ())
+}
+
+/// Email addresses of professionals, by id.
+pub async fn emails(db: &impl sea_orm::ConnectionTrait, ids: Vec<String>) -> Result<Vec<(String, String)>, DbErr> {
+    Ok(professional::Entity::find()
+        .filter(Condition::all().add(professional::Column::Id.is_in(ids)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.email))
+        .collect())
+}
+
+pub async fn by_status(db: &impl sea_orm::ConnectionTrait, status: &str) -> Result<Vec<outbox::Model>, DbErr> {
+    outbox::Entity::find()
+        .filter(outbox::Column::Status.eq(status))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .all(db)
+        .await
+}

@@ -1,0 +1,114 @@
+//! Alert emails through a real SMTP server on loopback (aiosmtpd, installed by `.ci/run`).
+//! Without Python's aiosmtpd the test says so and passes, unless RELAIS_REQUIRE_SMTP_TEST=1
+//! (CI), where its absence is a failure.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use chrono::{DateTime, Utc};
+use relais_tests::relais_server::notify::delivery::deliver_due;
+use relais_tests::relais_server::store::outbox_delivery;
+use relais_tests::*;
+use serde_json::json;
+
+struct Sink {
+    child: Child,
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn smtp_sink() -> Option<Sink> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/smtp_sink.py");
+    let dir = std::env::temp_dir().join(format!("relais-smtp-{}", uuid::Uuid::new_v4()));
+    let child = Command::new("python3").arg(script).arg(&dir).stdout(Stdio::piped()).stderr(Stdio::null()).spawn();
+    let required = std::env::var("RELAIS_REQUIRE_SMTP_TEST").is_ok_and(|v| v == "1");
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) if !required => {
+            eprintln!("SKIPPED: no python3 for the SMTP test ({e})");
+            return None;
+        }
+        Err(e) => panic!("python3: {e}"),
+    };
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    match line.trim().strip_prefix("ready ") {
+        Some(p) => Some(Sink { child, dir, port: p.parse().unwrap() }),
+        None if !required => {
+            eprintln!("SKIPPED: aiosmtpd not installed (pip install aiosmtpd)");
+            let _ = child.kill();
+            None
+        }
+        None => panic!("the SMTP sink did not start (pip install aiosmtpd)"),
+    }
+}
+
+fn messages(dir: &Path) -> Vec<String> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
+    files.sort();
+    files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect()
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn a_red_alert_is_emailed_to_the_idec_and_the_on_call_oncologist() {
+    let Some(sink) = smtp_sink() else { return };
+    let url = format!("smtp://127.0.0.1:{}", sink.port);
+    let app = spawn_app_with(utc("2026-11-23T08:00:00Z"), &[("RELAIS__EMAIL__SMTP_URL", &url)]).await;
+    let site = app.seed_site().await;
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!((stats.sent, stats.failed), (2, 0), "{stats:?}");
+    let mails = messages(&sink.dir);
+    assert_eq!(mails.len(), 2);
+    let alert_id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let mut to: Vec<&str> =
+        mails.iter().map(|m| m.lines().next().unwrap().trim_start_matches("X-Envelope-To: ")).collect();
+    to.sort();
+    assert_eq!(to, ["idec@a.test", "onco@a.test"]);
+    for m in &mails {
+        // Unfold quoted-printable soft line breaks before reading the body.
+        let m = m.replace("=\r\n", "").replace("=\n", "");
+        assert!(m.contains("Subject: [Relais] Alerte ROUGE"), "{m}");
+        assert!(m.contains(&format!("http://localhost:8080/staff/alerts/{alert_id}")), "{m}");
+        assert!(!m.contains("Martin") && !m.contains("38.9"), "no patient name or clinical detail in an email");
+    }
+    assert_eq!(deliver_due(&app.state, app.clock.now()).await.unwrap().sent, 0, "each message once");
+}
+
+#[tokio::test]
+async fn an_unreachable_mail_server_is_retried_then_the_alert_says_not_delivered() {
+    // A port with nothing listening: every attempt fails.
+    let app = spawn_app_with(
+        utc("2026-11-23T08:00:00Z"),
+        &[("RELAIS__EMAIL__SMTP_URL", "smtp://127.0.0.1:9"), ("RELAIS__DELIVERY__MAX_ATTEMPTS", "2")],
+    )
+    .await;
+    let site = app.seed_site().await;
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    let first = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!((first.sent, first.retried), (0, 2), "{first:?}");
+    assert_eq!(deliver_due(&app.state, app.clock.now()).await.unwrap().retried, 0, "not before the backoff");
+    app.clock.advance(chrono::Duration::minutes(2));
+    let second = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!(second.failed, 2, "{second:?}");
+    assert_eq!(outbox_delivery::by_status(&app.state.db, "failed").await.unwrap().len(), 2);
+    let alert = &app.get("/api/v1/alerts", &site.idec.1).await.body[0];
+    assert!(alert["note"].as_str().unwrap().contains("not delivered to"), "{alert}");
+}
