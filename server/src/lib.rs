@@ -31,6 +31,7 @@ pub struct AppState {
     pub rules: Rules,
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<notify::email::Mailer>,
+    pub push: Arc<notify::push::Push>,
 }
 
 impl AppState {
@@ -42,7 +43,8 @@ impl AppState {
             .with_context(|| format!("connecting to {}", config::redact_url(&url)))?;
         store::migrate(&db).await.context("applying migrations")?;
         let mailer = Arc::new(notify::email::Mailer::from_settings(&settings.email)?);
-        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer })
+        let push = Arc::new(notify::push::Push::from_settings(&settings.push).await?);
+        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer, push })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -71,6 +71,10 @@ pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestA
         ("RELAIS__SCHEDULER__ENABLED".to_owned(), "false".to_owned()),
         ("RELAIS__DATABASE__MAX_CONNECTIONS".to_owned(), "5".to_owned()),
         ("RELAIS__EMAIL__FILE_DIR".to_owned(), mail_dir.display().to_string()),
+        (
+            "RELAIS__PUSH__VAPID_KEY_FILE".to_owned(),
+            std::env::temp_dir().join(format!("relais-vapid-{id}.key")).display().to_string(),
+        ),
     ];
     env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let settings = Settings::load_from(None, &env).expect("settings");

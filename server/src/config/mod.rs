@@ -73,6 +73,10 @@ pub struct DeliverySettings {
 #[serde(deny_unknown_fields)]
 pub struct PushSettings {
     pub allowed_origins: Vec<String>,
+    pub vapid_key_file: String,
+    pub vapid_subject: String,
+    pub fcm_service_account_file: String,
+    pub fcm_base_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +244,14 @@ fn env_value(raw: &str, current: Option<&toml::Value>) -> toml::Value {
         Some(toml::Value::Integer(_)) => raw.parse().ok().map(toml::Value::Integer),
         Some(toml::Value::Boolean(_)) => raw.parse().ok().map(toml::Value::Boolean),
         Some(toml::Value::Float(_)) => raw.parse().ok().map(toml::Value::Float),
+        // Lists are written comma-separated in the environment.
+        Some(toml::Value::Array(_)) => Some(toml::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|v| toml::Value::String(v.to_owned()))
+                .collect(),
+        )),
         _ => None,
     };
     // A value of the wrong type stays a string, so deserialisation names the key.

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/patient/activate", post(auth::activate))
         .route("/patient/reports", post(reports::submit))
         .route("/patient/today", get(doses::today))
+        .route("/patient/push-key", get(push_key))
         .route("/patient/questionnaires/pending", get(questionnaires::pending))
         .route("/patient/questionnaires/spontaneous", get(questionnaires::spontaneous))
         .route("/patient/questionnaires/{id}", get(questionnaires::one))
@@ -103,4 +104,9 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})))
         }
     }
+}
+
+/// The server's VAPID public key (the `applicationServerKey` a browser subscribes with).
+async fn push_key(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({"vapid_public_key": state.push.public_key}))
 }

@@ -16,7 +16,8 @@ use crate::AppState;
 use crate::notify::email::{SendError, render};
 use crate::store::entities::outbox;
 use crate::store::outbox_delivery::{self as delivery, Recorded};
-use crate::store::{self, alerts};
+use crate::store::{self, alerts, push_devices};
+use relais_mobile_bridge::Outcome;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Stats {
@@ -53,7 +54,8 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
     let s = &state.settings.delivery;
     let mut stats = Stats::default();
     loop {
-        let rows = delivery::claim(&state.db, &["email"], now, Duration::minutes(2), u64::from(s.batch)).await?;
+        let rows =
+            delivery::claim(&state.db, &["email", "push"], now, Duration::minutes(2), u64::from(s.batch)).await?;
         if rows.is_empty() {
             return Ok(stats);
         }
@@ -71,28 +73,41 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
             let (state, limit) = (state.clone(), limit.clone());
             tasks.spawn(async move {
                 let _permit = limit.acquire().await;
+                if row.channel == "push" {
+                    let (r, gone) = push_all(&state, &row, now).await;
+                    return (row, Attempt::Push(r, gone));
+                }
                 let Some(to) = to else {
-                    return (row, Err(SendError::Permanent("recipient has no email address".into())));
+                    return (row, Attempt::Email(Err(SendError::Permanent("recipient has no email address".into()))));
                 };
                 let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
                 let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
                 let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
-                (row, r)
+                (row, Attempt::Email(r))
             });
         }
         let mut outcomes = Vec::new();
         while let Some(done) = tasks.join_next().await {
-            let Ok((row, result)) = done else { continue };
-            let recorded = match result {
-                Ok(()) => Recorded::Sent,
-                Err(SendError::Transient(e)) => retry_or_fail(&row, s.max_attempts, now, None, e),
-                Err(SendError::Permanent(e)) => Recorded::Failed(e),
+            let Ok((row, attempt)) = done else { continue };
+            let (recorded, gone) = match attempt {
+                Attempt::Email(Ok(())) => (Recorded::Sent, vec![]),
+                Attempt::Email(Err(SendError::Transient(e))) => {
+                    (retry_or_fail(&row, s.max_attempts, now, None, e), vec![])
+                }
+                Attempt::Email(Err(SendError::Permanent(e))) => (Recorded::Failed(e), vec![]),
+                Attempt::Push(PushResult::Retry(after, e), gone) => {
+                    (retry_or_fail(&row, s.max_attempts, now, after, e), gone)
+                }
+                Attempt::Push(PushResult::Done(r), gone) => (r, gone),
             };
-            outcomes.push((row, recorded));
+            outcomes.push((row, recorded, gone));
         }
         let txn = store::begin_write(&state.db).await?;
-        for (row, r) in &outcomes {
+        for (row, r, gone) in &outcomes {
             delivery::record(&txn, &row.id, r, now).await?;
+            for device in gone {
+                push_devices::retire(&txn, device, now).await?;
+            }
             match r {
                 Recorded::Sent => stats.sent += 1,
                 Recorded::Retry { .. } => stats.retried += 1,
@@ -106,6 +121,52 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
         }
         txn.commit().await?;
     }
+}
+
+enum Attempt {
+    Email(Result<(), SendError>),
+    /// The outcome, and the devices their push service says are gone.
+    Push(PushResult, Vec<String>),
+}
+
+enum PushResult {
+    Done(Recorded),
+    Retry(Option<Duration>, String),
+}
+
+/// Sends a patient message to every live device: delivered if one phone got it; retried if
+/// none did but one may later; refused otherwise.
+async fn push_all(state: &AppState, row: &outbox::Model, _now: DateTime<Utc>) -> (PushResult, Vec<String>) {
+    let devices = match push_devices::live_for_patient(&state.db, &row.recipient_id).await {
+        Ok(d) => d,
+        Err(e) => return (PushResult::Retry(None, e.to_string()), vec![]),
+    };
+    if devices.is_empty() {
+        return (PushResult::Done(Recorded::NoDevice), vec![]);
+    }
+    let (mut delivered, mut retry, mut gone, mut errors) = (false, None::<Option<Duration>>, Vec::new(), Vec::new());
+    for d in &devices {
+        match state.push.send(row, d).await {
+            Outcome::Delivered => delivered = true,
+            Outcome::Gone => gone.push(d.id.clone()),
+            Outcome::RetryAfter(after) => {
+                let after = after.and_then(|a| Duration::from_std(a).ok());
+                retry = Some(match retry {
+                    Some(Some(prev)) => Some(after.map_or(prev, |a| a.max(prev))),
+                    _ => after,
+                });
+                errors.push(format!("{}: retry", d.kind));
+            }
+            Outcome::Rejected(why) => errors.push(format!("{}: {why}", d.kind)),
+        }
+    }
+    let result = match (delivered, retry) {
+        (true, _) => PushResult::Done(Recorded::Sent),
+        (false, Some(after)) => PushResult::Retry(after, errors.join("; ")),
+        (false, None) if errors.is_empty() => PushResult::Done(Recorded::NoDevice),
+        (false, None) => PushResult::Done(Recorded::Failed(errors.join("; "))),
+    };
+    (result, gone)
 }
 
 /// A message about an alert that could not be delivered is shown on the alert.

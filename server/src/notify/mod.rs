@@ -5,3 +5,4 @@ pub mod adherence;
 pub mod alerts;
 pub mod delivery;
 pub mod email;
+pub mod push;

@@ -64,3 +64,14 @@ pub async fn live_for_patient(db: &impl ConnectionTrait, patient_id: &str) -> Re
         .all(db)
         .await
 }
+
+/// Retires a device its push service says no longer exists (404/410, FCM UNREGISTERED).
+pub async fn retire(db: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    push_device::Entity::update_many()
+        .col_expr(push_device::Column::RevokedAt, Expr::value(now))
+        .filter(push_device::Column::Id.eq(id))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
+}

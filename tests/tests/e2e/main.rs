@@ -8,6 +8,7 @@ mod bad_input;
 mod email;
 mod enrolment;
 mod pathway;
+mod push;
 mod questionnaires;
 mod reminders;
 mod smoke;
