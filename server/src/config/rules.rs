@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::ConfigError;
 use crate::domain::{
-    adherence::AdherenceRules, calendar::Calendars, catalog::Catalog, interactions::ComedCatalog,
-    pathway::PathwayRules, questionnaire::QuestionBank, triage::TriageRules,
+    adherence::AdherenceRules, billing::Tariffs, calendar::Calendars, catalog::Catalog, interactions::ComedCatalog,
+    interviews::InterviewRules, pathway::PathwayRules, questionnaire::QuestionBank, triage::TriageRules,
 };
 
 /// Files built into the binary, by their path under `config/`.
@@ -17,6 +17,8 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("catalog/comedications.toml", include_str!("../../../config/catalog/comedications.toml")),
     ("pathway.toml", include_str!("../../../config/pathway.toml")),
     ("adherence.toml", include_str!("../../../config/adherence.toml")),
+    ("tariffs/onco-link.toml", include_str!("../../../config/tariffs/onco-link.toml")),
+    ("tariffs/pharmacist-interviews.toml", include_str!("../../../config/tariffs/pharmacist-interviews.toml")),
     ("questionnaires/items.toml", include_str!("../../../config/questionnaires/items.toml")),
     ("questionnaires/definitions.toml", include_str!("../../../config/questionnaires/definitions.toml")),
     ("triage.toml", include_str!("../../../config/triage.toml")),
@@ -48,6 +50,8 @@ pub struct Rules {
     pub calendars: Arc<Calendars>,
     pub adherence: AdherenceRules,
     pub questionnaires: Arc<QuestionBank>,
+    pub tariffs: Arc<Tariffs>,
+    pub interviews: Arc<InterviewRules>,
 }
 
 #[derive(serde::Deserialize)]
@@ -96,7 +100,16 @@ impl Rules {
         let (label, definitions) = read("questionnaires/definitions.toml")?;
         let questionnaires = QuestionBank::from_toml(&items, &definitions, &catalog)
             .map_err(|e| ConfigError::new(format!("{items_label} / {label}"), e))?;
+        let (label, text) = read("tariffs/onco-link.toml")?;
+        let tariffs = Tariffs::from_toml(&text).map_err(|e| ConfigError::new(&label, e))?;
+        if tariffs.versions().iter().any(|v| v.split_is_placeholder) {
+            tracing::warn!("{label}: the per-actor split of the forfaits is a placeholder; set the official split");
+        }
+        let (label, text) = read("tariffs/pharmacist-interviews.toml")?;
+        let interviews = InterviewRules::from_toml(&text).map_err(|e| ConfigError::new(&label, e))?;
         Ok(Self {
+            tariffs: Arc::new(tariffs),
+            interviews: Arc::new(interviews),
             questionnaires: Arc::new(questionnaires),
             adherence,
             catalog: Arc::new(catalog),
@@ -124,6 +137,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("catalog")).unwrap();
         std::fs::create_dir_all(dir.join("holidays")).unwrap();
         std::fs::create_dir_all(dir.join("questionnaires")).unwrap();
+        std::fs::create_dir_all(dir.join("tariffs")).unwrap();
         for (name, text) in EMBEDDED {
             std::fs::write(dir.join(name), text).unwrap();
         }

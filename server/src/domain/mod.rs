@@ -3,12 +3,14 @@
 pub mod access;
 pub mod adherence;
 pub mod answers;
+pub mod billing;
 pub mod calendar;
 pub mod catalog;
 pub mod enrolment;
 pub mod grading;
 pub mod ids;
 pub mod interactions;
+pub mod interviews;
 pub mod pathway;
 pub mod questionnaire;
 pub mod regimen;
