@@ -239,3 +239,18 @@ async fn a_working_day_deadline_skips_the_ascension_holiday() {
     let alerts = worklist(&app, &site.hospital_pharmacist.1, "open").await;
     assert_eq!(alerts[0]["deadline_at"], "2026-05-15T08:00:00Z");
 }
+
+#[tokio::test]
+async fn in_s2_parcours_a_interactions_go_to_the_community_pharmacist() {
+    let (app, _, _, eid, _) = patient().await;
+    app.set_now(morning("2026-12-23"));
+    app.tick().await;
+    let idec = app.login("idec@a.test").await;
+    let a = app.post(&format!("/api/v1/episodes/{eid}/comedications"), &idec, json!({"name": "Coumadine"})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert!(a.body["alert_id"].is_string(), "{:?}", a.body);
+    let officine = app.login("officine@a.test").await;
+    let alerts = worklist(&app, &officine, "open").await;
+    assert_eq!((alerts.len(), alerts[0]["topic"].as_str()), (1, Some("interaction")));
+    assert!(worklist(&app, &app.login("pui@a.test").await, "open").await.is_empty());
+}
