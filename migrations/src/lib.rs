@@ -10,6 +10,7 @@ mod columns;
 mod m20261123_000001_foundation;
 mod m20261123_000002_reports_alerts;
 mod m20261123_000003_doses_due_work;
+mod m20261123_000004_due_work_fillfactor;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_reports_alerts::Migration),
             Box::new(m20261123_000003_doses_due_work::Migration),
+            Box::new(m20261123_000004_due_work_fillfactor::Migration),
         ]
     }
 }

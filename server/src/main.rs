@@ -2,6 +2,8 @@
 
 #![forbid(unsafe_code)]
 
+mod bench;
+
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +67,24 @@ enum Command {
     Pharmacy {
         #[command(subcommand)]
         action: PharmacyCommand,
+    },
+    /// Performance benchmarks against a fresh database (see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        action: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Seed N patients with two doses due in the same minute, dispatch the 2N reminders, then
+    /// plan the next day; print the figures as a Markdown table. Refuses a non-empty database.
+    Reminders {
+        #[arg(long, default_value_t = 150_000)]
+        patients: usize,
+        /// sqlite://PATH?mode=rwc or postgres://USER@HOST/DB (default: the configured database).
+        #[arg(long)]
+        database: Option<String>,
     },
 }
 
@@ -397,6 +417,11 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 Err(e) if store::unique_violation(&e).is_some() => usage("--finess: already registered"),
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Bench { action: BenchCommand::Reminders { patients, database } } => {
+            bench::reminders(patients, database)
+                .await
+                .map_err(|e| if e.is::<bench::Refused>() { Usage(e.to_string()).into() } else { e })
         }
         Command::Pharmacy { action: PharmacyCommand::Add { finess, name, city, phone, config } } => {
             let (settings, rules) = load(config.as_ref())?;

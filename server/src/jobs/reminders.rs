@@ -16,8 +16,8 @@ use serde_json::json;
 use crate::AppState;
 use crate::domain::calendar::local_instant;
 use crate::domain::regimen::{self, Line};
-use crate::store::entities::{dose, due_work, regimen_line};
-use crate::store::{self, doses, due_work as queue, episodes, new_id, outbox, patients};
+use crate::store::entities::{dose, due_work, episode, regimen_line};
+use crate::store::{self, doses, due_work as queue, episodes, new_id, outbox};
 
 pub const PLAN_DAY: &str = "plan_day";
 pub const DOSE_REMINDER: &str = "dose_reminder";
@@ -70,6 +70,16 @@ pub async fn schedule_planning(
 
 /// Claims and performs every item due at `now`, batch after batch.
 pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    dispatch_due_observed(state, now, |_| {}).await
+}
+
+/// [`dispatch_due`], calling `on_batch` with the size of each batch once its work is committed
+/// (the benchmark times batches with it).
+pub async fn dispatch_due_observed(
+    state: &AppState,
+    now: DateTime<Utc>,
+    mut on_batch: impl FnMut(usize) + Send,
+) -> anyhow::Result<Stats> {
     let mut stats = Stats::default();
     let owner = format!("{}-{}", std::process::id(), new_id());
     loop {
@@ -78,6 +88,7 @@ pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
             return Ok(stats);
         }
         stats.claimed += batch.len();
+        let size = batch.len();
         let mut by_kind: HashMap<&str, Vec<due_work::Model>> = HashMap::new();
         for item in batch {
             let kind = match item.kind.as_str() {
@@ -106,6 +117,7 @@ pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
                 }
             }
         }
+        on_batch(size);
     }
 }
 
@@ -117,17 +129,22 @@ async fn plan(
 ) -> anyhow::Result<()> {
     let s = &state.settings.reminders;
     let txn = store::begin_write(&state.db).await?;
+    let mut ids: Vec<String> = items.iter().map(|i| i.subject_id.clone()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let inputs = doses::planning_inputs(&txn, &ids).await?;
+    let episodes: HashMap<&str, &episode::Model> = inputs.episodes.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut new_doses = Vec::new();
     let mut next = Vec::new();
     for item in items {
-        let Some(ep) = episodes::get(&txn, &item.subject_id).await? else { continue };
+        let Some(&ep) = episodes.get(item.subject_id.as_str()) else { continue };
         if ep.end_date.is_some() {
             continue;
         }
-        let Some(p) = patients::get(&txn, &ep.patient_id).await? else { continue };
+        let Some(p) = inputs.patients.get(&ep.patient_id) else { continue };
         let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
         let day = item.due_at.with_timezone(&tz).date_naive();
-        let lines = lines_of(&episodes::active_regimen(&txn, &ep.id).await?);
+        let lines = lines_of(inputs.lines.get(&ep.id).map(Vec::as_slice).unwrap_or_default());
         for o in regimen::doses_on(&lines, day, tz).into_iter().filter(|o| o.due_at >= item.due_at) {
             let id = new_id();
             next.push((DOSE_REMINDER, id.clone(), o.due_at));
@@ -178,21 +195,45 @@ async fn remind(
     now: DateTime<Utc>,
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
+    // On PostgreSQL the work of a batch is split in two halves written by two connections at
+    // once (each half in one transaction with the completion of its own items): the database
+    // then uses both cores instead of one. SQLite has a single writer: one part.
+    let parts = if store::is_postgres(&state.db) && items.len() >= 1000 { 2 } else { 1 };
+    let size = items.len().div_ceil(parts);
+    let mut chunks = items.chunks(size.max(1));
+    let (a, b) = (chunks.next().unwrap_or_default(), chunks.next().unwrap_or_default());
+    let (ra, rb) = tokio::join!(remind_part(state, a, repeat, now), async { remind_part(state, b, repeat, now).await });
+    for (sent, too_late) in [ra?, rb?] {
+        stats.reminders_sent += sent;
+        stats.too_late += too_late;
+    }
+    Ok(())
+}
+
+/// Sends the reminders of some claimed items; returns (sent, too late).
+async fn remind_part(
+    state: &AppState,
+    items: &[due_work::Model],
+    repeat: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(usize, usize)> {
+    if items.is_empty() {
+        return Ok((0, 0));
+    }
     let window = Duration::minutes(i64::from(state.settings.reminders.window_minutes));
     let ds = doses::by_ids(&state.db, items.iter().map(|i| i.subject_id.clone()).collect()).await?;
-    let mut locales: HashMap<String, String> = HashMap::new();
-    for d in &ds {
-        if !locales.contains_key(&d.patient_id) {
-            let l = patients::get(&state.db, &d.patient_id).await?.map(|p| p.locale).unwrap_or_else(|| "fr".into());
-            locales.insert(d.patient_id.clone(), l);
-        }
-    }
+    let mut patient_ids: Vec<String> =
+        ds.iter().filter(|d| d.status == "pending").map(|d| d.patient_id.clone()).collect();
+    patient_ids.sort_unstable();
+    patient_ids.dedup();
+    let locales = doses::patient_locales(&state.db, &patient_ids).await?;
     let kind = if repeat { DOSE_REPEAT } else { DOSE_REMINDER };
     let mut msgs = Vec::new();
     let mut sent = Vec::new();
+    let mut too_late = 0;
     for d in ds.iter().filter(|d| d.status == "pending") {
         if now >= d.due_at + window {
-            stats.too_late += 1;
+            too_late += 1;
             continue;
         }
         let (title, body) =
@@ -207,13 +248,13 @@ async fn remind(
         });
         sent.push(d.id.clone());
     }
-    stats.reminders_sent += sent.len();
+    let n = sent.len();
     let txn = store::begin_write(&state.db).await?;
     outbox::enqueue_many(&txn, msgs, now).await?;
     doses::count_reminder(&txn, sent).await?;
     queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
     txn.commit().await?;
-    Ok(())
+    Ok((n, too_late))
 }
 
 async fn close(

@@ -1,15 +1,20 @@
 //! Dose occurrences: planned per local day from the regimen, reminded, confirmed by the
 //! patient or closed as missed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
-use super::entities::dose;
+use super::due_work::{MAX_IDS, rows_per_insert};
+use super::entities::{dose, episode, patient, regimen_line};
 
 /// Inserts planned doses; an occurrence already planned (same line, same instant) is kept.
 pub async fn insert_many(db: &impl ConnectionTrait, rows: Vec<dose::Model>) -> Result<(), DbErr> {
-    for chunk in rows.chunks(300) {
+    for chunk in rows.chunks(rows_per_insert(14)) {
         let models = chunk.iter().cloned().map(|m| {
             let mut am: dose::ActiveModel = m.into();
             am.id = Set(am.id.take().unwrap_or_default());
@@ -29,7 +34,7 @@ pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<dose::Mod
 
 pub async fn by_ids(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<Vec<dose::Model>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(MAX_IDS) {
         out.extend(dose::Entity::find().filter(dose::Column::Id.is_in(chunk.to_vec())).all(db).await?);
     }
     Ok(out)
@@ -89,7 +94,7 @@ pub async fn report(
 /// Closes still-pending doses as missed.
 pub async fn close_missed(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<u64, DbErr> {
     let mut n = 0;
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(MAX_IDS) {
         n += dose::Entity::update_many()
             .col_expr(dose::Column::Status, Expr::value("missed"))
             .filter(dose::Column::Id.is_in(chunk.to_vec()))
@@ -103,7 +108,7 @@ pub async fn close_missed(db: &impl ConnectionTrait, ids: Vec<String>) -> Result
 
 /// Counts a reminder sent for these doses.
 pub async fn count_reminder(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<(), DbErr> {
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(MAX_IDS) {
         dose::Entity::update_many()
             .col_expr(dose::Column::RemindersSent, Expr::col(dose::Column::RemindersSent).add(1))
             .filter(dose::Column::Id.is_in(chunk.to_vec()))
@@ -131,4 +136,64 @@ pub async fn cancel_future(
         q = q.filter(dose::Column::LocalDate.gte(day));
     }
     q.exec(db).await.map(|r| r.rows_affected)
+}
+
+/// The locale of each of these patients, in one query per few thousand patients (reminders
+/// come by the thousand; a query per patient would dominate the dispatch).
+pub async fn patient_locales(
+    db: &impl ConnectionTrait,
+    patient_ids: &[String],
+) -> Result<HashMap<String, String>, DbErr> {
+    let mut out = HashMap::with_capacity(patient_ids.len());
+    for chunk in patient_ids.chunks(MAX_IDS) {
+        let rows: Vec<(String, String)> = patient::Entity::find()
+            .select_only()
+            .column(patient::Column::Id)
+            .column(patient::Column::Locale)
+            .filter(patient::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// What planning the doses of these episodes reads: the episodes, their patients and their
+/// regimen lines in force (as [`super::episodes::active_regimen`], drug order), in three queries
+/// per few thousand episodes instead of three per episode.
+pub struct PlanningInputs {
+    pub episodes: Vec<episode::Model>,
+    pub patients: HashMap<String, patient::Model>,
+    pub lines: HashMap<String, Vec<regimen_line::Model>>,
+}
+
+pub async fn planning_inputs(db: &impl ConnectionTrait, episode_ids: &[String]) -> Result<PlanningInputs, DbErr> {
+    let mut episodes = Vec::with_capacity(episode_ids.len());
+    for chunk in episode_ids.chunks(MAX_IDS) {
+        episodes.extend(episode::Entity::find().filter(episode::Column::Id.is_in(chunk.to_vec())).all(db).await?);
+    }
+    let mut patient_ids: Vec<String> = episodes.iter().map(|e| e.patient_id.clone()).collect();
+    patient_ids.sort();
+    patient_ids.dedup();
+    let mut patients = HashMap::with_capacity(patient_ids.len());
+    for chunk in patient_ids.chunks(MAX_IDS) {
+        for p in patient::Entity::find().filter(patient::Column::Id.is_in(chunk.to_vec())).all(db).await? {
+            patients.insert(p.id.clone(), p);
+        }
+    }
+    let mut lines: HashMap<String, Vec<regimen_line::Model>> = HashMap::with_capacity(episodes.len());
+    for chunk in episode_ids.chunks(MAX_IDS) {
+        let rows = regimen_line::Entity::find()
+            .filter(regimen_line::Column::EpisodeId.is_in(chunk.to_vec()))
+            .filter(regimen_line::Column::EndDate.is_null())
+            .order_by_asc(regimen_line::Column::EpisodeId)
+            .order_by_asc(regimen_line::Column::Drug)
+            .all(db)
+            .await?;
+        for l in rows {
+            lines.entry(l.episode_id.clone()).or_default().push(l);
+        }
+    }
+    Ok(PlanningInputs { episodes, patients, lines })
 }

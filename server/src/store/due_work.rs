@@ -12,12 +12,24 @@ use sea_orm::{
 use super::entities::due_work;
 use super::{Db, begin_write, is_postgres, new_id};
 
+/// Bound parameters per statement we allow ourselves: under SQLite's 32,766 and PostgreSQL's
+/// 65,535, so a whole batch of the dispatcher goes in one statement per table.
+const MAX_PARAMS: usize = 30_000;
+
+/// Ids per `IN (...)` list.
+pub(super) const MAX_IDS: usize = 5_000;
+
+/// Rows per multi-row INSERT of a table of `columns` columns.
+pub(super) const fn rows_per_insert(columns: usize) -> usize {
+    MAX_PARAMS / columns
+}
+
 /// One item to schedule: (kind, subject id, due at).
 pub type NewItem = (&'static str, String, DateTime<Utc>);
 
 /// Schedules items; an item already scheduled (same kind, subject, instant) is left as it is.
 pub async fn schedule(db: &impl ConnectionTrait, items: Vec<NewItem>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    for chunk in items.chunks(500) {
+    for chunk in items.chunks(rows_per_insert(10)) {
         let rows = chunk.iter().map(|(kind, subject, due)| due_work::ActiveModel {
             id: Set(new_id()),
             kind: Set((*kind).to_owned()),
@@ -90,7 +102,7 @@ pub async fn claim(
     }
     let rows = q.all(&txn).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(MAX_IDS) {
         due_work::Entity::update_many()
             .col_expr(due_work::Column::LeaseUntil, Expr::value(now + lease))
             .col_expr(due_work::Column::LeaseOwner, Expr::value(owner))
@@ -105,7 +117,7 @@ pub async fn claim(
 
 /// Marks items done (inside the transaction that wrote their effects).
 pub async fn complete(db: &impl ConnectionTrait, ids: &[String], now: DateTime<Utc>) -> Result<(), DbErr> {
-    for chunk in ids.chunks(1000) {
+    for chunk in ids.chunks(MAX_IDS) {
         due_work::Entity::update_many()
             .col_expr(due_work::Column::DoneAt, Expr::value(now))
             .filter(due_work::Column::Id.is_in(chunk.to_vec()))

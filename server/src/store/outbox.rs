@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
+use super::due_work::rows_per_insert;
 use super::entities::outbox;
 use super::new_id;
 
@@ -56,7 +57,7 @@ pub async fn enqueue_many(
     msgs: Vec<NewMessage<'_>>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    for chunk in msgs.chunks(500) {
+    for chunk in msgs.chunks(rows_per_insert(13)) {
         let rows = chunk.iter().map(|m| outbox::ActiveModel {
             id: Set(new_id()),
             channel: Set(m.channel.to_owned()),
