@@ -48,6 +48,8 @@ enum Command {
         team_phone: Option<String>,
         case: PathBuf,
     },
+    /// Print a new VAPID key pair (RFC 8292) for `push.vapid_key_file`.
+    VapidKeys,
     /// Apply pending migrations and exit.
     Migrate {
         #[arg(long)]
@@ -238,6 +240,9 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
             }
             settings.database.url = format!("sqlite://{}?mode=rwc", db_path.display()).into();
+            // Everything the demo writes stays in its directory.
+            settings.push.vapid_key_file = data_dir.join("vapid-private.key").display().to_string();
+            settings.email.file_dir = data_dir.join("mail").display().to_string();
             let listener = listen(&settings).await?;
             let addr = listener.local_addr()?;
             let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
@@ -267,6 +272,12 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             let result = domain::triage::evaluate(&rules.triage, &rules.catalog, &case, &ctx)
                 .or_else(|e| usage(e.to_string()))?;
             println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(())
+        }
+        Command::VapidKeys => {
+            let keys = relais_mobile_bridge::VapidKeys::generate();
+            println!("private (put it alone in push.vapid_key_file, mode 600): {}", keys.private_b64url());
+            println!("public (applicationServerKey): {}", keys.public_b64url());
             Ok(())
         }
         Command::Migrate { config } => {

@@ -103,3 +103,15 @@ fn user_and_establishment_add_name_the_bad_option() {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
 }
+
+#[test]
+fn vapid_keys_prints_a_fresh_pair_each_time() {
+    let keys = |o: Output| -> Vec<String> {
+        String::from_utf8(o.stdout).unwrap().lines().map(|l| l.rsplit(' ').next().unwrap().to_owned()).collect()
+    };
+    let (a, b) = (keys(relais(&["vapid-keys"])), keys(relais(&["vapid-keys"])));
+    assert_eq!((a.len(), a[1].len()), (2, 87), "{a:?}");
+    assert_ne!(a, b);
+    assert!(relais_mobile_bridge::VapidKeys::from_private_b64url(&a[0]).is_ok());
+    assert_eq!(relais_mobile_bridge::VapidKeys::from_private_b64url(&a[0]).unwrap().public_b64url(), a[1]);
+}
