@@ -29,3 +29,18 @@ pub fn index(table: &'static str, name: &'static str, cols: &[&'static str], uni
     }
     i.take()
 }
+
+/// Creates the tables, then their indexes.
+pub async fn create_all(
+    m: &SchemaManager<'_>,
+    tables: Vec<TableCreateStatement>,
+    indexes: Vec<IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    for t in tables {
+        m.create_table(t).await?;
+    }
+    for i in indexes {
+        m.create_index(i).await?;
+    }
+    Ok(())
+}

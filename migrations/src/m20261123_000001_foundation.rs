@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{fk, id, index, ref_col, ref_col_null};
+use crate::columns::{create_all, fk, id, index, ref_col, ref_col_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,7 +11,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let tables = [
+        let tables = vec![
             Table::create()
                 .table("establishments")
                 .col(id())
@@ -220,10 +220,7 @@ impl MigrationTrait for Migration {
                 .col(string_null("last_error"))
                 .take(),
         ];
-        for t in tables {
-            m.create_table(t).await?;
-        }
-        let indexes = [
+        let indexes = vec![
             index("staff_sessions", "ix_staff_sessions_professional", &["professional_id"], false),
             index("patients", "ix_patients_establishment", &["establishment_id"], false),
             index("activation_codes", "ix_activation_codes_patient", &["patient_id"], false),
@@ -240,9 +237,6 @@ impl MigrationTrait for Migration {
             index("audit_log", "ix_audit_log_patient", &["patient_id", "at"], false),
             index("outbox", "ix_outbox_due", &["status", "next_attempt_at"], false),
         ];
-        for i in indexes {
-            m.create_index(i).await?;
-        }
-        Ok(())
+        create_all(m, tables, indexes).await
     }
 }

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{fk, id, index, ref_col, ref_col_null};
+use crate::columns::{create_all, fk, id, index, ref_col, ref_col_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -11,7 +11,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let tables = [
+        let tables = vec![
             Table::create()
                 .table("questionnaires")
                 .col(id())
@@ -104,10 +104,7 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk("alert_events", "alert_id", "alerts"))
                 .take(),
         ];
-        for t in tables {
-            m.create_table(t).await?;
-        }
-        let indexes = [
+        let indexes = vec![
             index("questionnaires", "ux_questionnaires_episode_date", &["episode_id", "local_date"], true),
             index("questionnaires", "ix_questionnaires_patient_status", &["patient_id", "status"], false),
             index("reports", "ux_reports_patient_client", &["patient_id", "client_id"], true),
@@ -120,9 +117,6 @@ impl MigrationTrait for Migration {
             index("alert_recipients", "ix_alert_recipients_professional", &["professional_id"], false),
             index("alert_events", "ix_alert_events_alert", &["alert_id", "at"], false),
         ];
-        for i in indexes {
-            m.create_index(i).await?;
-        }
-        Ok(())
+        create_all(m, tables, indexes).await
     }
 }

@@ -2,7 +2,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::columns::{fk, id, index, ref_col, ref_col_null};
+use crate::columns::{create_all, fk, id, index, ref_col, ref_col_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,7 +10,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let tables = [
+        let tables = vec![
             Table::create()
                 .table("doses")
                 .col(id())
@@ -58,10 +58,7 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null("revoked_at"))
                 .take(),
         ];
-        for t in tables {
-            m.create_table(t).await?;
-        }
-        let indexes = [
+        let indexes = vec![
             index("doses", "ux_doses_line_due", &["line_id", "due_at"], true),
             index("doses", "ix_doses_patient_date", &["patient_id", "local_date"], false),
             index("doses", "ix_doses_episode_date", &["episode_id", "local_date"], false),
@@ -70,9 +67,6 @@ impl MigrationTrait for Migration {
             index("push_devices", "ix_push_devices_patient", &["patient_id"], false),
             index("push_devices", "ix_push_devices_professional", &["professional_id"], false),
         ];
-        for i in indexes {
-            m.create_index(i).await?;
-        }
-        Ok(())
+        create_all(m, tables, indexes).await
     }
 }

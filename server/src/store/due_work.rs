@@ -27,21 +27,25 @@ pub(super) const fn rows_per_insert(columns: usize) -> usize {
 /// One item to schedule: (kind, subject id, due at).
 pub type NewItem = (&'static str, String, DateTime<Utc>);
 
+fn new_row(kind: &str, subject: &str, due_at: DateTime<Utc>, now: DateTime<Utc>) -> due_work::ActiveModel {
+    due_work::ActiveModel {
+        id: Set(new_id()),
+        kind: Set(kind.to_owned()),
+        subject_id: Set(subject.to_owned()),
+        due_at: Set(due_at),
+        attempts: Set(0),
+        lease_until: Set(None),
+        lease_owner: Set(None),
+        done_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+    }
+}
+
 /// Schedules items; an item already scheduled (same kind, subject, instant) is left as it is.
 pub async fn schedule(db: &impl ConnectionTrait, items: Vec<NewItem>, now: DateTime<Utc>) -> Result<(), DbErr> {
     for chunk in items.chunks(rows_per_insert(10)) {
-        let rows = chunk.iter().map(|(kind, subject, due)| due_work::ActiveModel {
-            id: Set(new_id()),
-            kind: Set((*kind).to_owned()),
-            subject_id: Set(subject.clone()),
-            due_at: Set(*due),
-            attempts: Set(0),
-            lease_until: Set(None),
-            lease_owner: Set(None),
-            done_at: Set(None),
-            last_error: Set(None),
-            created_at: Set(now),
-        });
+        let rows = chunk.iter().map(|(kind, subject, due)| new_row(kind, subject, *due, now));
         due_work::Entity::insert_many(rows)
             .on_conflict_do_nothing_on([due_work::Column::Kind, due_work::Column::SubjectId, due_work::Column::DueAt])
             .exec_without_returning(db)
@@ -59,18 +63,7 @@ pub async fn schedule_again(
     due_at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let row = due_work::ActiveModel {
-        id: Set(new_id()),
-        kind: Set(kind.to_owned()),
-        subject_id: Set(subject.to_owned()),
-        due_at: Set(due_at),
-        attempts: Set(0),
-        lease_until: Set(None),
-        lease_owner: Set(None),
-        done_at: Set(None),
-        last_error: Set(None),
-        created_at: Set(now),
-    };
+    let row = new_row(kind, subject, due_at, now);
     due_work::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([due_work::Column::Kind, due_work::Column::SubjectId, due_work::Column::DueAt])

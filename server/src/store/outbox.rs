@@ -20,26 +20,7 @@ pub struct NewMessage<'a> {
 
 /// Queues a message; a second message with the same dedupe key is ignored.
 pub async fn enqueue(db: &impl ConnectionTrait, m: NewMessage<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let row = outbox::ActiveModel {
-        id: Set(new_id()),
-        channel: Set(m.channel.to_owned()),
-        recipient_kind: Set(m.recipient_kind.to_owned()),
-        recipient_id: Set(m.recipient_id.to_owned()),
-        kind: Set(m.kind.to_owned()),
-        payload: Set(m.payload.to_string()),
-        dedupe_key: Set(m.dedupe_key),
-        status: Set("pending".into()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        created_at: Set(now),
-        sent_at: Set(None),
-        last_error: Set(None),
-    };
-    outbox::Entity::insert(row)
-        .on_conflict_do_nothing_on([outbox::Column::DedupeKey])
-        .exec_without_returning(db)
-        .await
-        .map(|_| ())
+    enqueue_many(db, vec![m], now).await
 }
 
 pub async fn for_recipient(db: &impl ConnectionTrait, recipient_id: &str) -> Result<Vec<outbox::Model>, DbErr> {
