@@ -135,7 +135,7 @@ fn localized(
     fr: &Option<String>,
     en: &Option<String>,
     key: &str,
-    placeholder: Option<&str>,
+    required_slot: Option<&str>,
 ) -> Result<Localized, String> {
     let one = |text: &Option<String>, lang: &str| -> Result<String, String> {
         let t = text
@@ -143,7 +143,7 @@ fn localized(
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("{key}.{lang}: missing text"))?;
-        if let Some(p) = placeholder
+        if let Some(p) = required_slot
             && !t.contains(p)
         {
             return Err(format!("{key}.{lang}: the text must contain `{p}`"));
