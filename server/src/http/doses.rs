@@ -63,7 +63,7 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
     let db = &state.db;
     let now = state.now();
     let p = patients::get(db, &auth.patient_id).await?.ok_or(ApiError::Unauthorized)?;
-    let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let tz = p.tz();
     let date = now.with_timezone(&tz).date_naive();
     let ep = patients::current_episode(db, &p.id).await?;
     let lines = match &ep {

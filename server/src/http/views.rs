@@ -198,7 +198,7 @@ pub async fn episode_view(state: &AppState, ep: episode::Model) -> Result<Episod
     };
     let comeds = episodes::comedications(db, &ep.id).await?;
     let tz: chrono_tz::Tz = match crate::store::patients::get(db, &ep.patient_id).await? {
-        Some(p) => p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris),
+        Some(p) => p.tz(),
         None => chrono_tz::Europe::Paris,
     };
     let today = state.now().with_timezone(&tz).date_naive();

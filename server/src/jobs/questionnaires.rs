@@ -42,7 +42,7 @@ async fn plan_next(
     let cadence = state.rules.questionnaires.cadence(kind);
     let horizon = from.checked_add_days(Days::new(7 * u64::from(cadence.every_weeks.max(1)) + 7)).unwrap_or(from);
     let Some(day) = due_dates(cadence, from, horizon, ep.start_date).into_iter().next() else { return Ok(()) };
-    let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let tz = p.tz();
     let due_at = local_instant(tz, day.and_time(cadence.local_time));
     if let Some(id) = reports::plan_questionnaire(db, &p.id, &ep.id, day, due_at, now).await? {
         queue::schedule(db, vec![(QUESTIONNAIRE_DUE, id, due_at)], now).await?;
@@ -65,7 +65,7 @@ pub async fn perform(state: &AppState, items: &[due_work::Model], now: DateTime<
         match item.kind.as_str() {
             QUESTIONNAIRE_PLAN => {
                 if let Some((ep, p)) = active(&txn, &item.subject_id).await? {
-                    let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
+                    let tz = p.tz();
                     let today = item.due_at.with_timezone(&tz).date_naive();
                     plan_next(&txn, state, &ep, &p, today.max(ep.start_date), now).await?;
                 }

@@ -142,7 +142,7 @@ async fn plan(
             continue;
         }
         let Some(p) = inputs.patients.get(&ep.patient_id) else { continue };
-        let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
+        let tz = p.tz();
         let day = item.due_at.with_timezone(&tz).date_naive();
         let lines = lines_of(inputs.lines.get(&ep.id).map(Vec::as_slice).unwrap_or_default());
         for o in regimen::doses_on(&lines, day, tz).into_iter().filter(|o| o.due_at >= item.due_at) {

@@ -49,7 +49,7 @@ pub async fn check(
 ) -> Result<(), DbErr> {
     let rules = &state.rules.adherence;
     let Some(p) = patients::get(db, &ep.patient_id).await? else { return Ok(()) };
-    let tz: chrono_tz::Tz = p.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris);
+    let tz = p.tz();
     let today = now.with_timezone(&tz).date_naive();
     let r = rate(db, &ep.id, today, rules.window_days).await?;
     let Some(finding) = adherence::assess(rules, r) else { return Ok(()) };

@@ -74,7 +74,7 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
             tasks.spawn(async move {
                 let _permit = limit.acquire().await;
                 if row.channel == "push" {
-                    let (r, gone) = push_all(&state, &row, now).await;
+                    let (r, gone) = push_all(&state, &row).await;
                     return (row, Attempt::Push(r, gone));
                 }
                 let Some(to) = to else {
@@ -136,7 +136,7 @@ enum PushResult {
 
 /// Sends a patient message to every live device: delivered if one phone got it; retried if
 /// none did but one may later; refused otherwise.
-async fn push_all(state: &AppState, row: &outbox::Model, _now: DateTime<Utc>) -> (PushResult, Vec<String>) {
+async fn push_all(state: &AppState, row: &outbox::Model) -> (PushResult, Vec<String>) {
     let devices = match push_devices::live_for_patient(&state.db, &row.recipient_id).await {
         Ok(d) => d,
         Err(e) => return (PushResult::Retry(None, e.to_string()), vec![]),

@@ -85,3 +85,10 @@ pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff) -> Result<Vec<
         _ => Ok(vec![]),
     }
 }
+
+impl patient::Model {
+    /// The patient's IANA zone (checked at enrolment; Paris only if the stored value was edited by hand).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris)
+    }
+}

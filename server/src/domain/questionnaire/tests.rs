@@ -1,18 +1,10 @@
-use std::path::PathBuf;
-
 use chrono::{Duration, NaiveDate, NaiveTime, Weekday};
 use proptest::prelude::*;
 
 use super::*;
 use crate::domain::catalog::Catalog;
 
-/// A file of the repository, from the crate at the repository root or one folder below it.
-fn read(rel: &str) -> String {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let here = manifest.join(rel);
-    let path = if here.exists() { here } else { manifest.join("..").join(rel) };
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use crate::domain::test_support::read;
 
 fn items() -> String {
     read("config/questionnaires/items.toml")
