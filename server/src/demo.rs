@@ -13,6 +13,11 @@ use crate::jobs::pathway::run_transitions;
 use crate::secrets;
 use crate::store::{self, auth as auth_store, directory, episodes};
 
+mod history;
+
+/// How far back the demo's day-to-day history (doses, questionnaires, alerts) goes.
+const HISTORY_DAYS: i64 = 42;
+
 pub const PASSWORD: &str = "relais-demo";
 
 /// The demo logins of API.md, with their role.
@@ -338,6 +343,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
     let mut summary = Summary { patients: 0, episodes: 0, sample_patient: String::new(), sample_code: String::new() };
     let mut with_decision = Vec::new();
     let mut to_end = Vec::new();
+    let mut sim = Vec::new();
+    let history_from = now - Duration::days(HISTORY_DAYS);
     for (i, d) in PATIENTS.iter().enumerate() {
         let start = today - Duration::days(d.days_ago);
         let req = EnrolRequest {
@@ -389,9 +396,22 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
             Duration::days(14),
         )
         .await?;
-        crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, now).await?;
-        crate::jobs::questionnaires::schedule_planning(&txn, &e.episode_id, now).await?;
+        // Planning starts where the simulated history starts (or at enrolment, if later).
+        let plan_from = enrolled_at.max(history_from);
+        crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, plan_from).await?;
+        crate::jobs::questionnaires::schedule_planning(&txn, &e.episode_id, plan_from).await?;
         txn.commit().await?;
+        sim.push(history::SimPatient {
+            patient_id: e.patient_id.clone(),
+            episode_id: e.episode_id.clone(),
+            idec: s.idecs[i % s.idecs.len()].clone(),
+            profile: match i % 5 {
+                2 => history::Profile::Forgetful,
+                1 | 3 => history::Profile::Symptomatic,
+                _ => history::Profile::Steady,
+            },
+            answered: 0,
+        });
         if i == 0 {
             summary.sample_patient = format!("{} {}", d.given, d.family);
             summary.sample_code = code;
@@ -405,29 +425,53 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
         summary.patients += 1;
         summary.episodes += 1;
     }
-    // Replay history month by month so decisions land while their S2 is in progress.
+    // Replay the pathway week by week up to the simulated history, then hour by hour with the
+    // day-to-day jobs, so decisions land while their S2 is in progress.
     let oldest = PATIENTS.iter().map(|p| p.days_ago).max().unwrap_or(0);
     let mut t = now - Duration::days(oldest);
+    let end_on = today - Duration::days(3);
+    let mut day_seen = None;
+    let mut hist = history::Stats::default();
     while t < now {
-        run_transitions(state, t).await?;
-        for (ep, dec, start) in &with_decision {
-            // Decide a couple of weeks into S2 (S1 lasts one month).
-            let local = t.with_timezone(&tz).date_naive();
-            if local >= *start + Duration::days(45)
-                && let Some(seq) = episodes::active_sequence(&state.db, ep).await?
-                && seq.kind == "S2"
-                && seq.decision.is_none()
-            {
-                episodes::record_decision(&state.db, &seq.id, *dec, &s.oncologists[0], t).await?;
+        let local = t.with_timezone(&tz).date_naive();
+        if day_seen != Some(local) {
+            day_seen = Some(local);
+            run_transitions(state, t).await?;
+            for (ep, dec, start) in &with_decision {
+                // Decide a couple of weeks into S2 (S1 lasts one month).
+                if local >= *start + Duration::days(45)
+                    && let Some(seq) = episodes::active_sequence(&state.db, ep).await?
+                    && seq.kind == "S2"
+                    && seq.decision.is_none()
+                {
+                    episodes::record_decision(&state.db, &seq.id, *dec, &s.oncologists[0], t).await?;
+                }
+            }
+            if local >= end_on {
+                for (ep_id, reason) in std::mem::take(&mut to_end) {
+                    if let Some(ep) = episodes::get(&state.db, &ep_id).await? {
+                        episodes::end_episode(&state.db, &ep, reason, end_on, t).await?;
+                    }
+                    sim.retain(|p| p.episode_id != ep_id);
+                }
             }
         }
-        t += Duration::days(7);
+        if t < history_from {
+            t += Duration::days(1);
+            continue;
+        }
+        history::step(state, &mut sim, t, now, &mut hist).await?;
+        t += Duration::hours(1);
     }
     run_transitions(state, now).await?;
-    for (ep_id, reason) in to_end {
-        if let Some(ep) = episodes::get(&state.db, &ep_id).await? {
-            episodes::end_episode(&state.db, &ep, reason, today - Duration::days(3), now).await?;
-        }
+    if sim.len() >= 2 {
+        history::fresh_reports(state, &sim[0], &sim[1], now).await?;
     }
+    tracing::info!(
+        doses_confirmed = hist.doses_confirmed,
+        reports = hist.reports,
+        alerts_closed = hist.alerts_closed,
+        "demo history simulated"
+    );
     Ok(summary)
 }

@@ -10,7 +10,7 @@ pub mod extract;
 mod openapi;
 mod patients;
 mod questionnaires;
-mod reports;
+pub(crate) mod reports;
 mod views;
 
 use std::time::Duration;

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -16,6 +17,7 @@ use crate::domain::routing::Topic;
 use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageResult};
 use crate::domain::{Parcours, Sequence};
 use crate::notify::alerts::{AlertInput, raise};
+use crate::store::audit::Actor;
 use crate::store::{self, audit, directory, episodes, patients, reports};
 
 #[derive(Deserialize, ToSchema)]
@@ -44,7 +46,7 @@ fn body(report_id: &str, r: &TriageResult, contact: Value) -> Value {
 }
 
 /// A replay of a stored report: the first answer if the answers are the same, else 409.
-fn replay(stored: &store::entities::report::Model, answers: &Value) -> Result<(StatusCode, Json<Value>), ApiError> {
+fn replay(stored: &store::entities::report::Model, answers: &Value) -> Result<Value, ApiError> {
     // Compare values, not text: the same answers are the same whatever the key order.
     if serde_json::from_str::<Value>(&stored.answers).ok().as_ref() != Some(answers) {
         return Err(ApiError::Conflict {
@@ -52,8 +54,7 @@ fn replay(stored: &store::entities::report::Model, answers: &Value) -> Result<(S
             message: "already used for different answers".into(),
         });
     }
-    let v: Value = serde_json::from_str(&stored.result).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok((StatusCode::CREATED, Json(v)))
+    serde_json::from_str(&stored.result).map_err(|e| ApiError::Internal(e.into()))
 }
 
 /// Submits a report (a questionnaire's answers, or "I have a symptom now").
@@ -64,15 +65,29 @@ pub async fn submit(
     auth: PatientAuth,
     JsonBody(req): JsonBody<ReportRequest>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let actor = auth.ctx.actor("patient", &auth.patient_id);
+    let response = submit_report(&state, &auth.patient_id, req, actor, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+/// The whole of a report's intake for one patient at `now`, in one transaction; the API and the
+/// demo's history both go through it. Returns the response body (the stored one on a replay).
+pub async fn submit_report(
+    state: &AppState,
+    patient_id: &str,
+    req: ReportRequest,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
     if uuid::Uuid::parse_str(&req.client_id).is_err() {
         return Err(ApiError::field("client_id", "a UUID chosen by the phone"));
     }
     let db = &state.db;
-    if let Some(stored) = reports::by_client_id(db, &auth.patient_id, &req.client_id).await? {
+    if let Some(stored) = reports::by_client_id(db, patient_id, &req.client_id).await? {
         return replay(&stored, &req.answers);
     }
     let answers = Answers::parse(&req.answers, "answers")?;
-    let patient = patients::get(db, &auth.patient_id).await?.ok_or(ApiError::Unauthorized)?;
+    let patient = patients::get(db, patient_id).await?.ok_or(ApiError::Unauthorized)?;
     let ep = patients::current_episode(db, &patient.id)
         .await?
         .ok_or(ApiError::Conflict { field: None, message: "no follow-up in progress".into() })?;
@@ -107,7 +122,6 @@ pub async fn submit(
     let locale = Locale::parse(&patient.locale).unwrap_or(Locale::Fr);
     let ctx = AdviceContext { locale, team_phone: Some(phone.clone()) };
     let result = triage::evaluate(&state.rules.triage, &state.rules.catalog, &case, &ctx)?;
-    let now = state.now();
 
     let txn = store::begin_write(db).await?;
     let grades: Vec<(&str, u8, &str, &[String])> = result
@@ -139,9 +153,8 @@ pub async fn submit(
         // Two retries of the same report raced: the other one stored it first.
         if store::unique_violation(&e).is_some() {
             drop(txn);
-            let stored = reports::by_client_id(db, &auth.patient_id, &req.client_id)
-                .await?
-                .ok_or(ApiError::Internal(e.into()))?;
+            let stored =
+                reports::by_client_id(db, patient_id, &req.client_id).await?.ok_or(ApiError::Internal(e.into()))?;
             return replay(&stored, &req.answers);
         }
         return Err(e.into());
@@ -154,7 +167,7 @@ pub async fn submit(
         reasons.extend(result.red_flags.iter().map(|f| format!("red flag {}: {}", f.flag, f.reason)));
         raise(
             &txn,
-            &state,
+            state,
             AlertInput {
                 patient: &patient,
                 episode: &ep,
@@ -170,17 +183,8 @@ pub async fn submit(
         )
         .await?;
     }
-    audit::record(
-        &txn,
-        &auth.ctx.actor("patient", &patient.id),
-        "create",
-        "report",
-        Some(&report_id),
-        Some(&patient.id),
-        now,
-    )
-    .await?;
+    audit::record(&txn, &actor, "create", "report", Some(&report_id), Some(&patient.id), now).await?;
     txn.commit().await?;
     tracing::info!(patient_id = %patient.id, report_id = %report_id, colour = result.colour.as_str(), "report received");
-    Ok((StatusCode::CREATED, Json(response)))
+    Ok(response)
 }

@@ -197,3 +197,14 @@ pub async fn planning_inputs(db: &impl ConnectionTrait, episode_ids: &[String]) 
     }
     Ok(PlanningInputs { episodes, patients, lines })
 }
+
+/// Doses still pending whose time came before `before`, oldest first (the demo's simulated
+/// patients answer them).
+pub async fn pending_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<Vec<dose::Model>, DbErr> {
+    dose::Entity::find()
+        .filter(dose::Column::Status.eq("pending"))
+        .filter(dose::Column::DueAt.lte(before))
+        .order_by_asc(dose::Column::DueAt)
+        .all(db)
+        .await
+}
