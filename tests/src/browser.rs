@@ -97,6 +97,7 @@ pub async fn start_browser(width: u32, height: u32) -> Option<Browser> {
     let v = browser.send(reqwest::Method::POST, &format!("{base}/session"), Some(caps)).await;
     let id = v["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {v}"));
     browser.session = format!("{base}/session/{id}");
+    browser.set_window_size(width, height).await;
     Some(browser)
 }
 
@@ -199,9 +200,15 @@ impl Browser {
         self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": args}))).await
     }
 
-    /// Resizes the window (e.g. from phone to desktop width for a screenshot).
+    /// Sets the viewport to `width`×`height` CSS pixels (e.g. from phone to desktop width for a
+    /// screenshot). Headless Chromium will not make a window narrower than 500 px, so the
+    /// viewport is set through DevTools' device metrics (a phone below 800 px).
     pub async fn set_window_size(&self, width: u32, height: u32) {
-        self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": width, "height": height}))).await;
+        self.cmd(reqwest::Method::POST, "/window/rect", Some(json!({"width": width.max(500), "height": height}))).await;
+        let metrics = json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+            "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800
+        }});
+        self.cmd(reqwest::Method::POST, "/goog/cdp/execute", Some(metrics)).await;
     }
 
     /// Cuts the browser off the network (or restores it), through chromedriver's network
