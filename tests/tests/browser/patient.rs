@@ -189,6 +189,20 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     browser.goto(&format!("{base}/app/#/today")).await;
     browser.wait_for(".doses", WAIT).await;
     browser.screenshot("patient-today-desktop").await;
+    let controlled = browser.execute("return !!navigator.serviceWorker.controller", json!([])).await;
+    assert_eq!(controlled, json!(true), "the service worker serves the app");
+
+    // The server gone: the phone still opens the app and shows the day it last saw.
+    // (Another URL than the current one, so that this is a real page load.)
+    let app_url = format!("{base}/app/?from=home-screen#/today");
+    let health = format!("{base}/healthz");
+    drop(app);
+    let down = reqwest::Client::new().get(&health).send().await;
+    assert!(down.is_err(), "the server is down: {down:?}");
+    browser.goto(&app_url).await;
+    browser.wait_for(".doses", WAIT).await;
+    let page = browser.text("main").await;
+    assert!(page.contains("20:00 — capecitabine 1500 mg") && page.contains("Pris ✓"), "{page}");
     browser.close().await;
 }
 
@@ -204,9 +218,9 @@ async fn the_qr_code_link_activates_the_phone_and_english_is_one_tap_away() {
     browser.wait_for(".doses", WAIT).await;
     assert!(browser.text("main").await.contains("jour 1 sur 14"));
     browser.click("#lang").await;
-    browser.wait_for(".doses", WAIT).await;
-    let page = browser.text("main").await;
-    assert!(page.contains("capecitabine: day 1 of 14, then 7 days off"), "{page}");
+    let english =
+        "return document.querySelector('main').innerText.includes('capecitabine: day 1 of 14, then 7 days off')";
+    wait_until(&browser, english, "the day in English").await;
     assert_eq!(browser.execute("return document.documentElement.lang", json!([])).await, json!("en"));
     // Nothing is wider than a 320 px screen, and every button is a thumb's size.
     let overflow = browser.execute("return document.documentElement.scrollWidth", json!([])).await;
