@@ -66,7 +66,7 @@ self.addEventListener("fetch", (ev) => {
       const cached = await cache.match(key);
       const fresh = fetch(req)
         .then((resp) => {
-          if (resp.ok && req.mode !== "navigate") cache.put(req, resp.clone());
+          if (resp.ok) cache.put(key, resp.clone());
           return resp;
         })
         .catch(() => cached || Response.error());
