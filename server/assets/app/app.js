@@ -5,6 +5,7 @@
 import { token } from "./api.js";
 import { renderActivate } from "./activate.js";
 import { lang, setLang, t } from "./i18n.js";
+import { refreshPush } from "./push.js";
 import { flush, pending } from "./queue.js";
 import { renderQuestionnaire, showResult } from "./questionnaire.js";
 import { renderToday } from "./today.js";
@@ -75,3 +76,4 @@ header();
 banner();
 route();
 if (navigator.onLine && pending().length) flush({ background: true });
+refreshPush().catch(() => {});

@@ -2,7 +2,7 @@
 // tap of theirs (browsers refuse a prompt nobody asked for, and a prompt at first load is
 // mostly refused); then the phone subscribes with the server's VAPID key and registers.
 
-import { api } from "./api.js";
+import { api, token } from "./api.js";
 import { t } from "./i18n.js";
 import { h } from "./ui.js";
 
@@ -50,4 +50,15 @@ export async function subscribe() {
   }
   const json = sub.toJSON();
   await api("POST", "/patient/devices", { kind: "webpush", endpoint: json.endpoint, keys: json.keys });
+  localStorage.setItem("relais.push_endpoint", json.endpoint);
+}
+
+/// At start: a push service may have renewed the subscription since it was registered (and the
+/// worker cannot tell the server, it has no token); register the new one, once.
+export async function refreshPush() {
+  if (!supported() || Notification.permission !== "granted" || !token()) return;
+  const reg = await navigator.serviceWorker.ready;
+  const sub = await reg.pushManager.getSubscription();
+  if (sub && sub.endpoint === localStorage.getItem("relais.push_endpoint")) return;
+  await subscribe();
 }
