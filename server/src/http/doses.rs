@@ -54,6 +54,9 @@ pub struct Today {
     pub pending_questionnaires: Vec<Value>,
     /// The care team's 24 h number.
     pub team_phone: Option<String>,
+    /// The server's clock: the phone dates a dose confirmed offline in the server's time, so a
+    /// phone whose clock is wrong still sends a valid `at`.
+    pub now: DateTime<Utc>,
 }
 
 /// The doses of the patient's local day with their status, the cycle day, pending
@@ -106,7 +109,7 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
         .collect();
     let team_phone = directory::establishment(db, &p.establishment_id).await?.map(|e| e.phone_24h);
     audit::record(db, &auth.ctx.actor("patient", &p.id), "read", "today", None, Some(&p.id), now).await?;
-    Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone }))
+    Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone, now }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -145,9 +148,11 @@ async fn adherence_alert(
     Ok(())
 }
 
-/// Confirms a dose: taken (late after the repeat delay), skipped or vomited. A second
-/// confirmation is a 409, and a second "taken" is recorded for the pharmacist as a possible
-/// double dose; a vomited dose goes to the pharmacist (re-dosing rules differ by drug).
+/// Confirms a dose: taken (late after the repeat delay), skipped or vomited. The same
+/// confirmation sent again (same status and same `at`, as a phone retries a queued one) answers
+/// 200 as the first time and changes nothing; any other second confirmation is a 409, and a
+/// second "taken" is recorded for the pharmacist as a possible double dose; a vomited dose goes
+/// to the pharmacist (re-dosing rules differ by drug).
 #[utoipa::path(post, path = "/api/v1/patient/doses/{id}", params(("id" = String, Path)), request_body = DoseReport,
     responses((status = 200, body = DoseView), (status = 401), (status = 404), (status = 409), (status = 422)))]
 pub async fn confirm(
@@ -175,6 +180,14 @@ pub async fn confirm(
     let late = at > d.due_at + Duration::minutes(i64::from(state.settings.reminders.repeat_after_minutes));
     let taken_at = matches!(req.status.as_str(), "taken" | "vomited").then_some(at);
     if !doses::report(&txn, &d.id, &["pending", "missed"], &req.status, taken_at, late, now).await? {
+        // A phone that queued the confirmation offline retries it with the same status and the
+        // same `at` (the instant of the tap): that is the confirmation already stored, not a
+        // second intake, so it answers as the first time and raises nothing.
+        let current = doses::get(&txn, &d.id).await?.ok_or(ApiError::NotFound)?;
+        if req.at.is_some() && current.status == req.status && current.taken_at == taken_at {
+            drop(txn);
+            return Ok(Json(dose_view(&state, current).await?));
+        }
         if d.status == "taken" && req.status == "taken" {
             let reason = format!(
                 "second intake reported for the {} dose of {} ({}): possible double dose",
@@ -210,21 +223,17 @@ pub async fn confirm(
     .await?;
     txn.commit().await?;
     let d = doses::get(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(dose_view(&state, d).await?))
+}
+
+async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<DoseView, ApiError> {
     let dose = episodes::regimen_history(&state.db, &d.episode_id)
         .await?
         .into_iter()
         .find(|l| l.id == d.line_id)
         .map(|l| l.dose)
         .unwrap_or_default();
-    Ok(Json(DoseView {
-        id: d.id,
-        drug: d.drug,
-        dose,
-        time: d.local_time,
-        due_at: d.due_at,
-        status: d.status,
-        late: d.late,
-    }))
+    Ok(DoseView { id: d.id, drug: d.drug, dose, time: d.local_time, due_at: d.due_at, status: d.status, late: d.late })
 }
 
 #[derive(Deserialize, ToSchema)]

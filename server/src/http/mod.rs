@@ -2,6 +2,7 @@
 //! call the store and the domain, and answer; they hold no rule of their own.
 
 mod alerts;
+mod app;
 mod auth;
 mod doses;
 mod episodes;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
+        .merge(app::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(

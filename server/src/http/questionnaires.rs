@@ -29,6 +29,10 @@ pub struct QuestionnaireView {
     pub locale: String,
     /// Symptom modules in asking order; a later attribute carries `show_if` on the first.
     pub modules: Vec<RenderedModule>,
+    /// "I have a symptom now" only: asked whatever the patient picks among `modules` (the
+    /// temperature and the red-flag questions).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub always: Vec<RenderedModule>,
 }
 
 /// Questionnaires due and not answered yet, oldest first.
@@ -68,10 +72,11 @@ pub async fn one(
     let drugs: Vec<&str> = drugs.iter().map(String::as_str).collect();
     let bank = &state.rules.questionnaires;
     let modules = bank.render(&bank.questionnaire_for(&drugs, has_weight), locale);
-    Ok(Json(QuestionnaireView { id: Some(q.id), locale: locale_str(locale), modules }))
+    Ok(Json(QuestionnaireView { id: Some(q.id), locale: locale_str(locale), modules, always: vec![] }))
 }
 
-/// Everything a patient may report on their own ("I have a symptom now").
+/// Everything a patient may report on their own ("I have a symptom now"): the modules to pick
+/// from, and those asked whatever the pick.
 #[utoipa::path(get, path = "/api/v1/patient/questionnaires/spontaneous", responses((status = 200, body = QuestionnaireView), (status = 401)))]
 pub async fn spontaneous(
     State(state): State<AppState>,
@@ -80,7 +85,8 @@ pub async fn spontaneous(
     let (_, _, locale) = context(&state, &auth.patient_id).await?;
     let bank = &state.rules.questionnaires;
     let modules = bank.render(&bank.on_my_own_choices(), locale);
-    Ok(Json(QuestionnaireView { id: None, locale: locale_str(locale), modules }))
+    let always = bank.render(&bank.on_my_own_for(&[]), locale);
+    Ok(Json(QuestionnaireView { id: None, locale: locale_str(locale), modules, always }))
 }
 
 fn locale_str(l: Locale) -> String {

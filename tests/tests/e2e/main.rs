@@ -2,6 +2,7 @@
 
 mod activation;
 mod alerts;
+mod app;
 mod audit;
 mod authz;
 mod bad_input;

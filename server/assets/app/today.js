@@ -1,0 +1,114 @@
+// "Today": the doses of the day with one big button per outcome, the next dose, the cycle
+// day, the questionnaire waiting, "I have a symptom now" and the team's number.
+
+import { cachedGet } from "./api.js";
+import { t } from "./i18n.js";
+import { enqueue, flush, pending } from "./queue.js";
+import { offerPush } from "./push.js";
+import { h, show, telHref } from "./ui.js";
+
+export function patient() {
+  try {
+    return JSON.parse(localStorage.getItem("relais.patient") || "{}");
+  } catch {
+    return {};
+  }
+}
+
+function cycleText(c) {
+  if (c.on) return t("cycle_on", { drug: c.drug, day: c.day, on: c.on_days, off: c.off_days });
+  return t("cycle_off", { drug: c.drug, day: c.day - c.on_days, off: c.off_days, left: c.length - c.day + 1 });
+}
+
+function doseCard(d, queued) {
+  const waiting = queued.find((q) => q.dose_id === d.id);
+  const status = waiting ? waiting.status : d.status;
+  const open = !waiting && (d.status === "pending" || d.status === "missed");
+  const buttons = open
+    ? h(
+        "div",
+        { class: "dose-actions" },
+        ["taken", "skipped", "vomited"].map((s) =>
+          h("button", { class: `big dose-${s}`, "data-dose": d.id, "data-status": s, onclick: () => confirm(d, s) }, t(`dose_${s}`)),
+        ),
+      )
+    : null;
+  return h(
+    "li",
+    { class: `dose status-${status}`, "data-dose-card": d.id },
+    h("p", { class: "dose-what" }, h("strong", {}, d.time), ` — ${d.drug} ${d.dose}`),
+    h(
+      "p",
+      { class: "dose-status" },
+      t(`status_${status}`),
+      waiting ? h("span", { class: "waiting" }, ` · ${t("waiting_to_send")}`) : null,
+    ),
+    buttons,
+  );
+}
+
+/// Now on the server's clock: the phone's own clock may be wrong, and the server refuses a
+/// confirmation dated in its future.
+function serverNow() {
+  const skew = Number(localStorage.getItem("relais.clock_skew") || "0");
+  return new Date(Date.now() + skew);
+}
+
+async function confirm(dose, status) {
+  // The instant of the tap identifies this confirmation if it has to be sent again.
+  enqueue({
+    id: `dose:${dose.id}`,
+    kind: "dose",
+    dose_id: dose.id,
+    status,
+    path: `/patient/doses/${dose.id}`,
+    body: { status, at: serverNow().toISOString() },
+  });
+  await flush();
+  await renderToday({ afterDose: true });
+}
+
+export async function renderToday({ afterDose = false } = {}) {
+  let day;
+  try {
+    day = await cachedGet("/patient/today");
+  } catch {
+    show(h("h1", {}, t("today_title")), h("p", { class: "notice" }, t("error")));
+    return;
+  }
+  localStorage.setItem("relais.team_phone", day.team_phone || "");
+  if (!day.cached && day.now) localStorage.setItem("relais.clock_skew", String(Date.parse(day.now) - Date.now()));
+  const queued = pending().filter((q) => q.kind === "dose");
+  const me = patient();
+  const next = day.next_dose;
+  const nodes = [
+    h("h1", {}, me.given_name ? t("hello", { name: me.given_name }) : t("today_title")),
+    day.cycles.map((c) => h("p", { class: "cycle" }, cycleText(c))),
+    next ? h("p", { class: "next-dose" }, t("next_dose", { time: next.time, drug: next.drug, dose: next.dose })) : null,
+    day.doses.length
+      ? h("ul", { class: "doses" }, day.doses.map((d) => doseCard(d, queued)))
+      : h("p", {}, t("no_dose_today")),
+  ];
+  if (afterDose) {
+    const offer = offerPush();
+    if (offer) nodes.splice(1, 0, offer);
+  }
+  for (const q of day.pending_questionnaires) {
+    nodes.push(
+      h(
+        "section",
+        { class: "card questionnaire-due" },
+        h("p", {}, t("questionnaire_due")),
+        h("a", { class: "big button primary", href: `#/questionnaire/${q.id}` }, t("answer_now")),
+      ),
+    );
+  }
+  nodes.push(h("a", { class: "big button symptom", href: "#/symptom", id: "symptom-now" }, t("symptom_now")));
+  if (day.team_phone) nodes.push(h("a", { class: "big button call", href: telHref(day.team_phone) }, `${t("call_team")} · ${day.team_phone}`));
+  show(...nodes);
+  // Keep what the phone needs offline: the waiting questionnaires and "I have a symptom now".
+  if (navigator.onLine) {
+    for (const q of day.pending_questionnaires) cachedGet(`/patient/questionnaires/${q.id}`).catch(() => {});
+    cachedGet("/patient/questionnaires/spontaneous").catch(() => {});
+  }
+}

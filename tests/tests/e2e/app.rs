@@ -1,0 +1,126 @@
+//! The patient's web app is served by relais itself (issue 7): types, CSP, caching; and the
+//! patient API's answers to what the app does offline (a queued dose confirmation retried).
+
+use relais_tests::*;
+use reqwest::{Method, StatusCode, header};
+use serde_json::{Value, json};
+
+async fn fetch(app: &TestApp, path: &str) -> reqwest::Response {
+    app.http.get(format!("{}{path}", app.addr)).send().await.expect("request")
+}
+
+fn header_of(r: &reqwest::Response, name: header::HeaderName) -> &str {
+    r.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn the_app_shell_is_served_with_its_types_a_strict_csp_and_revalidation() {
+    let app = spawn_app().await;
+    for (path, mime) in [
+        ("/app/", "text/html; charset=utf-8"),
+        ("/app/sw.js", "text/javascript; charset=utf-8"),
+        ("/app/app.js", "text/javascript; charset=utf-8"),
+        ("/app/style.css", "text/css; charset=utf-8"),
+        ("/app/manifest.webmanifest", "application/manifest+json"),
+        ("/app/icon-192.png", "image/png"),
+        ("/app/icon-512.png", "image/png"),
+        ("/app/icon.svg", "image/svg+xml"),
+    ] {
+        let r = fetch(&app, path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(header_of(&r, header::CONTENT_TYPE), mime, "{path}");
+        let csp = header_of(&r, header::CONTENT_SECURITY_POLICY).to_owned();
+        for part in [
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "worker-src 'self'",
+            "img-src 'self' data:",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: CSP {csp:?} lacks {part:?}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(header_of(&r, header::REFERRER_POLICY), "no-referrer");
+        assert_eq!(header_of(&r, header::CACHE_CONTROL), "no-cache", "{path}");
+        let etag = header_of(&r, header::ETAG).to_owned();
+        assert!(etag.starts_with('"'), "{path}: ETag {etag:?}");
+        let again =
+            app.http.get(format!("{}{path}", app.addr)).header(header::IF_NONE_MATCH, &etag).send().await.unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    // No inline script or style for the CSP to refuse: scripts and styles come from files.
+    let html = fetch(&app, "/app/").await.text().await.unwrap();
+    assert!(html.contains(r#"<script type="module" src="/app/app.js"></script>"#));
+    assert!(!html.contains("<script>") && !html.contains("style=") && !html.contains("<style"));
+    let manifest: Value = fetch(&app, "/app/manifest.webmanifest").await.json().await.unwrap();
+    assert_eq!((manifest["scope"].as_str(), manifest["lang"].as_str()), (Some("/app/"), Some("fr")));
+    let sizes: Vec<&str> = manifest["icons"].as_array().unwrap().iter().map(|i| i["sizes"].as_str().unwrap()).collect();
+    assert!(sizes.contains(&"192x192") && sizes.contains(&"512x512"), "{sizes:?}");
+    let png = fetch(&app, "/app/icon-512.png").await.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 512, "PNG width");
+    // /app without the slash lands on the app; an unknown file is a 404.
+    let bare = fetch(&app, "/app").await;
+    assert_eq!((bare.status(), bare.url().path()), (StatusCode::OK, "/app/"));
+    assert_eq!(fetch(&app, "/app/secrets.toml").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(fetch(&app, "/app/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
+}
+
+/// A patient with today's doses planned; (app, site, patient id, device token, the first
+/// pending dose's id).
+async fn patient_with_a_dose() -> (TestApp, Site, String, String, String) {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.dispatch().await;
+    let device = app.activate(&code).await;
+    let today = app.get("/api/v1/patient/today", &device).await;
+    let dose = today.body["doses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["status"] == "pending")
+        .unwrap_or_else(|| panic!("a pending dose today: {:?}", today.body));
+    let id = dose["id"].as_str().unwrap().to_owned();
+    (app, site, pid, device, id)
+}
+
+#[tokio::test]
+async fn a_queued_dose_confirmation_sent_again_counts_once_and_raises_nothing() {
+    let (app, site, pid, device, id) = patient_with_a_dose().await;
+    let path = format!("/api/v1/patient/doses/{id}");
+    let tap = (app.clock.now() - chrono::Duration::minutes(3)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let first = app.post(&path, &device, json!({"status": "taken", "at": tap})).await;
+    assert_eq!((first.status, first.body["status"].as_str()), (StatusCode::OK, Some("taken")), "{:?}", first.body);
+    // The phone did not get the answer (network cut) and sends the same confirmation again.
+    app.set_now(app.clock.now() + chrono::Duration::minutes(20));
+    let retry = app.post(&path, &device, json!({"status": "taken", "at": tap})).await;
+    assert_eq!((retry.status, &retry.body), (StatusCode::OK, &first.body));
+    assert_eq!(count(&app.state, "alerts").await, 0, "a retry is not a double dose");
+    let audits = app.get(&format!("/api/v1/patients/{pid}/audit"), &site.idec.1).await;
+    let taken = audits.body.as_array().unwrap().iter().filter(|a| a["action"] == "taken").count();
+    assert_eq!(taken, 1, "{:?}", audits.body);
+    // Another tap (another instant) is a second intake: 409 and the pharmacist is told.
+    let later = app.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let second = app.post(&path, &device, json!({"status": "taken", "at": later})).await;
+    assert_eq!(second.status, StatusCode::CONFLICT);
+    assert_eq!(count(&app.state, "alerts").await, 1);
+    // The same instant with another outcome is not the same confirmation either.
+    let other = app.post(&path, &device, json!({"status": "vomited", "at": tap})).await;
+    assert_eq!(other.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn i_have_a_symptom_now_lists_the_questions_always_asked() {
+    let (app, _, _, device, _) = patient_with_a_dose().await;
+    let q = app.call(Method::GET, "/api/v1/patient/questionnaires/spontaneous", Some(&device), None).await;
+    assert_eq!(q.status, StatusCode::OK);
+    let keys = |v: &Value| -> Vec<String> {
+        v.as_array().unwrap().iter().map(|m| m["key"].as_str().unwrap().to_owned()).collect()
+    };
+    let (picks, always) = (keys(&q.body["modules"]), keys(&q.body["always"]));
+    assert!(picks.contains(&"diarrhea".to_owned()) && !picks.contains(&"chest_pain".to_owned()), "{picks:?}");
+    assert_eq!(always.first().map(String::as_str), Some("temperature_c"), "{always:?}");
+    assert!(always.contains(&"chest_pain".to_owned()) && always.contains(&"confusion".to_owned()), "{always:?}");
+}
