@@ -5,6 +5,7 @@ mod alerts;
 mod audit;
 mod authz;
 mod bad_input;
+mod billing;
 mod email;
 mod enrolment;
 mod pathway;
