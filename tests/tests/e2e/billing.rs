@@ -13,6 +13,40 @@ use serde_json::{Value, json};
 /// Published totals (DOMAIN.md), in cents: [S1, S2, S3].
 const A: [i64; 3] = [35700, 37200, 16900];
 const B: [i64; 3] = [35800, 36200, 30700];
+/// A test tariff version from 1 December 2026 (written into a rules directory below).
+const A_DEC: [i64; 3] = [40000, 41000, 20000];
+
+/// A copy of the repository's rules with a second tariff version valid from 2026-12-01 whose
+/// parcours A totals are `A_DEC` (B unchanged); returns the directory.
+fn rules_with_a_tariff_change() -> std::path::PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &to.join(e.file_name()));
+            } else {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("relais-rules-{}", uuid::Uuid::new_v4().simple()));
+    copy(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config"), &dir);
+    let path = dir.join("tariffs/onco-link.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text += "\n[[version]]\nid = \"2026-12-test\"\nvalid_from = \"2026-12-01\"\nsplit = \"placeholder\"\n";
+    for (p, totals) in [("A", A_DEC), ("B", B)] {
+        for (s, total) in ["S1", "S2", "S3"].iter().zip(totals) {
+            let third = total / 3;
+            text += &format!(
+                "[version.{p}.{s}]\ntotal_cents = {total}\nshares = {{ hospital = {}, pharmacy = {third}, gp = {third} }}\n",
+                total - 2 * third
+            );
+        }
+    }
+    std::fs::write(&path, text).unwrap();
+    dir
+}
 
 fn month(s: &str) -> Month {
     Month::parse(s).unwrap()
@@ -85,7 +119,12 @@ fn lines_of<'a>(v: &'a Value, episode: &str) -> Vec<&'a Value> {
 
 #[tokio::test]
 async fn three_months_of_forfaits_closed_month_by_month() {
-    let app = spawn_app_with(morning("2026-08-03"), &[("RELAIS__SECURITY__SESSION_TTL_HOURS", "20000")]).await;
+    let rules = rules_with_a_tariff_change();
+    let app = spawn_app_with(
+        morning("2026-08-03"),
+        &[("RELAIS__SECURITY__SESSION_TTL_HOURS", "20000"), ("RELAIS__RULES__DIR", rules.to_str().unwrap())],
+    )
+    .await;
     let site = app.seed_site().await;
     let admin = site.admin.1.clone();
     let idec = site.idec.1.clone();
@@ -181,10 +220,11 @@ async fn three_months_of_forfaits_closed_month_by_month() {
     assert_eq!(close(&app, "2026-11").await.total_cents, nov_total);
     check_statement(&app, &admin, "2026-11", nov_total).await;
 
-    // December, closed on 2 January: P1's renewed S2, its pharmacy share to the new pharmacy.
+    // December, closed on 2 January: P1's renewed S2, priced by the tariff in force on 3
+    // December (a tariff change mid-episode), its pharmacy share to the new pharmacy.
     on(&app, "2026-12-03").await;
     on(&app, "2027-01-02").await;
-    let dec_total = A[1];
+    let dec_total = A_DEC[1];
     assert_eq!(close(&app, "2026-12").await.total_cents, dec_total);
     check_statement(&app, &admin, "2026-12", dec_total).await;
 
@@ -193,6 +233,10 @@ async fn three_months_of_forfaits_closed_month_by_month() {
     let renewal: Vec<&Value> =
         lines_of(&all, &p1).into_iter().filter(|l| l["renewal_index"] == 1 && l["sequence"] == "S2").collect();
     assert_eq!(renewal.len(), 3);
+    assert!(renewal.iter().all(|l| l["tariff_version"] == "2026-12-test"), "{renewal:?}");
+    assert!(
+        lines_of(&all, &p1).iter().filter(|l| l["renewal_index"] == 0).all(|l| l["tariff_version"] == "2021-10-pilot")
+    );
     let pharmacy = renewal.iter().find(|l| l["actor"] == "pharmacy").unwrap();
     assert_eq!((&pharmacy["actor_identifier"], &pharmacy["statement_month"]), (&json!("350001027"), &json!("2026-12")));
     assert_eq!(lines_of(&all, &p2).iter().map(|l| l["amount_cents"].as_i64().unwrap()).sum::<i64>(), B[0] + B[1]);
@@ -235,6 +279,8 @@ async fn three_months_of_forfaits_closed_month_by_month() {
         "not closed"
     );
     assert!(matches!(job::close_month(&app.state, month("2027-01")).await, Err(job::CloseError::NotOver(_))));
+    drop(app);
+    std::fs::remove_dir_all(rules).unwrap();
 }
 
 #[tokio::test]
