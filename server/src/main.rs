@@ -75,6 +75,24 @@ enum Command {
         #[command(subcommand)]
         action: BenchCommand,
     },
+    /// Onco'Link forfait billing (docs/billing.md).
+    Billing {
+        #[command(subcommand)]
+        action: BillingCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BillingCommand {
+    /// Bring the forfait lines up to date, then close a month: its due lines are exported onto
+    /// the month's statements. Closing a month again changes nothing.
+    Close {
+        /// The month to close, YYYY-MM (it must be over).
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -433,6 +451,40 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             bench::reminders(patients, database)
                 .await
                 .map_err(|e| if e.is::<bench::Refused>() { Usage(e.to_string()).into() } else { e })
+        }
+        Command::Billing { action: BillingCommand::Close { month, config } } => {
+            let Some(month) = domain::billing::Month::parse(&month) else {
+                return usage(format!("--month: `{month}` is not a month written YYYY-MM"));
+            };
+            let (settings, rules) = load(config.as_ref())?;
+            let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            let closed = match relais_server::jobs::billing::close_month(&state, month).await {
+                Ok(c) => c,
+                Err(e @ relais_server::jobs::billing::CloseError::NotOver(_)) => return usage(format!("--month: {e}")),
+                Err(e) => return Err(e.into()),
+            };
+            let status = if closed.newly_closed { "closed now" } else { "already closed, nothing changed" };
+            println!(
+                "{month}: {status} ({}); {} lines, total {} €",
+                closed.closed_at.to_rfc3339(),
+                closed.lines,
+                domain::billing::euros_fr(closed.total_cents)
+            );
+            let scope = store::billing::Scope::Establishment;
+            for est in store::billing::establishments(&state.db).await? {
+                let lines = store::billing::statement_lines(&state.db, month, &scope(est.id.clone())).await?;
+                for s in domain::billing::statements(lines) {
+                    println!(
+                        "  {} {:<11} {:<40} {:>4} lines {:>12} €",
+                        est.finess,
+                        s.recipient_identifier,
+                        s.recipient_name,
+                        s.lines.len(),
+                        s.total_eur
+                    );
+                }
+            }
+            Ok(())
         }
         Command::Pharmacy { action: PharmacyCommand::Add { finess, name, city, phone, config } } => {
             let (settings, rules) = load(config.as_ref())?;

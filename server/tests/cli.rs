@@ -115,3 +115,14 @@ fn vapid_keys_prints_a_fresh_pair_each_time() {
     assert!(relais_mobile_bridge::VapidKeys::from_private_b64url(&a[0]).is_ok());
     assert_eq!(relais_mobile_bridge::VapidKeys::from_private_b64url(&a[0]).unwrap().public_b64url(), a[1]);
 }
+
+#[test]
+fn billing_close_refuses_a_month_not_written_yyyy_mm() {
+    for bad in ["2026-13", "11-2026", "2026-1", "novembre"] {
+        let out = relais(&["billing", "close", "--month", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--month") && stderr.contains("YYYY-MM"), "{bad}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}

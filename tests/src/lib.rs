@@ -80,7 +80,8 @@ pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestA
     ];
     env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let settings = Settings::load_from(None, &env).expect("settings");
-    let rules = Rules::load("").expect("built-in rules");
+    // Built-in rules unless the test names a rules directory (RELAIS__RULES__DIR).
+    let rules = Rules::load(&settings.rules.dir).expect("rules");
     let clock = Arc::new(ManualClock::new(now));
     let state = AppState::connect(settings, rules, clock.clone()).await.expect("connect and migrate");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -40,6 +40,7 @@ pub struct Settings {
     pub email: EmailSettings,
     pub delivery: DeliverySettings,
     pub rules: RulesSettings,
+    pub billing: BillingSettings,
 }
 
 #[derive(Clone, Deserialize)]
@@ -154,6 +155,15 @@ pub struct SchedulerSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct BillingSettings {
+    /// Day of month M+1 (site time zone) from which the tick closes month M; 0 = by hand only.
+    pub close_day: u32,
+    /// How often the tick brings the forfait lines up to date with the pathway.
+    pub sync_minutes: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RulesSettings {
     pub dir: String,
 }
@@ -222,6 +232,12 @@ impl Settings {
         }
         if self.scheduler.tick_seconds == 0 {
             return bad("scheduler.tick_seconds", "at least 1");
+        }
+        if self.billing.close_day > 28 {
+            return bad("billing.close_day", "0 (by hand only) or a day from 1 to 28");
+        }
+        if self.billing.sync_minutes == 0 {
+            return bad("billing.sync_minutes", "at least 1");
         }
         Ok(())
     }

@@ -12,11 +12,20 @@ pub enum Role {
     CommunityPharmacist,
     Gp,
     Admin,
+    /// The establishment's billing office: forfait lines and statements, no patient data.
+    Billing,
 }
 
 impl Role {
-    pub const ALL: [Self; 6] =
-        [Self::Idec, Self::Oncologist, Self::HospitalPharmacist, Self::CommunityPharmacist, Self::Gp, Self::Admin];
+    pub const ALL: [Self; 7] = [
+        Self::Idec,
+        Self::Oncologist,
+        Self::HospitalPharmacist,
+        Self::CommunityPharmacist,
+        Self::Gp,
+        Self::Admin,
+        Self::Billing,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +35,7 @@ impl Role {
             Self::CommunityPharmacist => "community_pharmacist",
             Self::Gp => "gp",
             Self::Admin => "admin",
+            Self::Billing => "billing",
         }
     }
 
@@ -49,7 +59,12 @@ impl Role {
 
     /// Which attachment an account of this role needs.
     pub fn needs_establishment(self) -> bool {
-        self.is_hospital() || self == Self::Admin
+        self.is_hospital() || matches!(self, Self::Admin | Self::Billing)
+    }
+
+    /// Who may read the establishment's forfait lines and statements, mark them paid or cancel them.
+    pub fn may_bill(self) -> bool {
+        matches!(self, Self::Admin | Self::Billing)
     }
 }
 
@@ -115,6 +130,7 @@ mod tests {
             &PatientFacts { current_gp_id: Some("other".into()), ..p.clone() }
         ));
         assert!(!staff_sees(&staff(Role::Admin, Some("E1"), None), &p));
+        assert!(!staff_sees(&staff(Role::Billing, Some("E1"), None), &p));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! Pure: facts in, lines out. Amounts are integer cents, never floats.
 
 mod corrections;
+mod month;
+mod statement;
 mod tariffs;
 
 #[cfg(test)]
@@ -16,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::{Parcours, Sequence};
 
 pub use corrections::{Correction, LineState, StoredLine, corrections};
+pub use month::{Month, euros_fr, parse_euros_fr};
+pub use statement::{CSV_HEADER, Statement, StatementLine, statements, to_csv};
 pub use tariffs::{Forfait, TARIFFS_FILE, TariffVersion, Tariffs};
 
 /// Who receives a share of a forfait.

@@ -8,9 +8,10 @@ use super::{Parcours, Sequence};
 
 pub use super::access::Role;
 
-/// Roles that may receive or be informed of an alert: every professional role but the admin.
+/// Roles that may receive or be informed of an alert: every professional role but the admin
+/// and the billing office.
 fn recipient_role(s: &str) -> Option<Role> {
-    Role::parse(s).filter(|r| *r != Role::Admin)
+    Role::parse(s).filter(|r| !matches!(r, Role::Admin | Role::Billing))
 }
 
 /// What an alert is about.

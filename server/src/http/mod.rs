@@ -4,10 +4,12 @@
 mod alerts;
 mod app;
 mod auth;
+mod billing;
 mod doses;
 mod episodes;
 pub mod error;
 pub mod extract;
+mod interviews;
 mod openapi;
 mod patients;
 mod questionnaires;
@@ -60,6 +62,12 @@ pub fn router(state: AppState) -> Router {
         .route("/patient/devices", post(doses::add_device))
         .route("/patient/devices/{id}", axum::routing::delete(doses::remove_device))
         .route("/patient/me", get(auth::patient_me))
+        .route("/billing/lines", get(billing::lines))
+        .route("/billing/lines/{id}/paid", post(billing::mark_paid))
+        .route("/billing/lines/{id}/cancel", post(billing::cancel))
+        .route("/billing/statements/{file}", get(billing::statement))
+        .route("/interviews", post(interviews::record))
+        .route("/interviews/codes", get(interviews::codes))
         .route("/openapi.json", get(openapi::document));
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);

@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{alerts, auth, doses, episodes, patients, questionnaires, reports, views};
+use super::{alerts, auth, billing, doses, episodes, interviews, patients, questionnaires, reports, views};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -39,6 +39,12 @@ use crate::domain::enrolment;
         episodes::add_comedication,
         episodes::change_regimen,
         episodes::catalog,
+        billing::lines,
+        billing::statement,
+        billing::mark_paid,
+        billing::cancel,
+        interviews::record,
+        interviews::codes,
     ),
     components(schemas(
         enrolment::EnrolRequest,

@@ -2,6 +2,7 @@
 //! is due and does it, so a restart or a second instance never skips or doubles work. Every job
 //! is a public function of (state, now) that tests drive directly.
 
+pub mod billing;
 pub mod escalation;
 pub mod pathway;
 pub mod questionnaires;
@@ -43,5 +44,8 @@ pub async fn tick(state: &AppState) {
     }
     if let Err(e) = crate::notify::delivery::deliver_due(state, now).await {
         tracing::error!(error = %e, "delivery failed");
+    }
+    if let Err(e) = billing::run(state, now).await {
+        tracing::error!(error = %e, "billing failed");
     }
 }

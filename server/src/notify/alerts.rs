@@ -95,7 +95,7 @@ async fn people(
             Some(id) => (vec![(id.clone(), role)], None),
             None => (vec![], Some("no GP on the patient's team".into())),
         },
-        Role::Admin => (vec![], None),
+        Role::Admin | Role::Billing => (vec![], None),
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod directory;
 pub mod doses;
 pub mod due_work;
@@ -14,6 +15,7 @@ pub mod outbox_delivery;
 pub mod patients;
 pub mod push_devices;
 pub mod reports;
+pub mod teams;
 
 use std::time::Duration;
 

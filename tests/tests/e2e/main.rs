@@ -6,6 +6,7 @@ mod app;
 mod audit;
 mod authz;
 mod bad_input;
+mod billing;
 mod demo;
 mod email;
 mod enrolment;
