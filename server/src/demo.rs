@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate};
 
 use crate::AppState;
 use crate::domain::access::Role;
+use crate::domain::billing::Month;
 use crate::domain::enrolment::{self, CycleRequest, EnrolRequest, EpisodeRequest, RegimenLineRequest, TeamRequest};
 use crate::domain::pathway::{Decision, EndReason};
 use crate::jobs::pathway::run_transitions;
@@ -28,6 +29,7 @@ pub const LOGINS: &[(&str, &str)] = &[
     ("officine@demo.relais.test", "community_pharmacist"),
     ("medecin@demo.relais.test", "gp"),
     ("admin@demo.relais.test", "admin"),
+    ("facturation@demo.relais.test", "billing"),
 ];
 
 pub struct Summary {
@@ -300,10 +302,11 @@ async fn staff(state: &AppState) -> anyhow::Result<Staffing> {
         ("medecin@demo.relais.test", Role::Gp, "Rousseau", "Hélène", None, false),
         ("medecin2@demo.relais.test", Role::Gp, "Blanchard", "Yves", None, false),
         ("admin@demo.relais.test", Role::Admin, "Admin", "Démo", None, false),
+        ("facturation@demo.relais.test", Role::Billing, "Lemoine", "Nadia", None, false),
     ];
     let mut ids: Vec<(Role, String)> = Vec::new();
     for (i, (email, role, family, given, pharmacy, on_call)) in people.iter().enumerate() {
-        let rpps = (*role != Role::Admin).then(|| format!("99{:09}", i + 1));
+        let rpps = (!matches!(role, Role::Admin | Role::Billing)).then(|| format!("99{:09}", i + 1));
         let p = directory::create_professional(
             db,
             directory::NewProfessional {
@@ -466,6 +469,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
     run_transitions(state, now).await?;
     if sim.len() >= 2 {
         history::fresh_reports(state, &sim[0], &sim[1], now).await?;
+    }
+    // Bill what the pathway did, and close the last three months so statements exist.
+    crate::jobs::billing::sync(state, now).await?;
+    let mut month = Month::of(today).previous().previous().previous();
+    for _ in 0..3 {
+        crate::jobs::billing::close_month(state, month)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo close {month:?}: {e:?}"))?;
+        month = month.next();
     }
     tracing::info!(
         doses_confirmed = hist.doses_confirmed,

@@ -51,6 +51,9 @@ async fn the_demo_has_weeks_of_history_and_an_open_worklist() {
     )
     .await;
     assert_eq!(red_deadline, 1, "the fresh red was escalated before the demo opened (now {now})");
+    // The pathway is billed and the last three months are closed into statements.
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM billing_closes").await, 3);
+    assert!(scalar(&app, "SELECT COUNT(*) AS n FROM billing_lines WHERE state = 'exported'").await > 0);
     // Some sequences of each kind exist.
     for kind in ["S1", "S2", "S3"] {
         let n = scalar(&app, &format!("SELECT COUNT(*) AS n FROM sequences WHERE kind = '{kind}'")).await;
