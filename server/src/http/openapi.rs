@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{alerts, auth, doses, episodes, patients, questionnaires, reports, views};
+use super::{alerts, auth, care_events, doses, episodes, indicators, patients, questionnaires, reports, views};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -39,6 +39,9 @@ use crate::domain::enrolment;
         episodes::add_comedication,
         episodes::change_regimen,
         episodes::catalog,
+        care_events::declare,
+        care_events::list,
+        indicators::get,
     ),
     components(schemas(
         enrolment::EnrolRequest,

@@ -4,11 +4,13 @@
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod care_events;
 pub mod directory;
 pub mod doses;
 pub mod due_work;
 pub mod entities;
 pub mod episodes;
+pub mod indicators;
 pub mod outbox;
 pub mod outbox_delivery;
 pub mod patients;
