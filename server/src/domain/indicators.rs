@@ -129,17 +129,19 @@ pub struct CareEventFact {
 
 /// The two adherence windows, counted from the episode's start date in calendar months.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum AdherenceWindow {
     /// [start, start + 3 months): "at 3 months".
+    #[serde(rename = "months_0_3")]
     Months0To3,
     /// [start + 6 months, start + 9 months): "at 6–9 months".
+    #[serde(rename = "months_6_9")]
     Months6To9,
 }
 
 impl AdherenceWindow {
     pub const ALL: [Self; 2] = [Self::Months0To3, Self::Months6To9];
 
+    /// Storage, JSON and CSV spelling.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Months0To3 => "months_0_3",

@@ -103,6 +103,13 @@ fn the_cohort_is_the_episodes_whose_window_closes_in_the_period_cut_at_their_end
 }
 
 #[test]
+fn windows_are_spelt_the_same_in_json_and_csv() {
+    for w in AdherenceWindow::ALL {
+        assert_eq!(serde_json::to_value(w).unwrap(), serde_json::json!(w.as_str()));
+    }
+}
+
+#[test]
 fn dose_statuses_count_as_the_adherence_rule_says() {
     let mut c = DoseCounts::default();
     for (s, n) in [("taken", 10), ("vomited", 1), ("skipped", 2), ("missed", 3), ("pending", 4), ("cancelled", 5)] {
@@ -192,6 +199,9 @@ fn cohort_facts() -> Facts {
     }
 }
 
+/// colour, topic, count, acknowledged, median, p90.
+type AlertFigures<'a> = (&'a str, &'a str, u64, u64, Option<f64>, Option<f64>);
+
 #[test]
 fn a_small_cohort_gives_the_figures_counted_by_hand() {
     let ind = compute(&period("2026-11-01", "2026-11-30"), &cohort_facts());
@@ -224,7 +234,7 @@ fn a_small_cohort_gives_the_figures_counted_by_hand() {
 
     assert_eq!(ind.adverse_events_grade_3, AdverseEvents { provisional: 3, confirmed: 1, awaiting_confirmation: 1 });
 
-    let rows: Vec<(&str, &str, u64, u64, Option<f64>, Option<f64>)> = ind
+    let rows: Vec<AlertFigures> = ind
         .alerts
         .iter()
         .map(|r| {
