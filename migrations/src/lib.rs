@@ -12,6 +12,7 @@ mod m20261123_000002_reports_alerts;
 mod m20261123_000003_doses_due_work;
 mod m20261123_000004_due_work_fillfactor;
 mod m20261123_000005_billing;
+mod m20261123_000006_care_events;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_doses_due_work::Migration),
             Box::new(m20261123_000004_due_work_fillfactor::Migration),
             Box::new(m20261123_000005_billing::Migration),
+            Box::new(m20261123_000006_care_events::Migration),
         ]
     }
 }

@@ -70,6 +70,23 @@ enum Command {
         #[command(subcommand)]
         action: PharmacyCommand,
     },
+    /// Evaluation indicators of a period (docs/indicators.md), as JSON or CSV on stdout.
+    Indicators {
+        /// First day, YYYY-MM-DD (included).
+        #[arg(long)]
+        from: String,
+        /// Last day, YYYY-MM-DD (included).
+        #[arg(long)]
+        to: String,
+        /// json (default) or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// FINESS of one establishment (default: all).
+        #[arg(long)]
+        establishment: Option<String>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Performance benchmarks against a fresh database (see BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -446,6 +463,31 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 Err(e) if store::unique_violation(&e).is_some() => usage("--finess: already registered"),
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Indicators { from, to, format, establishment, config } => {
+            let period = domain::indicators::Period::parse(Some(&from), Some(&to))
+                .or_else(|e| usage(format!("--{}: {}", e.field, e.message)))?;
+            if !matches!(format.as_str(), "json" | "csv") {
+                return usage("--format: json or csv");
+            }
+            let (settings, rules) = load(config.as_ref())?;
+            let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+            let est = match establishment {
+                Some(f) => match store::directory::establishment_by_finess(&state.db, &f).await? {
+                    Some(e) => Some(e.id),
+                    None => return usage(format!("--establishment: no establishment with FINESS {f}")),
+                },
+                None => None,
+            };
+            let facts =
+                store::indicators::facts(&state.db, &period, est.as_deref(), state.site_tz(), state.now()).await?;
+            let ind = domain::indicators::compute(&period, &facts);
+            if format == "csv" {
+                print!("{}", domain::indicators::to_csv(&ind));
+            } else {
+                println!("{}", serde_json::to_string_pretty(&ind)?);
+            }
+            Ok(())
         }
         Command::Bench { action: BenchCommand::Reminders { patients, database } } => {
             bench::reminders(patients, database)

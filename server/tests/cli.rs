@@ -126,3 +126,37 @@ fn billing_close_refuses_a_month_not_written_yyyy_mm() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn indicators_name_the_bad_option_and_print_json_or_csv() {
+    for (args, option) in [
+        (["--from", "2026-13-01", "--to", "2026-11-30", "--format", "json"], "--from"),
+        (["--from", "2026-11-01", "--to", "2026/11/30", "--format", "json"], "--to"),
+        (["--from", "2026-11-02", "--to", "2026-11-01", "--format", "json"], "--to"),
+        (["--from", "2026-11-01", "--to", "2026-11-30", "--format", "xlsx"], "--format"),
+    ] {
+        let out = relais(&[&["indicators"][..], &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("{option}:")), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    let db = std::env::temp_dir().join(format!("relais-cli-ind-{}.db", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", db.display());
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_relais")).args(args).env("RELAIS__DATABASE__URL", &url).output().unwrap()
+    };
+    let out = run(&["indicators", "--from", "2026-11-01", "--to", "2026-11-30"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["from"].as_str(), v["totals"]["patients_followed"].as_u64()), (Some("2026-11-01"), Some(0)));
+    let out = run(&["indicators", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "csv"]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("from;to;indicator;parcours;sequence;window;colour;topic;value\n"), "{csv}");
+    assert!(csv.contains("2026-11-01;2026-11-30;questionnaires_completion_percent;;;;;;\n"), "{csv}");
+    let out = run(&["indicators", "--from", "2026-11-01", "--to", "2026-11-30", "--establishment", "999999999"]);
+    assert_eq!(out.status.code(), Some(2));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+}

@@ -5,11 +5,13 @@ mod alerts;
 mod app;
 mod auth;
 mod billing;
+mod care_events;
 mod doses;
 mod episodes;
 pub mod error;
 pub mod extract;
 mod interviews;
+mod indicators;
 mod openapi;
 mod patients;
 mod questionnaires;
@@ -47,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/episodes/{id}/comedications", post(episodes::add_comedication))
         .route("/episodes/{id}/regimen", post(episodes::change_regimen))
         .route("/catalog/drugs", get(episodes::catalog))
+        .route("/episodes/{id}/care-events", post(care_events::declare).get(care_events::list))
+        .route("/indicators", get(indicators::get))
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}", get(alerts::detail))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))

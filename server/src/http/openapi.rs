@@ -3,7 +3,9 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{alerts, auth, billing, doses, episodes, interviews, patients, questionnaires, reports, views};
+use super::{
+    alerts, auth, billing, care_events, doses, episodes, indicators, interviews, patients, questionnaires, reports, views,
+};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -45,6 +47,9 @@ use crate::domain::enrolment;
         billing::cancel,
         interviews::record,
         interviews::codes,
+        care_events::declare,
+        care_events::list,
+        indicators::get,
     ),
     components(schemas(
         enrolment::EnrolRequest,

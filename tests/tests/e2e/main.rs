@@ -10,6 +10,7 @@ mod billing;
 mod demo;
 mod email;
 mod enrolment;
+mod indicators;
 mod pathway;
 mod push;
 mod questionnaires;
