@@ -7,10 +7,12 @@ mod doses;
 mod episodes;
 pub mod error;
 pub mod extract;
+mod metrics;
 mod openapi;
 mod patients;
 mod questionnaires;
 mod reports;
+mod staff_devices;
 mod views;
 
 use std::time::Duration;
@@ -59,6 +61,8 @@ pub fn router(state: AppState) -> Router {
         .route("/patient/devices", post(doses::add_device))
         .route("/patient/devices/{id}", axum::routing::delete(doses::remove_device))
         .route("/patient/me", get(auth::patient_me))
+        .route("/staff/devices", post(staff_devices::add))
+        .route("/staff/devices/{id}", axum::routing::delete(staff_devices::remove))
         .route("/openapi.json", get(openapi::document));
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
@@ -66,6 +70,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::metrics))
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(

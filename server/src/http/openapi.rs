@@ -3,7 +3,7 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{alerts, auth, doses, episodes, patients, questionnaires, reports, views};
+use super::{alerts, auth, doses, episodes, patients, questionnaires, reports, staff_devices, views};
 use crate::domain::enrolment;
 
 #[derive(OpenApi)]
@@ -39,6 +39,8 @@ use crate::domain::enrolment;
         episodes::add_comedication,
         episodes::change_regimen,
         episodes::catalog,
+        staff_devices::add,
+        staff_devices::remove,
     ),
     components(schemas(
         enrolment::EnrolRequest,

@@ -2,6 +2,7 @@
 //! is due and does it, so a restart or a second instance never skips or doubles work. Every job
 //! is a public function of (state, now) that tests drive directly.
 
+pub mod digest;
 pub mod escalation;
 pub mod pathway;
 pub mod questionnaires;
@@ -40,6 +41,9 @@ pub async fn tick(state: &AppState) {
     }
     if let Err(e) = escalation::run_escalations(state, now).await {
         tracing::error!(error = %e, "alert escalation failed");
+    }
+    if let Err(e) = digest::run_digest(state, now).await {
+        tracing::error!(error = %e, "daily digest failed");
     }
     if let Err(e) = crate::notify::delivery::deliver_due(state, now).await {
         tracing::error!(error = %e, "delivery failed");

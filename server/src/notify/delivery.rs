@@ -82,7 +82,9 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
                 };
                 let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
                 let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
+                let started = std::time::Instant::now();
                 let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
+                state.metrics.observe("email", started.elapsed());
                 (row, Attempt::Email(r))
             });
         }
@@ -108,6 +110,13 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
             for device in gone {
                 push_devices::retire(&txn, device, now).await?;
             }
+            let outcome = match r {
+                Recorded::Sent => "sent",
+                Recorded::Retry { .. } => "retried",
+                Recorded::NoDevice => "no_device",
+                Recorded::Failed(_) => "failed",
+            };
+            state.metrics.message(&row.channel, outcome);
             match r {
                 Recorded::Sent => stats.sent += 1,
                 Recorded::Retry { .. } => stats.retried += 1,
@@ -134,10 +143,11 @@ enum PushResult {
     Retry(Option<Duration>, String),
 }
 
-/// Sends a patient message to every live device: delivered if one phone got it; retried if
-/// none did but one may later; refused otherwise.
+/// Sends a message to every live device of its recipient (a patient's phones, a professional's
+/// browsers): delivered if one device got it; retried if none did but one may later; refused
+/// otherwise.
 async fn push_all(state: &AppState, row: &outbox::Model) -> (PushResult, Vec<String>) {
-    let devices = match push_devices::live_for_patient(&state.db, &row.recipient_id).await {
+    let devices = match push_devices::live_for(&state.db, &row.recipient_kind, &row.recipient_id).await {
         Ok(d) => d,
         Err(e) => return (PushResult::Retry(None, e.to_string()), vec![]),
     };
@@ -146,9 +156,15 @@ async fn push_all(state: &AppState, row: &outbox::Model) -> (PushResult, Vec<Str
     }
     let (mut delivered, mut retry, mut gone, mut errors) = (false, None::<Option<Duration>>, Vec::new(), Vec::new());
     for d in &devices {
-        match state.push.send(row, d).await {
+        let started = std::time::Instant::now();
+        let outcome = state.push.send(row, d).await;
+        state.metrics.observe(&d.kind, started.elapsed());
+        match outcome {
             Outcome::Delivered => delivered = true,
-            Outcome::Gone => gone.push(d.id.clone()),
+            Outcome::Gone => {
+                state.metrics.gone(&d.kind);
+                gone.push(d.id.clone());
+            }
             Outcome::RetryAfter(after) => {
                 let after = after.and_then(|a| Duration::from_std(a).ok());
                 retry = Some(match retry {

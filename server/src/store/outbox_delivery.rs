@@ -94,3 +94,15 @@ pub async fn by_status(db: &impl sea_orm::ConnectionTrait, status: &str) -> Resu
         .all(db)
         .await
 }
+
+/// Outbox rows per status (the `/metrics` backlog).
+pub async fn count_by_status(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Status)
+        .column_as(Expr::col(outbox::Column::Id).count(), "n")
+        .group_by(outbox::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+}

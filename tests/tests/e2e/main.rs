@@ -5,6 +5,8 @@ mod alerts;
 mod audit;
 mod authz;
 mod bad_input;
+mod delivery;
+mod digest;
 mod email;
 mod enrolment;
 mod pathway;
