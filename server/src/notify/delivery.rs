@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::AppState;
 use crate::notify::email::{SendError, render};
-use crate::store::entities::outbox;
+use crate::store::entities::{outbox, push_device};
 use crate::store::outbox_delivery::{self as delivery, Recorded};
 use crate::store::{self, alerts, push_devices};
 use relais_mobile_bridge::Outcome;
@@ -62,6 +62,18 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
         let pro_ids: Vec<String> =
             rows.iter().filter(|r| r.recipient_kind == "professional").map(|r| r.recipient_id.clone()).collect();
         let emails: HashMap<String, String> = delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
+        // The devices of the batch's push recipients, in one query per recipient kind.
+        let mut devices: HashMap<(String, String), Vec<push_device::Model>> = HashMap::new();
+        for kind in ["patient", "professional"] {
+            let ids: Vec<String> = rows
+                .iter()
+                .filter(|r| r.channel == "push" && r.recipient_kind == kind)
+                .map(|r| r.recipient_id.clone())
+                .collect();
+            for (id, list) in push_devices::live_for_many(&state.db, kind, ids).await? {
+                devices.insert((kind.to_owned(), id), list);
+            }
+        }
         let limit = Arc::new(tokio::sync::Semaphore::new(s.concurrency as usize));
         let mut tasks = JoinSet::new();
         for row in rows {
@@ -71,10 +83,12 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
                 emails.get(&row.recipient_id).cloned()
             };
             let (state, limit) = (state.clone(), limit.clone());
+            let targets =
+                devices.get(&(row.recipient_kind.clone(), row.recipient_id.clone())).cloned().unwrap_or_default();
             tasks.spawn(async move {
                 let _permit = limit.acquire().await;
                 if row.channel == "push" {
-                    let (r, gone) = push_all(&state, &row).await;
+                    let (r, gone) = push_all(&state, &row, &targets).await;
                     return (row, Attempt::Push(r, gone));
                 }
                 let Some(to) = to else {
@@ -105,8 +119,14 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
             outcomes.push((row, recorded, gone));
         }
         let txn = store::begin_write(&state.db).await?;
+        // Most of a batch is sent: one statement records them all.
+        let sent: Vec<String> =
+            outcomes.iter().filter(|(_, r, _)| *r == Recorded::Sent).map(|(row, _, _)| row.id.clone()).collect();
+        delivery::record_sent(&txn, &sent, now).await?;
         for (row, r, gone) in &outcomes {
-            delivery::record(&txn, &row.id, r, now).await?;
+            if *r != Recorded::Sent {
+                delivery::record(&txn, &row.id, r, now).await?;
+            }
             for device in gone {
                 push_devices::retire(&txn, device, now).await?;
             }
@@ -146,16 +166,12 @@ enum PushResult {
 /// Sends a message to every live device of its recipient (a patient's phones, a professional's
 /// browsers): delivered if one device got it; retried if none did but one may later; refused
 /// otherwise.
-async fn push_all(state: &AppState, row: &outbox::Model) -> (PushResult, Vec<String>) {
-    let devices = match push_devices::live_for(&state.db, &row.recipient_kind, &row.recipient_id).await {
-        Ok(d) => d,
-        Err(e) => return (PushResult::Retry(None, e.to_string()), vec![]),
-    };
+async fn push_all(state: &AppState, row: &outbox::Model, devices: &[push_device::Model]) -> (PushResult, Vec<String>) {
     if devices.is_empty() {
         return (PushResult::Done(Recorded::NoDevice), vec![]);
     }
     let (mut delivered, mut retry, mut gone, mut errors) = (false, None::<Option<Duration>>, Vec::new(), Vec::new());
-    for d in &devices {
+    for d in devices {
         let started = std::time::Instant::now();
         let outcome = state.push.send(row, d).await;
         state.metrics.observe(&d.kind, started.elapsed());

@@ -1,6 +1,8 @@
 //! Push destinations: Web Push subscriptions and FCM tokens of patients' phones and of staff
 //! browsers.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -96,6 +98,33 @@ pub async fn live_for(
         _ => return Ok(vec![]),
     };
     push_device::Entity::find().filter(column.eq(id)).filter(push_device::Column::RevokedAt.is_null()).all(db).await
+}
+
+/// Live devices of many recipients of one kind, grouped by recipient (the outbox worker loads
+/// a batch's devices at once).
+pub async fn live_for_many(
+    db: &impl ConnectionTrait,
+    recipient_kind: &str,
+    ids: Vec<String>,
+) -> Result<HashMap<String, Vec<push_device::Model>>, DbErr> {
+    let column = match recipient_kind {
+        "patient" => push_device::Column::PatientId,
+        "professional" => push_device::Column::ProfessionalId,
+        _ => return Ok(HashMap::new()),
+    };
+    let mut out: HashMap<String, Vec<push_device::Model>> = HashMap::new();
+    for chunk in ids.chunks(super::due_work::MAX_IDS) {
+        let found = push_device::Entity::find()
+            .filter(column.is_in(chunk.to_vec()))
+            .filter(push_device::Column::RevokedAt.is_null())
+            .all(db)
+            .await?;
+        for d in found {
+            let owner = if recipient_kind == "patient" { d.patient_id.clone() } else { d.professional_id.clone() };
+            out.entry(owner.unwrap_or_default()).or_default().push(d);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn revoke_for_professional(
