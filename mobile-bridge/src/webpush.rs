@@ -133,6 +133,17 @@ impl WebPushSender {
         }
     }
 
+    /// The HTTP request [`send`](Self::send) would post (encrypted body, VAPID and delivery
+    /// headers), without sending it: what the throughput benchmark measures.
+    pub fn prepare(
+        &self,
+        sub: &Subscription,
+        payload: &PushPayload,
+        opts: &PushOptions,
+    ) -> Result<reqwest::Request, Error> {
+        self.request(sub, payload, opts)?.build().map_err(|_| Error::InvalidEndpoint)
+    }
+
     fn request(
         &self,
         sub: &Subscription,

@@ -32,6 +32,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub mailer: Arc<notify::email::Mailer>,
     pub push: Arc<notify::push::Push>,
+    pub metrics: Arc<notify::metrics::Metrics>,
 }
 
 impl AppState {
@@ -44,7 +45,8 @@ impl AppState {
         store::migrate(&db).await.context("applying migrations")?;
         let mailer = Arc::new(notify::email::Mailer::from_settings(&settings.email)?);
         let push = Arc::new(notify::push::Push::from_settings(&settings.push).await?);
-        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer, push })
+        let metrics = Arc::new(notify::metrics::Metrics::default());
+        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer, push, metrics })
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

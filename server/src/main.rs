@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_push;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -119,6 +120,24 @@ enum BenchCommand {
     Reminders {
         #[arg(long, default_value_t = 150_000)]
         patients: usize,
+        /// sqlite://PATH?mode=rwc or postgres://USER@HOST/DB (default: the configured database).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Web Push messages prepared per second (encrypt, VAPID reuse, request build; no network),
+    /// on one core and on all, next to `openssl speed ecdhp256`.
+    Webpush {
+        #[arg(long, default_value_t = 20_000)]
+        messages: usize,
+    },
+    /// N due push messages delivered by the outbox worker to a fake push service on loopback.
+    /// Refuses a database that already has outbox rows.
+    Delivery {
+        #[arg(long, default_value_t = 100_000)]
+        messages: usize,
+        /// Distinct phones the messages are spread over.
+        #[arg(long, default_value_t = 1_000)]
+        devices: usize,
         /// sqlite://PATH?mode=rwc or postgres://USER@HOST/DB (default: the configured database).
         #[arg(long)]
         database: Option<String>,
@@ -527,6 +546,13 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Bench { action: BenchCommand::Webpush { messages } } => bench_push::webpush(messages)
+            .map_err(|e| if e.is::<bench::Refused>() { Usage(e.to_string()).into() } else { e }),
+        Command::Bench { action: BenchCommand::Delivery { messages, devices, database } } => {
+            bench_push::delivery(messages, devices, database)
+                .await
+                .map_err(|e| if e.is::<bench::Refused>() { Usage(e.to_string()).into() } else { e })
         }
         Command::Pharmacy { action: PharmacyCommand::Add { finess, name, city, phone, config } } => {
             let (settings, rules) = load(config.as_ref())?;

@@ -41,6 +41,29 @@ pub struct Settings {
     pub delivery: DeliverySettings,
     pub rules: RulesSettings,
     pub billing: BillingSettings,
+    pub metrics: MetricsSettings,
+    pub digest: DigestSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    /// Local hour (site time zone, 0–23) of the daily digest of open amber alerts.
+    pub hour: u32,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Bearer token a Prometheus scraper presents at `/metrics`; empty: admin sessions only.
+    pub token: SecretString,
+}
+
+impl fmt::Debug for MetricsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = !self.token.expose_secret().is_empty();
+        f.debug_struct("MetricsSettings").field("token", &if set { "***" } else { "" }).finish()
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -50,6 +73,10 @@ pub struct EmailSettings {
     pub smtp_url: SecretString,
     pub file_dir: String,
     pub from: String,
+    /// "" (from the URL), "none", "starttls" or "implicit".
+    pub tls: String,
+    /// Extra trusted CA certificates (PEM) for the SMTP server, e.g. a hospital's internal CA.
+    pub ca_file: String,
 }
 
 impl fmt::Debug for EmailSettings {
@@ -58,6 +85,8 @@ impl fmt::Debug for EmailSettings {
             .field("smtp_url", &redact_url(self.smtp_url.expose_secret()))
             .field("file_dir", &self.file_dir)
             .field("from", &self.from)
+            .field("tls", &self.tls)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -227,8 +256,14 @@ impl Settings {
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return bad("email.from", "not a mailbox (e.g. Relais <no-reply@hospital.fr>)");
         }
+        if !matches!(self.email.tls.as_str(), "" | "none" | "starttls" | "implicit") {
+            return bad("email.tls", "empty (from smtp_url), none, starttls or implicit");
+        }
         if self.delivery.batch == 0 || self.delivery.concurrency == 0 || self.delivery.max_attempts == 0 {
             return bad("delivery", "batch, concurrency and max_attempts must be positive");
+        }
+        if self.digest.hour > 23 {
+            return bad("digest.hour", "an hour of the day, 0 to 23");
         }
         if self.scheduler.tick_seconds == 0 {
             return bad("scheduler.tick_seconds", "at least 1");

@@ -261,16 +261,10 @@ fn b64url_len(s: &str) -> Option<usize> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok().map(|b| b.len())
 }
 
-/// Registers a Web Push subscription or an FCM token for this phone.
-#[utoipa::path(post, path = "/api/v1/patient/devices", request_body = DeviceRequest,
-    responses((status = 201, description = "{\"id\"}"), (status = 401), (status = 422)))]
-pub async fn add_device(
-    State(state): State<AppState>,
-    auth: PatientAuth,
-    JsonBody(req): JsonBody<DeviceRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let now = state.now();
-    let device = match req.kind.as_str() {
+/// A device registration checked field by field (the patient's and the staff's endpoints): the
+/// Web Push endpoint must be on the push-service allowlist, the keys the sizes RFC 8291 needs.
+pub(super) fn parse_device(state: &AppState, req: DeviceRequest) -> Result<push_devices::NewDevice, ApiError> {
+    Ok(match req.kind.as_str() {
         "webpush" => {
             let endpoint = req.endpoint.ok_or_else(|| ApiError::field("endpoint", "required for webpush"))?;
             relais_mobile_bridge::check_endpoint(&endpoint, &state.settings.push.allowed_origins)
@@ -293,7 +287,19 @@ pub async fn add_device(
             push_devices::NewDevice::Fcm { token }
         }
         _ => return Err(ApiError::field("kind", "webpush or fcm")),
-    };
+    })
+}
+
+/// Registers a Web Push subscription or an FCM token for this phone.
+#[utoipa::path(post, path = "/api/v1/patient/devices", request_body = DeviceRequest,
+    responses((status = 201, description = "{\"id\"}"), (status = 401), (status = 422)))]
+pub async fn add_device(
+    State(state): State<AppState>,
+    auth: PatientAuth,
+    JsonBody(req): JsonBody<DeviceRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let now = state.now();
+    let device = parse_device(&state, req)?;
     let txn = store::begin_write(&state.db).await?;
     let id = push_devices::add_for_patient(&txn, &auth.patient_id, device, now).await?;
     audit::record(

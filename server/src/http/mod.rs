@@ -16,6 +16,8 @@ mod openapi;
 mod patients;
 mod questionnaires;
 pub(crate) mod reports;
+mod metrics;
+mod staff_devices;
 mod views;
 
 use std::time::Duration;
@@ -72,6 +74,8 @@ pub fn router(state: AppState) -> Router {
         .route("/billing/statements/{file}", get(billing::statement))
         .route("/interviews", post(interviews::record))
         .route("/interviews/codes", get(interviews::codes))
+        .route("/staff/devices", post(staff_devices::add))
+        .route("/staff/devices/{id}", axum::routing::delete(staff_devices::remove))
         .route("/openapi.json", get(openapi::document));
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
@@ -80,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
         .merge(app::routes())
+        .route("/metrics", get(metrics::metrics))
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(

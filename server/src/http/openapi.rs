@@ -4,7 +4,8 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::{
-    alerts, auth, billing, care_events, doses, episodes, indicators, interviews, patients, questionnaires, reports, views,
+    alerts, auth, billing, care_events, doses, episodes, indicators, interviews, patients, questionnaires, reports,
+    staff_devices, views,
 };
 use crate::domain::enrolment;
 
@@ -50,6 +51,8 @@ use crate::domain::enrolment;
         care_events::declare,
         care_events::list,
         indicators::get,
+        staff_devices::add,
+        staff_devices::remove,
     ),
     components(schemas(
         enrolment::EnrolRequest,

@@ -3,6 +3,7 @@
 //! is a public function of (state, now) that tests drive directly.
 
 pub mod billing;
+pub mod digest;
 pub mod escalation;
 pub mod pathway;
 pub mod questionnaires;
@@ -41,6 +42,9 @@ pub async fn tick(state: &AppState) {
     }
     if let Err(e) = escalation::run_escalations(state, now).await {
         tracing::error!(error = %e, "alert escalation failed");
+    }
+    if let Err(e) = digest::run_digest(state, now).await {
+        tracing::error!(error = %e, "daily digest failed");
     }
     if let Err(e) = crate::notify::delivery::deliver_due(state, now).await {
         tracing::error!(error = %e, "delivery failed");

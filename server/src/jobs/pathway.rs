@@ -96,6 +96,30 @@ async fn transition(
         )
         .await?;
     }
+    if next.kind.as_str() == "S3"
+        && seq.kind != "S3"
+        && let Some(gp_id) = patients::current_team(&txn, &ep.id).await?.and_then(|t| t.gp_id)
+    {
+        // The GP takes over the follow-up with the community pharmacist: tell them, once.
+        outbox::enqueue(
+            &txn,
+            outbox::NewMessage {
+                channel: "email",
+                recipient_kind: "professional",
+                recipient_id: &gp_id,
+                kind: "gp_takeover",
+                payload: json!({
+                    "episode_id": ep.id,
+                    "patient_id": ep.patient_id,
+                    "date": next.start,
+                    "url": format!("/staff/patients/{}", ep.patient_id),
+                }),
+                dedupe_key: format!("gp_takeover:{}:{}", ep.id, seq.ordinal + 1),
+            },
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     tracing::info!(episode_id = %ep.id, sequence = next.kind.as_str(), automatic = next.automatic, "sequence opened");
     Ok(true)

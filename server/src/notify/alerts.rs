@@ -120,7 +120,29 @@ async fn notify(
         },
         now,
     )
-    .await
+    .await?;
+    if a.colour == "red" && kind != "alert_info" {
+        // Urgent: also to the professional's registered browsers and phones, if any (the email
+        // above always goes: it is the fallback when no device is registered or reachable).
+        outbox::enqueue(
+            db,
+            outbox::NewMessage {
+                channel: "push",
+                recipient_kind: "professional",
+                recipient_id: professional_id,
+                // Its own kind, so counting a professional's alert emails is not thrown off.
+                kind: &format!("{kind}_push"),
+                payload: json!({"type": "alert", "title": "Relais : alerte ROUGE / red alert",
+                                "body": "Une alerte rouge attend votre prise en charge. / A red alert is waiting for you.",
+                                "url": format!("/staff/alerts/{}", a.id), "id": format!("{}-{}", a.id, a.escalation_level),
+                                "alert_id": a.id}),
+                dedupe_key: format!("push-{kind}:{}:{}:{}:{professional_id}", a.id, a.colour, a.escalation_level),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Raises (or merges) an alert; returns its id, or None when the rules route nobody (green).

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use crate::AppState;
 use crate::notify::email::{SendError, render};
-use crate::store::entities::outbox;
+use crate::store::entities::{outbox, push_device};
 use crate::store::outbox_delivery::{self as delivery, Recorded};
 use crate::store::{self, alerts, push_devices};
 use relais_mobile_bridge::Outcome;
@@ -62,6 +62,18 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
         let pro_ids: Vec<String> =
             rows.iter().filter(|r| r.recipient_kind == "professional").map(|r| r.recipient_id.clone()).collect();
         let emails: HashMap<String, String> = delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
+        // The devices of the batch's push recipients, in one query per recipient kind.
+        let mut devices: HashMap<(String, String), Vec<push_device::Model>> = HashMap::new();
+        for kind in ["patient", "professional"] {
+            let ids: Vec<String> = rows
+                .iter()
+                .filter(|r| r.channel == "push" && r.recipient_kind == kind)
+                .map(|r| r.recipient_id.clone())
+                .collect();
+            for (id, list) in push_devices::live_for_many(&state.db, kind, ids).await? {
+                devices.insert((kind.to_owned(), id), list);
+            }
+        }
         let limit = Arc::new(tokio::sync::Semaphore::new(s.concurrency as usize));
         let mut tasks = JoinSet::new();
         for row in rows {
@@ -71,10 +83,12 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
                 emails.get(&row.recipient_id).cloned()
             };
             let (state, limit) = (state.clone(), limit.clone());
+            let targets =
+                devices.get(&(row.recipient_kind.clone(), row.recipient_id.clone())).cloned().unwrap_or_default();
             tasks.spawn(async move {
                 let _permit = limit.acquire().await;
                 if row.channel == "push" {
-                    let (r, gone) = push_all(&state, &row).await;
+                    let (r, gone) = push_all(&state, &row, &targets).await;
                     return (row, Attempt::Push(r, gone));
                 }
                 let Some(to) = to else {
@@ -82,7 +96,9 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
                 };
                 let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
                 let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
+                let started = std::time::Instant::now();
                 let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
+                state.metrics.observe("email", started.elapsed());
                 (row, Attempt::Email(r))
             });
         }
@@ -103,11 +119,24 @@ pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result
             outcomes.push((row, recorded, gone));
         }
         let txn = store::begin_write(&state.db).await?;
+        // Most of a batch is sent: one statement records them all.
+        let sent: Vec<String> =
+            outcomes.iter().filter(|(_, r, _)| *r == Recorded::Sent).map(|(row, _, _)| row.id.clone()).collect();
+        delivery::record_sent(&txn, &sent, now).await?;
         for (row, r, gone) in &outcomes {
-            delivery::record(&txn, &row.id, r, now).await?;
+            if *r != Recorded::Sent {
+                delivery::record(&txn, &row.id, r, now).await?;
+            }
             for device in gone {
                 push_devices::retire(&txn, device, now).await?;
             }
+            let outcome = match r {
+                Recorded::Sent => "sent",
+                Recorded::Retry { .. } => "retried",
+                Recorded::NoDevice => "no_device",
+                Recorded::Failed(_) => "failed",
+            };
+            state.metrics.message(&row.channel, outcome);
             match r {
                 Recorded::Sent => stats.sent += 1,
                 Recorded::Retry { .. } => stats.retried += 1,
@@ -134,21 +163,24 @@ enum PushResult {
     Retry(Option<Duration>, String),
 }
 
-/// Sends a patient message to every live device: delivered if one phone got it; retried if
-/// none did but one may later; refused otherwise.
-async fn push_all(state: &AppState, row: &outbox::Model) -> (PushResult, Vec<String>) {
-    let devices = match push_devices::live_for_patient(&state.db, &row.recipient_id).await {
-        Ok(d) => d,
-        Err(e) => return (PushResult::Retry(None, e.to_string()), vec![]),
-    };
+/// Sends a message to every live device of its recipient (a patient's phones, a professional's
+/// browsers): delivered if one device got it; retried if none did but one may later; refused
+/// otherwise.
+async fn push_all(state: &AppState, row: &outbox::Model, devices: &[push_device::Model]) -> (PushResult, Vec<String>) {
     if devices.is_empty() {
         return (PushResult::Done(Recorded::NoDevice), vec![]);
     }
     let (mut delivered, mut retry, mut gone, mut errors) = (false, None::<Option<Duration>>, Vec::new(), Vec::new());
-    for d in &devices {
-        match state.push.send(row, d).await {
+    for d in devices {
+        let started = std::time::Instant::now();
+        let outcome = state.push.send(row, d).await;
+        state.metrics.observe(&d.kind, started.elapsed());
+        match outcome {
             Outcome::Delivered => delivered = true,
-            Outcome::Gone => gone.push(d.id.clone()),
+            Outcome::Gone => {
+                state.metrics.gone(&d.kind);
+                gone.push(d.id.clone());
+            }
             Outcome::RetryAfter(after) => {
                 let after = after.and_then(|a| Duration::from_std(a).ok());
                 retry = Some(match retry {

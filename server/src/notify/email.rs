@@ -3,14 +3,40 @@
 //! Messages say what happened and where to look, never clinical detail.
 
 use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
 use crate::config::EmailSettings;
+pub use crate::notify::email_templates::render;
 
 pub enum Mailer {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsMode {
+    None,
+    /// STARTTLS, required: a server that does not offer it is refused, never used in clear.
+    StartTls,
+    /// TLS from the first byte (smtps, port 465).
+    Implicit,
+}
+
+/// The `email.tls` setting, or, when empty, what the URL says (`smtps://`, `?tls=required`).
+pub fn tls_mode(smtp_url: &str, setting: &str) -> anyhow::Result<TlsMode> {
+    Ok(match setting {
+        "none" => TlsMode::None,
+        "starttls" => TlsMode::StartTls,
+        "implicit" => TlsMode::Implicit,
+        "" if smtp_url.starts_with("smtps://") => TlsMode::Implicit,
+        // `opportunistic` is upgraded to required: alert emails never travel in clear by accident.
+        "" if smtp_url.contains("tls=required") || smtp_url.contains("tls=opportunistic") => TlsMode::StartTls,
+        "" => TlsMode::None,
+        other => anyhow::bail!("email.tls: `{other}` is not none, starttls or implicit"),
+    })
 }
 
 /// Why a send failed: worth retrying (server busy, network) or not (address refused).
@@ -27,11 +53,30 @@ impl Mailer {
             std::fs::create_dir_all(&s.file_dir)?;
             return Ok(Self::Files(AsyncFileTransport::new(&s.file_dir)));
         }
-        let t = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| anyhow::anyhow!("email.smtp_url: {e}"))?
-            .timeout(Some(std::time::Duration::from_secs(20)))
-            .build();
-        Ok(Self::Smtp(t))
+            .timeout(Some(std::time::Duration::from_secs(20)));
+        let t = match tls_mode(url, &s.tls)? {
+            TlsMode::None => builder.tls(Tls::None),
+            mode => {
+                let parsed = url::Url::parse(url).map_err(|e| anyhow::anyhow!("email.smtp_url: {e}"))?;
+                let host = parsed.host_str().unwrap_or_default().to_owned();
+                let mut params = TlsParameters::builder(host);
+                if !s.ca_file.is_empty() {
+                    let pem =
+                        std::fs::read(&s.ca_file).map_err(|e| anyhow::anyhow!("email.ca_file {}: {e}", s.ca_file))?;
+                    let cert = Certificate::from_pem(&pem)
+                        .map_err(|e| anyhow::anyhow!("email.ca_file {}: not PEM certificates ({e})", s.ca_file))?;
+                    params = params.add_root_certificate(cert);
+                }
+                let params = params.build().map_err(|e| anyhow::anyhow!("email TLS: {e}"))?;
+                // An explicit mode without a port in the URL takes that mode's usual port.
+                let port = parsed.port().unwrap_or(if mode == TlsMode::Implicit { 465 } else { 587 });
+                let tls = if mode == TlsMode::Implicit { Tls::Wrapper(params) } else { Tls::Required(params) };
+                builder.port(port).tls(tls)
+            }
+        };
+        Ok(Self::Smtp(t.build()))
     }
 
     pub async fn send(&self, from: &str, to: &str, subject: &str, text: String, html: String) -> Result<(), SendError> {
@@ -50,76 +95,4 @@ impl Mailer {
             Self::Files(t) => t.send(msg).await.map(|_| ()).map_err(|e| SendError::Transient(e.to_string())),
         }
     }
-}
-
-/// Subject and bodies (plain text, HTML) of a notification, in French then English.
-pub fn render(kind: &str, payload: &serde_json::Value, public_url: &str) -> (String, String, String) {
-    let colour = payload["colour"].as_str().unwrap_or("");
-    let topic = payload["topic"].as_str().unwrap_or("");
-    let link = format!("{}{}", public_url.trim_end_matches('/'), payload["url"].as_str().unwrap_or("/staff/"));
-    let (couleur, topic_fr) = (
-        match colour {
-            "red" => "ROUGE",
-            "amber" => "orange",
-            _ => colour,
-        },
-        match topic {
-            "toxicity" => "effets indésirables",
-            "adherence" => "observance",
-            "interaction" => "interaction médicamenteuse",
-            "missed_follow_up" => "suivi non réalisé",
-            _ => topic,
-        },
-    );
-    let (subject, fr, en) = match kind {
-        "alert" => (
-            format!("[Relais] Alerte {couleur} ({topic_fr}) / {colour} alert"),
-            format!("Une alerte {couleur} ({topic_fr}) attend votre prise en charge."),
-            format!("A {colour} alert ({topic}) is waiting for you."),
-        ),
-        "alert_escalation" => (
-            format!("[Relais] RELANCE : alerte {couleur} non acquittée / unacknowledged {colour} alert"),
-            format!(
-                "Une alerte {couleur} ({topic_fr}) n'a pas été acquittée dans le délai prévu (relance n° {}).",
-                payload["level"]
-            ),
-            format!("A {colour} alert ({topic}) was not acknowledged in time (reminder {}).", payload["level"]),
-        ),
-        "alert_info" => (
-            "[Relais] Information sur un patient suivi / information about a patient".into(),
-            format!(
-                "Pour information : une alerte {couleur} ({topic_fr}) concerne un de vos patients ; le pharmacien la prend en charge."
-            ),
-            format!(
-                "For your information: a {colour} alert ({topic}) concerns one of your patients; the pharmacist is handling it."
-            ),
-        ),
-        "sequence_auto_renewed" => (
-            "[Relais] Séquence renouvelée automatiquement / sequence renewed automatically".into(),
-            format!(
-                "Faute de décision avant la fin de la séquence, la séquence {} a été renouvelée. Merci de vérifier le parcours.",
-                payload["sequence"].as_str().unwrap_or("")
-            ),
-            format!(
-                "No decision was taken before the end of the sequence, so {} was renewed. Please review the pathway.",
-                payload["sequence"].as_str().unwrap_or("")
-            ),
-        ),
-        other => (
-            format!("[Relais] {other}"),
-            "Un nouvel élément vous attend dans Relais.".into(),
-            "Something new is waiting for you in Relais.".into(),
-        ),
-    };
-    let text = format!(
-        "{fr}\nOuvrir : {link}\n\n{en}\nOpen: {link}\n\n-- \nRelais. Ne répondez pas à ce message / do not reply.\n"
-    );
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let html = format!(
-        "<!doctype html><html lang=\"fr\"><body><p>{}</p><p><a href=\"{l}\">Ouvrir dans Relais</a></p><hr><p lang=\"en\">{}</p><p><a href=\"{l}\">Open in Relais</a></p></body></html>",
-        esc(&fr),
-        esc(&en),
-        l = esc(&link)
-    );
-    (subject, text, html)
 }

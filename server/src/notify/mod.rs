@@ -5,4 +5,6 @@ pub mod adherence;
 pub mod alerts;
 pub mod delivery;
 pub mod email;
+pub mod email_templates;
+pub mod metrics;
 pub mod push;

@@ -76,7 +76,10 @@ impl Push {
         let Ok(payload) = serde_json::from_str::<PushPayload>(&row.payload) else {
             return Outcome::Rejected("payload does not follow the push contract".into());
         };
-        let urgent = matches!(row.kind.as_str(), "dose_reminder" | "alert" | "alert_escalation");
+        let urgent = matches!(
+            row.kind.as_str(),
+            "dose_reminder" | "alert" | "alert_escalation" | "alert_push" | "alert_escalation_push"
+        );
         // The same event carries the same topic, so a phone shows one notification for it.
         let topic: String = Sha256::digest(row.dedupe_key.split(':').skip(1).collect::<Vec<_>>().join(":").as_bytes())
             .iter()

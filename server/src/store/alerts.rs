@@ -241,3 +241,32 @@ pub async fn resolve(
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// Open amber alerts, each with the professionals it was sent to for action (not those only
+/// informed): the daily digest's content.
+pub async fn open_amber_with_recipients(db: &impl ConnectionTrait) -> Result<Vec<(String, alert::Model)>, DbErr> {
+    let open = alert::Entity::find()
+        .filter(alert::Column::Status.eq("open"))
+        .filter(alert::Column::Colour.eq("amber"))
+        .order_by_asc(alert::Column::OpenedAt)
+        .all(db)
+        .await?;
+    if open.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut out = Vec::new();
+    for chunk in open.chunks(1_000) {
+        let ids: Vec<String> = chunk.iter().map(|a| a.id.clone()).collect();
+        let recipients = alert_recipient::Entity::find()
+            .filter(alert_recipient::Column::AlertId.is_in(ids))
+            .filter(alert_recipient::Column::InformedOnly.eq(false))
+            .all(db)
+            .await?;
+        for a in chunk {
+            for r in recipients.iter().filter(|r| r.alert_id == a.id) {
+                out.push((r.professional_id.clone(), a.clone()));
+            }
+        }
+    }
+    Ok(out)
+}

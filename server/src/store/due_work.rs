@@ -139,3 +139,12 @@ pub async fn pending_for(db: &impl ConnectionTrait, subject_id: &str) -> Result<
         .all(db)
         .await
 }
+
+/// Items not done yet: (due at `now` or before, scheduled later) — the `/metrics` backlog.
+pub async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(i64, i64), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let open = || due_work::Entity::find().filter(due_work::Column::DoneAt.is_null());
+    let due = open().filter(due_work::Column::DueAt.lte(now)).count(db).await?;
+    let later = open().filter(due_work::Column::DueAt.gt(now)).count(db).await?;
+    Ok((due as i64, later as i64))
+}

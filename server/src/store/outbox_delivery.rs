@@ -76,6 +76,19 @@ pub async fn record(
     q.exec(db).await.map(|_| ())
 }
 
+/// Records many rows as sent in one statement (the common outcome of a batch).
+pub async fn record_sent(db: &impl sea_orm::ConnectionTrait, ids: &[String], now: DateTime<Utc>) -> Result<(), DbErr> {
+    for chunk in ids.chunks(super::due_work::MAX_IDS) {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("sent"))
+            .col_expr(outbox::Column::SentAt, Expr::value(now))
+            .filter(outbox::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Email addresses of professionals, by id.
 pub async fn emails(db: &impl sea_orm::ConnectionTrait, ids: Vec<String>) -> Result<Vec<(String, String)>, DbErr> {
     Ok(professional::Entity::find()
@@ -91,6 +104,18 @@ pub async fn by_status(db: &impl sea_orm::ConnectionTrait, status: &str) -> Resu
     outbox::Entity::find()
         .filter(outbox::Column::Status.eq(status))
         .order_by_asc(outbox::Column::CreatedAt)
+        .all(db)
+        .await
+}
+
+/// Outbox rows per status (the `/metrics` backlog).
+pub async fn count_by_status(db: &impl sea_orm::ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Status)
+        .column_as(Expr::col(outbox::Column::Id).count(), "n")
+        .group_by(outbox::Column::Status)
+        .into_tuple()
         .all(db)
         .await
 }

@@ -1,5 +1,7 @@
-//! Push destinations: Web Push subscriptions and FCM tokens of patients' phones (and, later,
-//! of staff browsers).
+//! Push destinations: Web Push subscriptions and FCM tokens of patients' phones and of staff
+//! browsers.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -19,6 +21,25 @@ pub async fn add_for_patient(
     d: NewDevice,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
+    insert(db, Some(patient_id), None, d, now).await
+}
+
+pub async fn add_for_professional(
+    db: &impl ConnectionTrait,
+    professional_id: &str,
+    d: NewDevice,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    insert(db, None, Some(professional_id), d, now).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    patient_id: Option<&str>,
+    professional_id: Option<&str>,
+    d: NewDevice,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
     let id = new_id();
     let (kind, endpoint, p256dh, auth, fcm_token) = match d {
         NewDevice::WebPush { endpoint, p256dh, auth } => ("webpush", Some(endpoint), Some(p256dh), Some(auth), None),
@@ -26,8 +47,8 @@ pub async fn add_for_patient(
     };
     push_device::Entity::insert(push_device::ActiveModel {
         id: Set(id.clone()),
-        patient_id: Set(Some(patient_id.to_owned())),
-        professional_id: Set(None),
+        patient_id: Set(patient_id.map(str::to_owned)),
+        professional_id: Set(professional_id.map(str::to_owned)),
         kind: Set(kind.to_owned()),
         endpoint: Set(endpoint),
         p256dh: Set(p256dh),
@@ -63,6 +84,63 @@ pub async fn live_for_patient(db: &impl ConnectionTrait, patient_id: &str) -> Re
         .filter(push_device::Column::RevokedAt.is_null())
         .all(db)
         .await
+}
+
+/// Live devices of a recipient: `patient` or `professional` (an outbox row's recipient kind).
+pub async fn live_for(
+    db: &impl ConnectionTrait,
+    recipient_kind: &str,
+    id: &str,
+) -> Result<Vec<push_device::Model>, DbErr> {
+    let column = match recipient_kind {
+        "patient" => push_device::Column::PatientId,
+        "professional" => push_device::Column::ProfessionalId,
+        _ => return Ok(vec![]),
+    };
+    push_device::Entity::find().filter(column.eq(id)).filter(push_device::Column::RevokedAt.is_null()).all(db).await
+}
+
+/// Live devices of many recipients of one kind, grouped by recipient (the outbox worker loads
+/// a batch's devices at once).
+pub async fn live_for_many(
+    db: &impl ConnectionTrait,
+    recipient_kind: &str,
+    ids: Vec<String>,
+) -> Result<HashMap<String, Vec<push_device::Model>>, DbErr> {
+    let column = match recipient_kind {
+        "patient" => push_device::Column::PatientId,
+        "professional" => push_device::Column::ProfessionalId,
+        _ => return Ok(HashMap::new()),
+    };
+    let mut out: HashMap<String, Vec<push_device::Model>> = HashMap::new();
+    for chunk in ids.chunks(super::due_work::MAX_IDS) {
+        let found = push_device::Entity::find()
+            .filter(column.is_in(chunk.to_vec()))
+            .filter(push_device::Column::RevokedAt.is_null())
+            .all(db)
+            .await?;
+        for d in found {
+            let owner = if recipient_kind == "patient" { d.patient_id.clone() } else { d.professional_id.clone() };
+            out.entry(owner.unwrap_or_default()).or_default().push(d);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn revoke_for_professional(
+    db: &impl ConnectionTrait,
+    professional_id: &str,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = push_device::Entity::update_many()
+        .col_expr(push_device::Column::RevokedAt, Expr::value(now))
+        .filter(push_device::Column::Id.eq(id))
+        .filter(push_device::Column::ProfessionalId.eq(professional_id))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
 }
 
 /// Retires a device its push service says no longer exists (404/410, FCM UNREGISTERED).

@@ -12,23 +12,43 @@ use relais_tests::relais_server::store::outbox_delivery;
 use relais_tests::*;
 use serde_json::json;
 
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
-    dir: PathBuf,
-    port: u16,
+    pub(crate) dir: PathBuf,
+    pub(crate) port: u16,
+    /// With STARTTLS: where the sink wrote its CA (`ca.pem`) and an unrelated one (`other-ca.pem`).
+    pub(crate) certs: PathBuf,
 }
 
 impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::remove_dir_all(&self.certs);
     }
 }
 
-fn smtp_sink() -> Option<Sink> {
+pub(crate) fn smtp_sink() -> Option<Sink> {
+    sink(false)
+}
+
+/// The SMTP sink requiring STARTTLS with a certificate from a CA made for the test.
+pub(crate) fn smtp_sink_tls() -> Option<Sink> {
+    sink(true)
+}
+
+fn sink(tls: bool) -> Option<Sink> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/smtp_sink.py");
-    let dir = std::env::temp_dir().join(format!("relais-smtp-{}", uuid::Uuid::new_v4()));
-    let child = Command::new("python3").arg(script).arg(&dir).stdout(Stdio::piped()).stderr(Stdio::null()).spawn();
+    let id = uuid::Uuid::new_v4();
+    let dir = std::env::temp_dir().join(format!("relais-smtp-{id}"));
+    let certs = std::env::temp_dir().join(format!("relais-smtp-certs-{id}"));
+    let mut cmd = Command::new("python3");
+    cmd.arg(script).arg(&dir);
+    if tls {
+        cmd.arg("--tls").arg(&certs);
+    }
+    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn();
     let required = std::env::var("RELAIS_REQUIRE_SMTP_TEST").is_ok_and(|v| v == "1");
     let mut child = match child {
         Ok(c) => c,
@@ -41,17 +61,17 @@ fn smtp_sink() -> Option<Sink> {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     match line.trim().strip_prefix("ready ") {
-        Some(p) => Some(Sink { child, dir, port: p.parse().unwrap() }),
+        Some(p) => Some(Sink { child, dir, port: p.parse().unwrap(), certs }),
         None if !required => {
-            eprintln!("SKIPPED: aiosmtpd not installed (pip install aiosmtpd)");
+            eprintln!("SKIPPED: aiosmtpd or trustme not installed (pip install aiosmtpd trustme)");
             let _ = child.kill();
             None
         }
-        None => panic!("the SMTP sink did not start (pip install aiosmtpd)"),
+        None => panic!("the SMTP sink did not start (pip install aiosmtpd trustme)"),
     }
 }
 
-fn messages(dir: &Path) -> Vec<String> {
+pub(crate) fn messages(dir: &Path) -> Vec<String> {
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
     files.sort();
@@ -111,4 +131,61 @@ async fn an_unreachable_mail_server_is_retried_then_the_alert_says_not_delivered
     assert_eq!(outbox_delivery::by_status(&app.state.db, "failed").await.unwrap().len(), 2);
     let alert = &app.get("/api/v1/alerts", &site.idec.1).await.body[0];
     assert!(alert["note"].as_str().unwrap().contains("not delivered to"), "{alert}");
+}
+
+#[tokio::test]
+async fn the_alert_email_travels_over_starttls_to_a_server_signed_by_the_configured_ca() {
+    let Some(sink) = smtp_sink_tls() else { return };
+    let url = format!("smtp://127.0.0.1:{}", sink.port);
+    let ca = sink.certs.join("ca.pem").display().to_string();
+    let app = spawn_app_with(
+        utc("2026-11-23T08:00:00Z"),
+        &[("RELAIS__EMAIL__SMTP_URL", &url), ("RELAIS__EMAIL__TLS", "starttls"), ("RELAIS__EMAIL__CA_FILE", &ca)],
+    )
+    .await;
+    let site = app.seed_site().await;
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!((stats.sent, stats.failed, stats.retried), (2, 0, 0), "{stats:?}");
+    let alert_id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let mails = messages(&sink.dir);
+    let mut to: Vec<&str> =
+        mails.iter().map(|m| m.lines().next().unwrap().trim_start_matches("X-Envelope-To: ")).collect();
+    to.sort();
+    assert_eq!(to, ["idec@a.test", "onco@a.test"]);
+    for m in &mails {
+        assert!(m.contains("X-Sink-TLS: yes"), "received over STARTTLS: {m}");
+        let m = m.replace("=\r\n", "").replace("=\n", "");
+        assert!(m.contains("Subject: [Relais] Alerte ROUGE"), "{m}");
+        assert!(m.contains(&format!("http://localhost:8080/staff/alerts/{alert_id}")), "{m}");
+    }
+}
+
+#[tokio::test]
+async fn a_server_certificate_not_signed_by_the_configured_ca_is_refused() {
+    let Some(sink) = smtp_sink_tls() else { return };
+    let url = format!("smtp://127.0.0.1:{}?tls=required", sink.port);
+    // A CA the sink's certificate does not come from (nor does any system root).
+    let other = sink.certs.join("other-ca.pem").display().to_string();
+    let app = spawn_app_with(
+        utc("2026-11-23T08:00:00Z"),
+        &[("RELAIS__EMAIL__SMTP_URL", &url), ("RELAIS__EMAIL__CA_FILE", &other)],
+    )
+    .await;
+    let site = app.seed_site().await;
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!((stats.sent, stats.retried), (0, 2), "{stats:?}");
+    assert!(messages(&sink.dir).is_empty(), "nothing reached the server");
+    let pending = outbox_delivery::by_status(&app.state.db, "pending").await.unwrap();
+    assert_eq!(pending.len(), 2);
+    for row in &pending {
+        assert_eq!(row.attempts, 1, "the attempt is recorded");
+        let error = row.last_error.as_deref().unwrap_or("");
+        assert!(error.contains("certificate") && error.contains("UnknownIssuer"), "refused for its CA: {error}");
+    }
 }

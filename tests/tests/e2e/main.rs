@@ -8,6 +8,8 @@ mod authz;
 mod bad_input;
 mod billing;
 mod demo;
+mod delivery;
+mod digest;
 mod email;
 mod enrolment;
 mod indicators;

@@ -1,0 +1,46 @@
+//! `GET /metrics`: delivery counters and latencies, outbox and due-work backlogs, in the
+//! Prometheus text format. Protected: the configured scraper token, or an admin's session.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::{HeaderValue, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::extract::StaffAuth;
+use crate::AppState;
+use crate::domain::access::Role;
+use crate::notify::metrics::Backlog;
+use crate::store::{due_work, outbox_delivery};
+
+/// The scraper's token or an admin session; 401 for anything else.
+async fn authorised(parts: &mut Parts, state: &AppState) -> bool {
+    let token = state.settings.metrics.token.expose_secret();
+    let presented = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned());
+    // Compared as digests, so the comparison time says nothing about the token.
+    if !token.is_empty() && presented.is_some_and(|p| Sha256::digest(p) == Sha256::digest(token)) {
+        return true;
+    }
+    StaffAuth::from_request_parts(parts, state).await.is_ok_and(|a| a.staff.role == Role::Admin)
+}
+
+pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request) -> Result<Response, ApiError> {
+    let (mut parts, _) = req.into_parts();
+    if !authorised(&mut parts, &state).await {
+        return Err(ApiError::Unauthorized);
+    }
+    let outbox = outbox_delivery::count_by_status(&state.db).await?;
+    let (due, scheduled) = due_work::backlog(&state.db, state.now()).await?;
+    let text = state.metrics.render(&Backlog { outbox, due_work_due: due, due_work_scheduled: scheduled });
+    let mut resp = text.into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    Ok(resp)
+}
