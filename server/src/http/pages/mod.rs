@@ -8,9 +8,13 @@
 //! answer. Handlers call the same code as the staff API, so scoping, transactions and the audit
 //! log are the API's.
 
+mod alerts;
 mod assets;
 mod auth;
 mod error;
+mod labels;
+mod pharmacy;
+mod report;
 mod session;
 
 use axum::Router;
@@ -32,6 +36,14 @@ pub fn router() -> Router<AppState> {
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff/assets/{file}", get(assets::serve))
+        .route("/staff/", get(alerts::list))
+        .route("/staff/alerts", get(alerts::list))
+        .route("/staff/alerts/live", get(alerts::live))
+        .route("/staff/alerts/{id}", get(alerts::detail))
+        .route("/staff/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/staff/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/staff/pharmacy", get(pharmacy::view))
+        .route("/staff/pharmacy/episodes/{id}/comedications", post(pharmacy::add))
         .layer(middleware::from_fn(session::csrf_guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
