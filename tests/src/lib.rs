@@ -15,6 +15,8 @@ use serde_json::{Value, json};
 
 pub use relais_server;
 
+pub mod browser;
+
 pub const PASSWORD: &str = "correct-horse-battery";
 
 /// Which database the suite runs on.
