@@ -13,6 +13,7 @@ pub mod extract;
 mod interviews;
 mod indicators;
 mod openapi;
+pub mod pages;
 mod patients;
 mod questionnaires;
 pub(crate) mod reports;
@@ -85,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .merge(app::routes())
         .route("/metrics", get(metrics::metrics))
+        .merge(pages::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(

@@ -208,3 +208,24 @@ pub async fn pending_before(db: &impl ConnectionTrait, before: DateTime<Utc>) ->
         .all(db)
         .await
 }
+
+/// Doses reported vomited since an instant, for these patients (the pharmacist's view).
+pub async fn vomited_since(
+    db: &impl ConnectionTrait,
+    patient_ids: &[String],
+    since: DateTime<Utc>,
+) -> Result<Vec<dose::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in patient_ids.chunks(MAX_IDS) {
+        out.extend(
+            dose::Entity::find()
+                .filter(dose::Column::PatientId.is_in(chunk.to_vec()))
+                .filter(dose::Column::Status.eq("vomited"))
+                .filter(dose::Column::DueAt.gte(since))
+                .order_by_asc(dose::Column::DueAt)
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(out)
+}

@@ -3,3 +3,4 @@
 //! `RELAIS_REQUIRE_BROWSER_TEST=1`.
 
 mod patient;
+mod staff;

@@ -1,0 +1,210 @@
+//! The pharmacist's view: the patients flagged for the pharmacy (alerts routed to pharmacists —
+//! adherence, interactions, amber symptoms — and doses vomited in the last week), with the
+//! co-medications on record and a form to declare one (the staff API's handler: same checks,
+//! same interaction alert).
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Duration;
+use serde::Deserialize;
+
+use super::{Layout, PageError, StaffPage, html, labels};
+use crate::AppState;
+use crate::domain::access::Role;
+use crate::domain::catalog::KNOWN_TAGS;
+use crate::http::episodes::{ComedicationRequest, add_comedication};
+use crate::http::error::ApiError;
+use crate::http::extract::JsonBody;
+use crate::store::{self, alerts, audit, doses, episodes, patients};
+
+/// How far back a vomited dose still flags the patient.
+const VOMITED_WINDOW_DAYS: i64 = 7;
+
+pub struct Flag {
+    pub text: String,
+    pub colour: String,
+    pub alert_id: Option<String>,
+}
+
+pub struct FlaggedPatient {
+    pub id: String,
+    pub name: String,
+    pub episode_id: Option<String>,
+    pub drugs: Vec<String>,
+    pub flags: Vec<Flag>,
+    pub comedications: Vec<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/pharmacy.html")]
+struct PharmacyPage {
+    layout: Layout,
+    patients: Vec<FlaggedPatient>,
+    notice: Option<&'static str>,
+    names: Vec<String>,
+    tags: &'static [&'static str],
+    hospital: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn for_pharmacists(page: &StaffPage) -> Result<(), PageError> {
+    match page.role() {
+        Role::CommunityPharmacist | Role::HospitalPharmacist => Ok(()),
+        _ => Err(ApiError::Forbidden("the pharmacy view is for pharmacists").into()),
+    }
+}
+
+/// The flagged patients within the pharmacist's scope, most flags first, then by name.
+async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatient>, PageError> {
+    let db = &state.db;
+    let staff = &page.auth.staff;
+    let now = state.now();
+    // Scope first: a flag on a patient outside it (another pharmacy's) can never show.
+    let scope = patients::visible_to(db, staff).await?;
+    let mut flags: BTreeMap<String, Vec<Flag>> = BTreeMap::new();
+    for status in ["open", "acknowledged"] {
+        for a in alerts::visible_to(db, staff, status).await? {
+            let text = format!(
+                "{} — alerte {} ({})",
+                labels::topic(&a.topic),
+                labels::colour(&a.colour).to_lowercase(),
+                labels::status(&a.status).to_lowercase()
+            );
+            flags.entry(a.patient_id.clone()).or_default().push(Flag { text, colour: a.colour, alert_id: Some(a.id) });
+        }
+    }
+    let ids: Vec<String> = scope.iter().map(|p| p.id.clone()).collect();
+    let mut vomited: BTreeMap<String, usize> = BTreeMap::new();
+    for d in doses::vomited_since(db, &ids, now - Duration::days(VOMITED_WINDOW_DAYS)).await? {
+        *vomited.entry(d.patient_id).or_default() += 1;
+    }
+    for (pid, n) in vomited {
+        let text = format!("{n} prise(s) vomie(s) sur les {VOMITED_WINDOW_DAYS} derniers jours");
+        flags.entry(pid).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
+    }
+    let mut out = Vec::new();
+    let txn = store::begin_write(db).await?;
+    for p in scope {
+        let Some(f) = flags.remove(&p.id) else { continue };
+        let ep = patients::current_episode(&txn, &p.id).await?;
+        let (drugs, comedications) = match &ep {
+            Some(e) => (
+                episodes::active_regimen(&txn, &e.id)
+                    .await?
+                    .into_iter()
+                    .map(|l| format!("{} {}", l.drug, l.dose))
+                    .collect(),
+                episodes::comedications(&txn, &e.id)
+                    .await?
+                    .into_iter()
+                    .filter(|c| c.stopped_at.is_none())
+                    .map(|c| c.name)
+                    .collect(),
+            ),
+            None => (vec![], vec![]),
+        };
+        audit::record(&txn, &page.auth.actor(), "list", "patient", Some(&p.id), Some(&p.id), now).await?;
+        out.push(FlaggedPatient {
+            name: format!("{} {}", p.family_name.to_uppercase(), p.given_name),
+            id: p.id,
+            episode_id: ep.map(|e| e.id),
+            drugs,
+            flags: f,
+            comedications,
+            error: None,
+        });
+    }
+    txn.commit().await?;
+    out.sort_by(|a, b| b.flags.len().cmp(&a.flags.len()).then_with(|| a.name.cmp(&b.name)));
+    Ok(out)
+}
+
+async fn render(
+    state: &AppState,
+    page: &StaffPage,
+    notice: Option<&'static str>,
+    error: Option<(String, String)>,
+) -> Result<PharmacyPage, PageError> {
+    let mut patients = flagged(state, page).await?;
+    if let Some((episode_id, message)) = error
+        && let Some(p) = patients.iter_mut().find(|p| p.episode_id.as_deref() == Some(episode_id.as_str()))
+    {
+        p.error = Some(message);
+    }
+    let mut names: Vec<String> = state
+        .rules
+        .comedications
+        .iter()
+        .flat_map(|(key, c)| std::iter::once(key.replace('_', " ")).chain(c.aliases.iter().cloned()))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(PharmacyPage {
+        layout: page.layout("pharmacy"),
+        patients,
+        notice,
+        names,
+        tags: KNOWN_TAGS,
+        hospital: page.role() == Role::HospitalPharmacist,
+    })
+}
+
+pub async fn view(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, PageError> {
+    for_pharmacists(&page)?;
+    let notice = match q.notice.as_deref() {
+        Some("added") => Some("Co-médication enregistrée. Aucune interaction connue avec le traitement."),
+        Some("interaction") => Some(
+            "Co-médication enregistrée. Interaction avec le traitement : une alerte « interaction » a été ouverte.",
+        ),
+        _ => None,
+    };
+    html(&render(&state, &page, notice, None).await?)
+}
+
+/// Declares a co-medication for the patient's current episode. The body is read by hand:
+/// the tag boxes repeat the `tags` field, which a plain struct cannot hold.
+pub async fn add(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(episode_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    for_pharmacists(&page)?;
+    let fields: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let name = fields.iter().find(|(k, _)| k == "name").map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let tags = fields.iter().filter(|(k, _)| k == "tags").map(|(_, v)| v.clone()).collect();
+    let again = async |message: &str| -> Result<Response, PageError> {
+        let p = render(&state, &page, None, Some((episode_id.clone(), message.to_owned()))).await?;
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())
+    };
+    if name.is_empty() {
+        return again("Indiquez le nom du produit.").await;
+    }
+    let req = ComedicationRequest { name, tags };
+    match add_comedication(State(state.clone()), page.api_auth(), Path(episode_id.clone()), JsonBody(req)).await {
+        Ok((_, axum::Json(created))) => {
+            let notice = if created.interactions.is_empty() { "added" } else { "interaction" };
+            Ok(Redirect::to(&format!("/staff/pharmacy?notice={notice}")).into_response())
+        }
+        Err(ApiError::Unprocessable { field, message }) if field == "name" => {
+            again(&format!("Nom du produit invalide ({message}).")).await
+        }
+        Err(ApiError::Conflict { .. }) => again("Le suivi de ce patient est terminé.").await,
+        Err(e) => Err(e.into()),
+    }
+}

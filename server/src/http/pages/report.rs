@@ -1,0 +1,174 @@
+//! A report and an alert's surroundings in plain French: the answers with the questions' own
+//! texts (the item bank), each symptom's provisional grade and reasons, the red flags, the care
+//! team, and the alert's history.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+
+use super::alerts::professional_name;
+use super::{PageError, labels};
+use crate::AppState;
+use crate::domain::answers::AnswerKey;
+use crate::domain::questionnaire::{ChoiceValue, ItemKindName, Module, QuestionBank, RenderedItem};
+use crate::domain::triage::Locale;
+use crate::store::{directory, patients};
+
+pub struct AnswerGroup {
+    pub title: String,
+    pub lines: Vec<(String, String)>,
+}
+
+pub struct SymptomLine {
+    pub name: String,
+    pub grade: i64,
+    pub colour: String,
+    pub colour_label: &'static str,
+    pub reasons: Vec<String>,
+}
+
+pub struct FlagLine {
+    pub name: String,
+    pub reason: String,
+}
+
+fn module_of(key: AnswerKey) -> Module {
+    match key {
+        AnswerKey::Scale(s, _) | AnswerKey::Presence(s) => Module::Symptom(s),
+        AnswerKey::Measure(m) => Module::Measure(m),
+        AnswerKey::RedFlag(q) => Module::RedFlag(q),
+    }
+}
+
+fn answer_text(item: &RenderedItem, v: &Value) -> String {
+    let label = |want: ChoiceValue| item.choices.iter().find(|c| c.value == want).map(|c| c.label.clone());
+    let text = match item.kind {
+        ItemKindName::Scale => v.as_u64().and_then(|n| {
+            let n = u8::try_from(n).ok()?;
+            label(ChoiceValue::Level(n)).map(|l| format!("{l} ({n}/4)"))
+        }),
+        ItemKindName::YesNo => v.as_bool().and_then(|b| label(ChoiceValue::Answer(b))),
+        ItemKindName::Number => v.as_f64().map(|n| match &item.unit {
+            Some(u) => format!("{n} {u}"),
+            None => n.to_string(),
+        }),
+    };
+    text.unwrap_or_else(|| v.to_string())
+}
+
+/// The answers grouped by symptom, measure and red-flag question, in asking order.
+pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
+    let Some(given) = answers.as_object() else { return vec![] };
+    let mut modules: Vec<Module> = given.keys().filter_map(|k| AnswerKey::parse(k)).map(module_of).collect();
+    modules.sort();
+    modules.dedup();
+    bank.render(&modules, Locale::Fr)
+        .into_iter()
+        .map(|m| AnswerGroup {
+            title: m.title,
+            lines: m
+                .items
+                .iter()
+                .filter_map(|item| given.get(&item.key).map(|v| (item.text.clone(), answer_text(item, v))))
+                .collect(),
+        })
+        .filter(|g| !g.lines.is_empty())
+        .collect()
+}
+
+fn name_of(bank: &QuestionBank, key: &str) -> String {
+    Module::parse(key).map(|m| bank.module_name(m, Locale::Fr).to_owned()).unwrap_or_else(|| key.replace('_', " "))
+}
+
+/// The symptoms of grade 1 or more, as triage graded them.
+pub fn symptoms(bank: &QuestionBank, triage: &Value) -> Vec<SymptomLine> {
+    let list = triage["symptoms"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|s| {
+            let colour = s["colour"].as_str().unwrap_or("").to_owned();
+            SymptomLine {
+                name: name_of(bank, s["symptom"].as_str().unwrap_or("")),
+                grade: s["grade"].as_i64().unwrap_or(0),
+                colour_label: labels::colour(&colour),
+                colour,
+                reasons: s["reasons"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+pub fn red_flags(triage: &Value) -> Vec<FlagLine> {
+    let list = triage["red_flags"].as_array().cloned().unwrap_or_default();
+    list.iter()
+        .map(|f| FlagLine {
+            name: f["flag"].as_str().unwrap_or("").replace('_', " "),
+            reason: f["reason"].as_str().unwrap_or("").to_owned(),
+        })
+        .collect()
+}
+
+/// (role, name, `tel:` address and number).
+pub type TeamLine = (&'static str, String, Option<(String, String)>);
+
+/// The people of the episode's current team, with a `tel:` link where a phone is known.
+pub async fn team(state: &AppState, episode_id: &str) -> Result<Vec<TeamLine>, PageError> {
+    let db = &state.db;
+    let Some(t) = patients::current_team(db, episode_id).await? else { return Ok(vec![]) };
+    let phone = |p: Option<String>| p.map(|p| (labels::tel_href(&p), p));
+    let mut out = Vec::new();
+    let people = [
+        ("IDEC", Some(t.idec_id)),
+        ("Oncologue", Some(t.oncologist_id)),
+        ("Pharmacien hospitalier", t.hospital_pharmacist_id),
+        ("Médecin traitant", t.gp_id),
+    ];
+    for (role, id) in people {
+        if let Some(p) = match id {
+            Some(id) => directory::professional(db, &id).await?,
+            None => None,
+        } {
+            out.push((role, format!("{} {}", p.given_name, p.family_name), phone(p.phone)));
+        }
+    }
+    if let Some(ph) = match t.pharmacy_id {
+        Some(id) => directory::pharmacy(db, &id).await?,
+        None => None,
+    } {
+        out.push(("Pharmacie d'officine", ph.name, phone(ph.phone)));
+    }
+    Ok(out)
+}
+
+/// One event of an alert's history: (when, what).
+pub async fn event_line(state: &AppState, e: &Value, tz: Tz) -> Result<(String, String), PageError> {
+    let when = serde_json::from_value::<DateTime<Utc>>(e["at"].clone()).map(|t| labels::at(t, tz)).unwrap_or_default();
+    let d = &e["detail"];
+    let colour = || labels::colour(d["colour"].as_str().unwrap_or("")).to_lowercase();
+    let text = match e["kind"].as_str().unwrap_or("") {
+        "opened" => format!("Alerte ouverte ({})", colour()),
+        "raised" => format!("Aggravée : {} (nouveau signalement)", colour()),
+        "updated" => "Nouveau signalement rattaché à l'alerte".to_owned(),
+        "escalated" => {
+            format!("Relance n° {} : pas de prise en charge dans le délai", d["level"].as_i64().unwrap_or(0))
+        }
+        "acknowledged" => format!("Prise en charge par {}", professional_name(state, e["actor_id"].as_str()).await?),
+        "resolved" => format!(
+            "Clôturée par {} (grade confirmé {})",
+            professional_name(state, e["actor_id"].as_str()).await?,
+            d["confirmed_grade"].as_i64().map(|g| g.to_string()).unwrap_or_else(|| "—".into())
+        ),
+        "delivery_failed" => {
+            let who = d["recipient"].as_str().unwrap_or("");
+            let name = match directory::professional(&state.db, who).await? {
+                Some(p) => format!("{} {}", p.given_name, p.family_name),
+                None => who.to_owned(),
+            };
+            format!("Non délivré à {name} ({})", d["channel"].as_str().unwrap_or(""))
+        }
+        other => other.replace('_', " "),
+    };
+    Ok((when, text))
+}

@@ -1,0 +1,348 @@
+//! The staff pages over plain HTTP (issue 7): the login form and its cookie, CSRF on every
+//! form and on cookie-authenticated API writes, security headers, the worklist's scope and
+//! order, the alert page's actions, and the pharmacist's view. The same pages in a real browser
+//! are in the browser tests.
+
+use chrono::Duration;
+use relais_tests::*;
+use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// A browser: keeps cookies, does not follow redirects (the tests look at them).
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Page {
+    fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("a form with its CSRF token") + 19;
+        self.body[at..].split('"').next().unwrap().to_owned()
+    }
+
+    fn location(&self) -> &str {
+        self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    fn title(&self) -> &str {
+        let start = self.body.find("<title>").unwrap() + 7;
+        &self.body[start..start + self.body[start..].find("</title>").unwrap()]
+    }
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { http, base: app.addr.clone() }
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Page {
+        let r = req.send().await.expect("request");
+        let (status, headers) = (r.status(), r.headers().clone());
+        Page { status, headers, body: r.text().await.unwrap_or_default() }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.send(self.http.post(format!("{}{path}", self.base)).form(form)).await
+    }
+
+    /// Signs in through the form; returns the first page's CSRF token.
+    async fn login(app: &TestApp, email: &str) -> (Self, String) {
+        let b = Self::new(app);
+        let form = b.get("/staff/login").await;
+        let r = b.post("/staff/login", &[("csrf", &form.csrf()), ("email", email), ("password", PASSWORD)]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/staff/"), "{}", r.body);
+        let home = b.get("/staff/").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        let csrf = home.csrf();
+        (b, csrf)
+    }
+}
+
+fn cookie_line<'a>(p: &'a Page, name: &str) -> &'a str {
+    p.headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", p.headers))
+}
+
+const FEVER_RED: fn() -> Value = || json!({"temperature_c": 38.6, "chest_pain": false});
+const AMBER_DIARRHEA: fn() -> Value = || json!({"diarrhea.frequency": 3, "temperature_c": 37.0});
+
+/// Enrols a patient with a name of their own and an activated phone; returns (id, episode, device).
+async fn patient(app: &TestApp, site: &Site, family: &str, idec: &str, pharmacy: &str) -> (String, String, String) {
+    let mut body = app.enrolment(site);
+    body["family_name"] = json!(family);
+    body["episode"]["team"]["community_pharmacy"] = json!(pharmacy);
+    let (pid, eid, code) = app.enrol_with(idec, body).await;
+    (pid, eid, app.activate(&code).await)
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_http_only_cookie_and_every_page_carries_the_security_headers() {
+    let app = spawn_app().await;
+    app.seed_site().await;
+    let b = Browser::new(&app);
+    let anonymous = b.get("/staff/").await;
+    assert_eq!((anonymous.status, anonymous.location()), (StatusCode::SEE_OTHER, "/staff/login?next=%2Fstaff%2F"));
+    let form = b.get("/staff/login?next=/staff/alerts").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for p in [&anonymous, &form] {
+        assert_eq!(p.headers[CONTENT_SECURITY_POLICY], CSP);
+        assert_eq!(p.headers["x-frame-options"], "DENY");
+        assert_eq!(p.headers["referrer-policy"], "no-referrer");
+    }
+    assert!(!form.body.contains("<script>") && !form.body.contains("style="), "no inline script or style");
+    let wrong = b.post("/staff/login", &[("csrf", &form.csrf()), ("email", "idec@a.test"), ("password", "nope")]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("mot de passe incorrect"), "{}", wrong.body);
+    let ok = b
+        .post(
+            "/staff/login",
+            &[("csrf", &form.csrf()), ("email", "IDEC@a.test"), ("password", PASSWORD), ("next", "/staff/alerts")],
+        )
+        .await;
+    assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/staff/alerts"));
+    let session = cookie_line(&ok, "relais_session");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(session.contains(attr), "{session}");
+    }
+    assert!(!session.contains("Secure"), "plain http in tests: {session}");
+    let home = b.get("/staff/alerts").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("IDEC") && home.body.contains("idec Test"), "name and role in the header");
+    assert_eq!(home.headers[CONTENT_SECURITY_POLICY], CSP);
+    let css = b.get("/staff/assets/staff.css").await;
+    assert_eq!(
+        (css.status, &css.headers["content-type"]),
+        (StatusCode::OK, &"text/css; charset=utf-8".parse().unwrap())
+    );
+
+    // An off-site `next` is ignored; the logout form ends the session.
+    let b2 = Browser::new(&app);
+    let f2 = b2.get("/staff/login").await;
+    let r = b2
+        .post(
+            "/staff/login",
+            &[("csrf", &f2.csrf()), ("email", "idec@a.test"), ("password", PASSWORD), ("next", "//evil.test/x")],
+        )
+        .await;
+    assert_eq!(r.location(), "/staff/");
+    let out = b2.post("/staff/logout", &[("csrf", &b2.get("/staff/").await.csrf())]).await;
+    assert_eq!((out.status, out.location()), (StatusCode::SEE_OTHER, "/staff/login"));
+    assert_eq!(b2.get("/staff/").await.status, StatusCode::SEE_OTHER, "the session is over");
+
+    // Behind TLS (an https public address) the cookie is Secure.
+    let tls = spawn_app_with(default_now(), &[("RELAIS__SERVER__PUBLIC_URL", "https://relais.example")]).await;
+    tls.seed_site().await;
+    let b3 = Browser::new(&tls);
+    let f3 = b3.get("/staff/login").await;
+    assert!(cookie_line(&f3, "relais_login_csrf").contains("; Secure"));
+    let r3 = b3.post("/staff/login", &[("csrf", &f3.csrf()), ("email", "idec@a.test"), ("password", PASSWORD)]).await;
+    assert!(cookie_line(&r3, "relais_session").contains("; Secure"));
+}
+
+#[tokio::test]
+async fn forms_and_cookie_writes_without_their_csrf_token_are_refused() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, device) = patient(&app, &site, "Martin", &site.idec.1, &site.pharmacy).await;
+    app.report(&device, FEVER_RED()).await;
+    let alert_id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let ack = format!("/staff/alerts/{alert_id}/acknowledge");
+
+    // The login form needs the token of its own cookie.
+    let stranger = Browser::new(&app);
+    let forged =
+        stranger.post("/staff/login", &[("csrf", "guess"), ("email", "idec@a.test"), ("password", PASSWORD)]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("CSRF"), "{}", forged.body);
+
+    let (b, csrf) = Browser::login(&app, "idec@a.test").await;
+    for form in [vec![], vec![("csrf", "0123")], vec![("csrf", &csrf[..csrf.len() - 1])]] {
+        let r = b.post(&ack, &form).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{form:?}");
+        assert!(r.body.contains("jeton de sécurité"), "{}", r.body);
+    }
+    // Another session's token does not fit this one.
+    let (_, other_csrf) = Browser::login(&app, "onco@a.test").await;
+    assert_eq!(b.post(&ack, &[("csrf", &other_csrf)]).await.status, StatusCode::FORBIDDEN);
+    let still = app.get(&format!("/api/v1/alerts/{alert_id}"), &site.idec.1).await;
+    assert_eq!(still.body["alert"]["status"], "open", "nothing was done");
+
+    // The API by cookie: reads pass, writes need the X-CSRF-Token header.
+    let api = format!("{}/api/v1/alerts/{alert_id}/acknowledge", app.addr);
+    let read = b.http.get(format!("{}/api/v1/alerts", app.addr)).send().await.unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    let no_header = b.http.post(&api).send().await.unwrap();
+    assert_eq!(no_header.status(), StatusCode::FORBIDDEN);
+    let with_header = b.http.post(&api).header("x-csrf-token", &csrf).send().await.unwrap();
+    assert_eq!(with_header.status(), StatusCode::OK);
+    // Bearer tokens are not cookies: no header needed.
+    let bearer = app.call(Method::POST, "/api/v1/auth/logout", Some(&site.oncologist.1), None).await;
+    assert_eq!(bearer.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn the_worklist_shows_the_callers_alerts_red_first_with_the_open_reds_in_the_title() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, amber) = patient(&app, &site, "Ambre", &site.idec.1, &site.pharmacy).await;
+    app.report(&amber, AMBER_DIARRHEA()).await;
+    app.set_now(default_now() + Duration::minutes(10));
+    let (red_id, _, red) = patient(&app, &site, "Rouge", &site.idec.1, &site.pharmacy).await;
+    app.report(&red, FEVER_RED()).await;
+    let mut body = app.enrolment(&site);
+    body["family_name"] = json!("Ailleurs");
+    body["episode"]["team"] = json!({"idec": site.other_idec.0, "oncologist": site.other_oncologist.0,
+        "hospital_pharmacist": null, "community_pharmacy": site.other_pharmacy, "gp": site.other_gp.0});
+    let (_, _, code) = app.enrol_with(&site.other_idec.1, body).await;
+    app.report(&app.activate(&code).await, FEVER_RED()).await;
+    app.set_now(default_now() + Duration::minutes(25));
+
+    let (b, _) = Browser::login(&app, "idec@a.test").await;
+    let p = b.get("/staff/").await;
+    assert_eq!(p.title(), "(1) Alertes — Relais");
+    let (r, a) = (p.body.find("ROUGE Claire").expect("red patient"), p.body.find("AMBRE Claire").expect("amber"));
+    assert!(r < a, "red first");
+    assert!(!p.body.contains("AILLEURS"), "another establishment's patient is not shown");
+    assert!(p.body.contains(&format!("/staff/patients/{red_id}")));
+    assert!(p.body.contains("Rouge</span>") && p.body.contains("Orange</span>"), "colour written, not only shown");
+    assert!(p.body.contains("reste 15 min"), "red deadline 30 min after the report: {}", p.body);
+    assert!(p.body.contains("data-refresh-url=\"/staff/alerts/live?status=open\""));
+    let live = b.get("/staff/alerts/live?status=open").await;
+    assert!(live.body.starts_with("<div data-title=\"(1) Alertes — Relais\">"), "{}", live.body);
+    app.set_now(default_now() + Duration::minutes(50));
+    assert!(b.get("/staff/alerts/live").await.body.contains("dépassé de 10 min"));
+    let acknowledged = b.get("/staff/alerts?status=acknowledged").await;
+    assert!(acknowledged.body.contains("Aucune alerte") && !acknowledged.body.contains("ROUGE"));
+    // The other establishment's IDEC sees their own alert only.
+    let (other, _) = Browser::login(&app, "idec@b.test").await;
+    let o = other.get("/staff/").await;
+    assert!(o.body.contains("AILLEURS") && !o.body.contains("ROUGE") && !o.body.contains("AMBRE"));
+}
+
+#[tokio::test]
+async fn the_alert_page_tells_the_answers_in_words_and_resolves_through_its_forms() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, device) = patient(&app, &site, "Martin", &site.idec.1, &site.pharmacy).await;
+    app.report(&device, json!({"diarrhea.frequency": 3, "temperature_c": 38.6, "chest_pain": false})).await;
+    let id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let (b, csrf) = Browser::login(&app, "idec@a.test").await;
+    let page = b.get(&format!("/staff/alerts/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for words in ["Diarrhée", "Souvent (3/4)", "38.6 °C", "Non", "href=\"tel:+33612345678\"", "Alerte ouverte (rouge)"]
+    {
+        assert!(page.body.contains(words), "{words} in {}", page.body);
+    }
+    assert!(page.body.contains("Pharmacie A") && page.body.contains("oncologist Test"), "the team");
+    let path = format!("/staff/alerts/{id}");
+    let ack = b.post(&format!("{path}/acknowledge"), &[("csrf", &csrf)]).await;
+    assert_eq!((ack.status, ack.location()), (StatusCode::SEE_OTHER, path.as_str()));
+    let no_grade = b.post(&format!("{path}/resolve"), &[("csrf", &csrf), ("note", "Appel fait")]).await;
+    assert_eq!(no_grade.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_grade.body.contains("Choisissez le grade confirmé"), "{}", no_grade.body);
+    assert!(no_grade.body.contains("Appel fait</textarea>"), "what was typed is kept");
+    let done = b
+        .post(
+            &format!("{path}/resolve"),
+            &[("csrf", &csrf), ("confirmed_grade", "2"), ("note", "Appelée : paracétamol, bilan demain")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let api = app.get(&format!("/api/v1/alerts/{id}"), &site.idec.1).await.body;
+    assert_eq!(
+        (api["alert"]["status"].as_str(), api["alert"]["confirmed_grade"].as_i64()),
+        (Some("resolved"), Some(2))
+    );
+    assert_eq!(api["alert"]["resolution_note"], "Appelée : paracétamol, bilan demain");
+    let audit = app
+        .get(&format!("/api/v1/patients/{}/audit", api["alert"]["patient"]["id"].as_str().unwrap()), &site.idec.1)
+        .await;
+    let actions: Vec<&str> = audit.body.as_array().unwrap().iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(actions.contains(&"acknowledge") && actions.contains(&"resolve"), "{actions:?}");
+    let after = b.get(&path).await;
+    assert!(
+        after.body.contains("Clôturée par idec Test (grade confirmé 2)") && !after.body.contains("Clôturer l'alerte")
+    );
+    // Another establishment's IDEC cannot open it.
+    let (other, other_csrf) = Browser::login(&app, "idec@b.test").await;
+    assert_eq!(other.get(&path).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        other.post(&format!("{path}/acknowledge"), &[("csrf", &other_csrf)]).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_community_pharmacist_sees_only_the_flagged_patients_of_their_pharmacy() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, ours, _) = patient(&app, &site, "Officine", &site.idec.1, &site.pharmacy).await;
+    let (_, theirs, _) = patient(&app, &site, "Autre", &site.idec.1, &site.other_pharmacy).await;
+    let (vomit_id, _, device) = patient(&app, &site, "Nausee", &site.idec.1, &site.pharmacy).await;
+    // S2 of parcours A: interactions go to the community pharmacist.
+    app.set_now(morning("2026-12-23"));
+    app.tick().await;
+    let idec = app.login("idec@a.test").await;
+    for eid in [&ours, &theirs] {
+        let a = app.post(&format!("/api/v1/episodes/{eid}/comedications"), &idec, json!({"name": "Coumadine"})).await;
+        assert!(a.body["alert_id"].is_string(), "{:?}", a.body);
+    }
+    app.dispatch().await;
+    app.set_now(morning("2026-12-23") + Duration::hours(12));
+    let today = app.call(Method::GET, "/api/v1/patient/today", Some(&device), None).await;
+    let dose = today.body["doses"].as_array().unwrap().iter().find(|d| d["status"] == "pending").expect("a dose due");
+    let v = app
+        .post(&format!("/api/v1/patient/doses/{}", dose["id"].as_str().unwrap()), &device, json!({"status": "vomited"}))
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    // Enrolled just now: nothing to flag yet.
+    let idec = app.login("idec@a.test").await;
+    patient(&app, &site, "Calme", &idec, &site.pharmacy).await;
+
+    let (b, csrf) = Browser::login(&app, "officine@a.test").await;
+    let p = b.get("/staff/pharmacy").await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("OFFICINE Claire") && p.body.contains("Interaction médicamenteuse"), "{}", p.body);
+    assert!(p.body.contains("NAUSEE Claire") && p.body.contains("1 prise(s) vomie(s)"), "{}", p.body);
+    assert!(p.body.contains(&format!("/staff/patients/{vomit_id}")));
+    assert!(!p.body.contains("AUTRE"), "another pharmacy's patient");
+    assert!(!p.body.contains("CALME"), "a patient with nothing to flag");
+    // Co-medication entry: the API's checks and interaction alert.
+    let add = format!("/staff/pharmacy/episodes/{ours}/comedications");
+    let empty = b.post(&add, &[("csrf", &csrf), ("name", " ")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.body.contains("Indiquez le nom du produit"));
+    let ok = b.post(&add, &[("csrf", &csrf), ("name", "fluindione"), ("tags", "anticoagulant")]).await;
+    assert_eq!((ok.status, ok.location()), (StatusCode::SEE_OTHER, "/staff/pharmacy?notice=interaction"));
+    let after = b.get(ok.location()).await;
+    assert!(after.body.contains("fluindione") && after.body.contains("Interaction avec le traitement"));
+    assert_eq!(
+        b.post(&format!("/staff/pharmacy/episodes/{theirs}/comedications"), &[("csrf", &csrf), ("name", "x")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Nurses have no pharmacy view.
+    let (nurse, _) = Browser::login(&app, "idec@a.test").await;
+    assert_eq!(nurse.get("/staff/pharmacy").await.status, StatusCode::FORBIDDEN);
+}
