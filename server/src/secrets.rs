@@ -38,6 +38,18 @@ pub fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The CSRF token of a staff session: derived from the session's secret token, so it needs no
+/// storage, holds on every instance, and cannot be computed without the cookie. Its own prefix
+/// keeps it unrelated to the stored session hash.
+pub fn csrf_token(session_token: &str) -> String {
+    hash_token(&format!("relais-csrf:{session_token}"))
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Activation-code alphabet: no 0/O, 1/I/L, so a code read aloud or copied from paper is
 /// typed right; 31 symbols, 10 of them ≈ 49.5 bits.
 const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -93,5 +105,16 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(hash_token(&a), ha);
         assert_eq!(ha.len(), 64);
+    }
+
+    #[test]
+    fn csrf_tokens_follow_the_session_and_compare_exactly() {
+        let t = csrf_token("session-a");
+        assert_eq!(t, csrf_token("session-a"));
+        assert_ne!(t, csrf_token("session-b"));
+        assert_ne!(t, hash_token("session-a"));
+        assert!(same_secret(&t, &csrf_token("session-a")));
+        assert!(!same_secret(&t, &csrf_token("session-b")));
+        assert!(!same_secret(&t, &t[..10]));
     }
 }

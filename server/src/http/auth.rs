@@ -54,6 +54,19 @@ pub async fn login(
     ctx: Ctx,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let (token, p) = sign_in(&state, &ctx, &req.email, req.password).await?;
+    let cookie = session_cookie(&state, &token);
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(LoginResponse { token, professional: info(&p) })))
+}
+
+/// Checks a password (per-address ceiling, per-account lock-out) and opens a session, with its
+/// audit line, in one transaction. Shared by the API and the login page.
+pub async fn sign_in(
+    state: &AppState,
+    ctx: &Ctx,
+    email: &str,
+    password: String,
+) -> Result<(String, store::entities::professional::Model), ApiError> {
     let sec = &state.settings.security;
     let now = state.now();
     let addr = ctx.client_addr.clone().unwrap_or_default();
@@ -70,9 +83,8 @@ pub async fn login(
     {
         return Err(ApiError::TooManyRequests);
     }
-    let email = req.email.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
     let p = directory::professional_by_email(&state.db, &email).await?;
-    let password = req.password;
     let hash = p.as_ref().map(|p| p.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, hash.as_deref()))
         .await
@@ -100,18 +112,31 @@ pub async fn login(
     auth_store::create_session(&txn, &p.id, &token_hash, now, ttl, ctx.client_addr.as_deref()).await?;
     audit::record(&txn, &ctx.actor("professional", &p.id), "login", "session", None, None, now).await?;
     txn.commit().await?;
-    let secure = if state.settings.server.secure_cookies { "; Secure" } else { "" };
-    let cookie =
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ttl.num_seconds());
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(LoginResponse { token, professional: info(&p) })))
+    Ok((token, p))
+}
+
+/// `Secure` when the configuration says so or the public address is https.
+pub fn cookie_secure(state: &AppState) -> &'static str {
+    let s = &state.settings.server;
+    if s.secure_cookies || s.public_url.starts_with("https://") { "; Secure" } else { "" }
+}
+
+/// The Set-Cookie value of a new session (its lifetime is the session's).
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    let max_age = i64::from(state.settings.security.session_ttl_hours) * 3600;
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}", cookie_secure(state))
+}
+
+/// The Set-Cookie value that removes the session cookie.
+pub fn clear_session_cookie(state: &AppState) -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}", cookie_secure(state))
 }
 
 /// Revokes the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", responses((status = 204), (status = 401)))]
 pub async fn logout(State(state): State<AppState>, auth: StaffAuth) -> Result<impl IntoResponse, ApiError> {
     auth_store::revoke_session(&state.db, &auth.token_hash, state.now()).await?;
-    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, clear)])))
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, clear_session_cookie(&state))])))
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", responses((status = 200, body = ProfessionalInfo), (status = 401)))]

@@ -11,10 +11,12 @@ use serde::de::DeserializeOwned;
 use super::error::ApiError;
 use crate::AppState;
 use crate::domain::access::Staff;
-use crate::secrets::hash_token;
+use crate::secrets::{self, hash_token};
 use crate::store::{self, audit::Actor, entities::professional};
 
 pub const SESSION_COOKIE: &str = "relais_session";
+/// Header carrying the CSRF token on API writes authenticated by the session cookie.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A JSON body. Malformed JSON is 400; a wrong field, type or value is 422 naming the path.
 pub struct JsonBody<T>(pub T);
@@ -86,7 +88,7 @@ fn bearer(parts: &Parts) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
 }
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
+pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -98,7 +100,7 @@ fn cookie(parts: &Parts, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// A signed-in professional (Bearer token or session cookie).
+/// A signed-in professional (Bearer token, or the session cookie plus the CSRF header on writes).
 pub struct StaffAuth {
     pub staff: Staff,
     pub professional: professional::Model,
@@ -117,8 +119,27 @@ impl FromRequestParts<AppState> for StaffAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
-        let token = bearer(parts).or_else(|| cookie(parts, SESSION_COOKIE)).ok_or(ApiError::Unauthorized)?;
-        let token_hash = hash_token(&token);
+        if let Some(token) = bearer(parts) {
+            return StaffAuth::from_token(state, &token, ctx).await;
+        }
+        let token = cookie(parts, SESSION_COOKIE).ok_or(ApiError::Unauthorized)?;
+        let auth = StaffAuth::from_token(state, &token, ctx).await?;
+        // A browser sends the cookie with any request to us, including one forged by another
+        // page: a write by cookie must also prove it comes from our pages (CSRF header).
+        if !parts.method.is_safe() {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !secrets::same_secret(sent, &secrets::csrf_token(&token)) {
+                return Err(ApiError::Forbidden("missing or wrong CSRF token (X-CSRF-Token header)"));
+            }
+        }
+        Ok(auth)
+    }
+}
+
+impl StaffAuth {
+    /// The professional behind a live session token.
+    pub async fn from_token(state: &AppState, token: &str, ctx: Ctx) -> Result<Self, ApiError> {
+        let token_hash = hash_token(token);
         let p = store::auth::session_professional(&state.db, &token_hash, state.now())
             .await?
             .ok_or(ApiError::Unauthorized)?;

@@ -8,6 +8,7 @@ mod episodes;
 pub mod error;
 pub mod extract;
 mod openapi;
+pub mod pages;
 mod patients;
 mod questionnaires;
 mod reports;
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
+        .merge(pages::router())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(

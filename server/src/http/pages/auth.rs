@@ -1,0 +1,85 @@
+//! The login form and logout. Login goes through the API's `sign_in` (argon2, lock-out,
+//! per-address ceiling, audit) and sets the same session cookie.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::session::{LOGIN_CSRF_COOKIE, LOGIN_PATH, StaffPage, safe_next};
+use super::{PageError, html};
+use crate::AppState;
+use crate::http::auth::{clear_session_cookie, cookie_secure, session_cookie, sign_in};
+use crate::http::error::ApiError;
+use crate::http::extract::Ctx;
+use crate::secrets;
+use crate::store::auth as auth_store;
+
+#[derive(Template)]
+#[template(path = "staff/login.html")]
+struct LoginPage {
+    csrf: String,
+    next: String,
+    email: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// The form, with a fresh login CSRF token in a cookie scoped to the form's address.
+pub async fn login_form(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Result<Response, PageError> {
+    let (csrf, _) = secrets::new_token();
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path={LOGIN_PATH}; HttpOnly; SameSite=Strict; Max-Age=3600{}",
+        cookie_secure(&state)
+    );
+    let page = LoginPage { csrf, next: safe_next(q.next.as_deref()).to_owned(), email: String::new(), error: None };
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), html(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Result<Response, PageError> {
+    let next = safe_next(f.next.as_deref()).to_owned();
+    let again = |status: StatusCode, error: &'static str| -> Result<Response, PageError> {
+        let page = LoginPage { csrf: f.csrf.clone(), next: next.clone(), email: f.email.clone(), error: Some(error) };
+        Ok((status, html(&page)?).into_response())
+    };
+    match sign_in(&state, &ctx, &f.email, f.password.clone()).await {
+        Ok((token, _)) => {
+            let clear_login = format!("{LOGIN_CSRF_COOKIE}=; Path={LOGIN_PATH}; HttpOnly; SameSite=Strict; Max-Age=0");
+            let cookies = AppendHeaders([
+                (header::SET_COOKIE, session_cookie(&state, &token)),
+                (header::SET_COOKIE, clear_login),
+            ]);
+            Ok((cookies, Redirect::to(&next)).into_response())
+        }
+        Err(ApiError::Unauthorized) => again(
+            StatusCode::UNAUTHORIZED,
+            "Adresse e-mail ou mot de passe incorrect, ou compte bloqué un moment après trop d'erreurs.",
+        ),
+        Err(ApiError::TooManyRequests) => again(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives depuis ce poste : réessayez dans quelques minutes.",
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Ends the session and returns to the login form.
+pub async fn logout(State(state): State<AppState>, page: StaffPage) -> Result<Response, PageError> {
+    auth_store::revoke_session(&state.db, &page.auth.token_hash, state.now()).await?;
+    let clear = AppendHeaders([(header::SET_COOKIE, clear_session_cookie(&state))]);
+    Ok((clear, Redirect::to(LOGIN_PATH)).into_response())
+}

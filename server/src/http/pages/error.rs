@@ -1,0 +1,84 @@
+//! Errors of the pages: the API's errors shown as an HTML page in French, with the same status.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::http::error::ApiError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A POST without the session's CSRF token (forged, or from a page of an ended session).
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("template: {0}")]
+    Render(#[from] askama::Error),
+}
+
+impl From<sea_orm::DbErr> for PageError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: String,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            Self::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Requête refusée",
+                "Le jeton de sécurité du formulaire (CSRF) manque ou ne correspond pas à votre session. \
+                 Rechargez la page, reconnectez-vous si besoin, puis recommencez."
+                    .to_owned(),
+            ),
+            Self::Api(ApiError::NotFound) => (
+                StatusCode::NOT_FOUND,
+                "Introuvable",
+                "Cette page n'existe pas, ou elle concerne un patient hors de votre périmètre.".to_owned(),
+            ),
+            Self::Api(ApiError::Forbidden(why)) => (
+                StatusCode::FORBIDDEN,
+                "Action non autorisée",
+                format!("Votre rôle ne permet pas cette action ({why})."),
+            ),
+            Self::Api(ApiError::Unauthorized) => {
+                (StatusCode::UNAUTHORIZED, "Session terminée", "Reconnectez-vous pour continuer.".to_owned())
+            }
+            Self::Api(ApiError::Conflict { message, .. }) => {
+                (StatusCode::CONFLICT, "Déjà fait", format!("L'action n'a pas pu être appliquée : {message}."))
+            }
+            Self::Api(ApiError::Unprocessable { field, message }) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "Saisie invalide", format!("{field} : {message}"))
+            }
+            Self::Api(ApiError::TooManyRequests) => {
+                (StatusCode::TOO_MANY_REQUESTS, "Trop de tentatives", "Réessayez dans quelques minutes.".to_owned())
+            }
+            Self::Api(ApiError::BadRequest(_) | ApiError::PayloadTooLarge) => {
+                (StatusCode::BAD_REQUEST, "Requête invalide", "Le formulaire envoyé n'est pas lisible.".to_owned())
+            }
+            Self::Api(ApiError::Internal(e)) => {
+                tracing::error!(error = ?e, "internal error on a staff page");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne", "Une erreur est survenue ; réessayez.".to_owned())
+            }
+            Self::Render(e) => {
+                tracing::error!(error = %e, "template rendering failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne", "Une erreur est survenue ; réessayez.".to_owned())
+            }
+        };
+        let page = ErrorPage { status: status.as_u16(), title, message };
+        match page.render() {
+            Ok(body) => (status, Html(body)).into_response(),
+            Err(_) => (status, title.to_owned()).into_response(),
+        }
+    }
+}

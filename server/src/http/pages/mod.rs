@@ -1,0 +1,44 @@
+//! Staff pages at `/staff/`: server-rendered HTML (askama templates in `server/templates/staff/`),
+//! one stylesheet and small scripts served from the binary, no inline script or style (the CSP
+//! forbids them). Every page works without JavaScript; scripts only add conveniences.
+//!
+//! Security: a session cookie (HttpOnly, SameSite=Strict, Secure behind TLS) set by the login
+//! form; a CSRF token derived from the session in every form, checked on every POST before any
+//! handler runs ([`session::csrf_guard`]); CSP, frame-ancestors and X-Frame-Options on every
+//! answer. Handlers call the same code as the staff API, so scoping, transactions and the audit
+//! log are the API's.
+
+mod assets;
+mod auth;
+mod error;
+mod session;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+pub use error::PageError;
+pub use session::{Layout, StaffPage};
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// The `/staff` routes with their security layers.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/login", get(auth::login_form).post(auth::login))
+        .route("/staff/logout", post(auth::logout))
+        .route("/staff/assets/{file}", get(assets::serve))
+        .layer(middleware::from_fn(session::csrf_guard))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+}
+
+/// Renders a template as an HTML answer.
+pub fn html(t: &impl askama::Template) -> Result<axum::response::Response, PageError> {
+    use axum::response::IntoResponse;
+    Ok(axum::response::Html(t.render()?).into_response())
+}
