@@ -7,6 +7,7 @@ mod authz;
 mod bad_input;
 mod email;
 mod enrolment;
+mod pages_patient;
 mod pathway;
 mod push;
 mod questionnaires;

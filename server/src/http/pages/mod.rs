@@ -12,6 +12,14 @@ mod assets;
 mod auth;
 mod error;
 mod session;
+// Patient list and page, enrolment (issue 7, staff2).
+mod charts;
+mod cycle;
+mod enrol;
+mod enrol_form;
+mod patient;
+mod patient_data;
+mod qr;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -32,6 +40,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/logout", post(auth::logout))
         .route("/staff/assets/{file}", get(assets::serve))
+        .route("/staff/patients", get(patient::list))
+        .route("/staff/patients/{id}", get(patient::show))
+        .route("/staff/patients/{id}/decision", post(patient::decide))
+        .route("/staff/patients/{id}/activation-code", post(enrol::new_code))
+        .route("/staff/enrol", get(enrol::form).post(enrol::submit))
         .layer(middleware::from_fn(session::csrf_guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
