@@ -112,9 +112,13 @@ pub struct RegimenLine {
 }
 
 fn name(field: &str, value: &str) -> Result<String, FieldError> {
+    text(field, value, 100)
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
-    if v.is_empty() || v.chars().count() > 100 || v.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "required, at most 100 characters"));
+    if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(FieldError::new(field, format!("required, at most {max} characters")));
     }
     Ok(v.to_owned())
 }
@@ -239,7 +243,9 @@ pub fn check_regimen(
         if !seen.insert(l.drug.as_str()) {
             return Err(FieldError::new(f("drug"), "listed twice; one line per drug with all its times"));
         }
-        let dose = name(&f("dose"), &l.dose)?;
+        // The catalogue's usual regimens (what the enrolment form pre-fills) run to about 220
+        // characters: dose, timing and how to take it.
+        let dose = text(&f("dose"), &l.dose, 300)?;
         if l.times.is_empty() || l.times.len() > 6 {
             return Err(FieldError::new(f("times"), "one to six times of day"));
         }

@@ -56,7 +56,19 @@ pub async fn decide(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<DecisionRequest>,
 ) -> Result<Json<EpisodeView>, ApiError> {
-    let ep = visible_episode(&state, &auth, &id).await?;
+    apply_decision(&state, &auth, &id, &req).await?;
+    let ep = episodes::get(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    Ok(Json(views::episode_view(&state, ep).await?))
+}
+
+/// The decision itself, in one transaction; shared by the API and the patient page.
+pub async fn apply_decision(
+    state: &AppState,
+    auth: &StaffAuth,
+    id: &str,
+    req: &DecisionRequest,
+) -> Result<(), ApiError> {
+    let ep = visible_episode(state, auth, id).await?;
     if !auth.staff.role.may_decide() {
         return Err(ApiError::Forbidden("pathway decisions are taken by the IDEC or the oncologist"));
     }
@@ -70,7 +82,7 @@ pub async fn decide(
         let reason = req.reason.as_deref().and_then(EndReason::parse).ok_or_else(|| {
             ApiError::field("reason", format!("one of {}", EndReason::ALL.map(EndReason::as_str).join(", ")))
         })?;
-        episodes::end_episode(&txn, &ep, reason, local_today(&state, &patient.time_zone), now).await?;
+        episodes::end_episode(&txn, &ep, reason, local_today(state, &patient.time_zone), now).await?;
         audit::record(&txn, &auth.actor(), "end_episode", "episode", Some(&ep.id), Some(&ep.patient_id), now).await?;
     } else {
         let decision =
@@ -87,8 +99,7 @@ pub async fn decide(
             .await?;
     }
     txn.commit().await?;
-    let ep = episodes::get(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
-    Ok(Json(views::episode_view(&state, ep).await?))
+    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -10,14 +10,14 @@ mod doses;
 mod episodes;
 pub mod error;
 pub mod extract;
-mod interviews;
 mod indicators;
+mod interviews;
+mod metrics;
 mod openapi;
 pub mod pages;
 mod patients;
 mod questionnaires;
 pub(crate) mod reports;
-mod metrics;
 mod staff_devices;
 mod views;
 

@@ -65,6 +65,11 @@ pub async fn enrol(
     auth: StaffAuth,
     JsonBody(req): JsonBody<EnrolRequest>,
 ) -> Result<(StatusCode, Json<Enrolled>), ApiError> {
+    Ok((StatusCode::CREATED, Json(enrol_patient(&state, &auth, &req).await?)))
+}
+
+/// The enrolment itself, shared by the API and the enrolment page.
+pub async fn enrol_patient(state: &AppState, auth: &StaffAuth, req: &EnrolRequest) -> Result<Enrolled, ApiError> {
     if !auth.staff.role.may_enrol() {
         return Err(ApiError::Forbidden("only hospital staff enrol patients"));
     }
@@ -72,19 +77,16 @@ pub async fn enrol(
         auth.staff.establishment_id.clone().ok_or(ApiError::Forbidden("your account has no establishment"))?;
     let now = state.now();
     let today = now.with_timezone(&state.site_tz()).date_naive();
-    let checked = enrolment::check(&req, &state.rules.catalog, state.site_tz(), today)?;
+    let checked = enrolment::check(req, &state.rules.catalog, state.site_tz(), today)?;
     let txn = store::begin_write(&state.db).await?;
     let e = episodes::enrol(&txn, &checked, &establishment_id, &auth.staff.id, &state.rules.pathway, now).await?;
-    let (activation_code, activation_expires_at) = issue_code(&state, &txn, &e.patient_id).await?;
+    let (activation_code, activation_expires_at) = issue_code(state, &txn, &e.patient_id).await?;
     crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, now).await?;
     crate::jobs::questionnaires::schedule_planning(&txn, &e.episode_id, now).await?;
     audit::record(&txn, &auth.actor(), "create", "patient", Some(&e.patient_id), Some(&e.patient_id), now).await?;
     txn.commit().await?;
     tracing::info!(patient_id = %e.patient_id, episode_id = %e.episode_id, "patient enrolled");
-    Ok((
-        StatusCode::CREATED,
-        Json(Enrolled { patient_id: e.patient_id, episode_id: e.episode_id, activation_code, activation_expires_at }),
-    ))
+    Ok(Enrolled { patient_id: e.patient_id, episode_id: e.episode_id, activation_code, activation_expires_at })
 }
 
 /// The caller's patients.
@@ -130,15 +132,20 @@ pub async fn new_activation_code(
     auth: StaffAuth,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<NewCode>), ApiError> {
-    visible_patient(&state, &auth, &id).await?;
+    Ok((StatusCode::CREATED, Json(reissue_code(&state, &auth, &id).await?)))
+}
+
+/// A new activation code for a patient the caller sees (API and enrolment page).
+pub async fn reissue_code(state: &AppState, auth: &StaffAuth, id: &str) -> Result<NewCode, ApiError> {
+    visible_patient(state, auth, id).await?;
     if !auth.staff.role.is_hospital() {
         return Err(ApiError::Forbidden("activation codes are issued by the hospital team"));
     }
     let txn = store::begin_write(&state.db).await?;
-    let (activation_code, activation_expires_at) = issue_code(&state, &txn, &id).await?;
-    audit::record(&txn, &auth.actor(), "new_activation_code", "patient", Some(&id), Some(&id), state.now()).await?;
+    let (activation_code, activation_expires_at) = issue_code(state, &txn, id).await?;
+    audit::record(&txn, &auth.actor(), "new_activation_code", "patient", Some(id), Some(id), state.now()).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(NewCode { activation_code, activation_expires_at })))
+    Ok(NewCode { activation_code, activation_expires_at })
 }
 
 #[derive(Serialize, ToSchema)]

@@ -270,3 +270,12 @@ pub async fn open_amber_with_recipients(db: &impl ConnectionTrait) -> Result<Vec
     }
     Ok(out)
 }
+
+/// Every alert of an episode whatever its status, newest first (the patient page's history).
+pub async fn for_episode(db: &impl ConnectionTrait, episode_id: &str) -> Result<Vec<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::EpisodeId.eq(episode_id))
+        .order_by_desc(alert::Column::OpenedAt)
+        .all(db)
+        .await
+}

@@ -194,3 +194,15 @@ pub async fn mark_missed(db: &impl ConnectionTrait, id: &str) -> Result<bool, Db
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// Every provisional grade of an episode, oldest first (the patient page's grade charts).
+pub async fn grades_of_episode(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+) -> Result<Vec<symptom_grade::Model>, DbErr> {
+    symptom_grade::Entity::find()
+        .filter(symptom_grade::Column::EpisodeId.eq(episode_id))
+        .order_by_asc(symptom_grade::Column::At)
+        .all(db)
+        .await
+}

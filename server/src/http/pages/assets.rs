@@ -11,6 +11,8 @@ use crate::http::error::ApiError;
 const FILES: &[(&str, &str, &str)] = &[
     ("staff.css", "text/css; charset=utf-8", include_str!("../../../assets/staff/staff.css")),
     ("staff.js", "text/javascript; charset=utf-8", include_str!("../../../assets/staff/staff.js")),
+    ("patient.css", "text/css; charset=utf-8", include_str!("../../../assets/staff/patient.css")),
+    ("enrol.js", "text/javascript; charset=utf-8", include_str!("../../../assets/staff/enrol.js")),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {

@@ -16,6 +16,14 @@ mod labels;
 mod pharmacy;
 mod report;
 mod session;
+// Patient list and page, enrolment (issue 7, staff2).
+mod charts;
+mod cycle;
+mod enrol;
+mod enrol_form;
+mod patient;
+mod patient_data;
+mod qr;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -44,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/staff/alerts/{id}/resolve", post(alerts::resolve))
         .route("/staff/pharmacy", get(pharmacy::view))
         .route("/staff/pharmacy/episodes/{id}/comedications", post(pharmacy::add))
+        .route("/staff/patients", get(patient::list))
+        .route("/staff/patients/{id}", get(patient::show))
+        .route("/staff/patients/{id}/decision", post(patient::decide))
+        .route("/staff/patients/{id}/activation-code", post(enrol::new_code))
+        .route("/staff/enrol", get(enrol::form).post(enrol::submit))
         .layer(middleware::from_fn(session::csrf_guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

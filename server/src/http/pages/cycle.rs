@@ -1,0 +1,145 @@
+//! The cycle calendar of the patient page: the coming weeks, day by day, with the days on and
+//! off treatment and the public holidays (when the hospital is closed, a dispensation or a
+//! blood test must move). Pure: the regimen's own rules (`domain::regimen`) say which day is on.
+
+use chrono::{Datelike, Days, NaiveDate};
+
+use crate::domain::calendar::Calendar;
+use crate::domain::regimen::{Line, cycle_day, is_dosing_day};
+
+/// One day of the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalDay {
+    pub date: NaiveDate,
+    /// "23/11".
+    pub label: String,
+    pub today: bool,
+    pub holiday: bool,
+    /// `on`, `off` (a pause of the cycle) or `none` (outside the regimen's dates): also the
+    /// CSS class of the cell.
+    pub state: &'static str,
+    /// "J9/21" on the first cycled line's day, empty without a cycle.
+    pub cycle_label: String,
+    /// What the cell says to a screen reader and on hover: each drug on or off.
+    pub detail: String,
+}
+
+/// Seven days, Monday first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalWeek {
+    pub days: Vec<CalDay>,
+}
+
+/// `weeks` weeks from the Monday of `today`'s week.
+pub fn weeks(lines: &[Line], today: NaiveDate, weeks: u32, holidays: Option<&Calendar>) -> Vec<CalWeek> {
+    let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+    (0..weeks)
+        .map(|w| CalWeek {
+            days: (0..7).map(|d| day(lines, monday + Days::new(u64::from(w * 7 + d)), today, holidays)).collect(),
+        })
+        .collect()
+}
+
+fn day(lines: &[Line], date: NaiveDate, today: NaiveDate, holidays: Option<&Calendar>) -> CalDay {
+    let in_regimen: Vec<&Line> = lines.iter().filter(|l| cycle_day(l, date).is_some()).collect();
+    let on = in_regimen.iter().any(|l| is_dosing_day(l, date));
+    let state = match (in_regimen.is_empty(), on) {
+        (true, _) => "none",
+        (false, true) => "on",
+        (false, false) => "off",
+    };
+    let cycle_label = in_regimen
+        .iter()
+        .filter_map(|l| cycle_day(l, date).filter(|c| c.length > 0))
+        .map(|c| format!("J{}/{}", c.day, c.length))
+        .next()
+        .unwrap_or_default();
+    let holiday = holidays.is_some_and(|c| c.is_holiday(date));
+    let mut detail: Vec<String> = in_regimen
+        .iter()
+        .map(|l| format!("{} : {}", l.drug, if is_dosing_day(l, date) { "prise" } else { "pause" }))
+        .collect();
+    if in_regimen.is_empty() {
+        detail.push("pas de traitement prévu".into());
+    }
+    if holiday {
+        detail.push("jour férié".into());
+    }
+    CalDay {
+        date,
+        label: format!("{:02}/{:02}", date.day(), date.month()),
+        today: date == today,
+        holiday,
+        state,
+        cycle_label,
+        detail: format!("{} — {}", date.format("%d/%m/%Y"), detail.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::Calendars;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn line(drug: &str, start: &str, cycle: Option<(u16, u16)>) -> Line {
+        Line {
+            id: drug.into(),
+            drug: drug.into(),
+            times: vec![chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap()],
+            cycle,
+            start: d(start),
+            end: None,
+            paused_from: None,
+            paused_until: None,
+        }
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_follow_the_cycle() {
+        // Capecitabine 14 days on, 7 off, from Wednesday 2026-11-04; today Thursday 2026-11-19.
+        let cal = weeks(&[line("capecitabine", "2026-11-04", Some((14, 7)))], d("2026-11-19"), 3, None);
+        assert_eq!(cal.len(), 3);
+        assert!(cal.iter().all(|w| w.days.len() == 7));
+        let first = &cal[0].days[0];
+        assert_eq!(first.date, d("2026-11-16"));
+        assert_eq!(first.cycle_label, "J13/21");
+        let today = cal[0].days.iter().find(|c| c.today).unwrap();
+        assert_eq!(today.date, d("2026-11-19"));
+        // Day 14 (17/11) is the last on-day; 18/11 to 24/11 are off; 25/11 starts cycle 2.
+        let by_date = |s: &str| cal.iter().flat_map(|w| &w.days).find(|c| c.date == d(s)).unwrap().clone();
+        assert_eq!(by_date("2026-11-17").state, "on");
+        assert_eq!(by_date("2026-11-18").state, "off");
+        assert_eq!(by_date("2026-11-24").state, "off");
+        assert_eq!(by_date("2026-11-25").state, "on");
+        assert_eq!(by_date("2026-11-25").cycle_label, "J1/21");
+        assert!(by_date("2026-11-18").detail.contains("capecitabine : pause"));
+    }
+
+    #[test]
+    fn days_before_the_start_are_outside_the_regimen() {
+        let cal = weeks(&[line("imatinib", "2026-11-25", None)], d("2026-11-23"), 1, None);
+        assert_eq!(cal[0].days[0].state, "none");
+        assert_eq!(cal[0].days[2].state, "on");
+        assert_eq!(cal[0].days[2].cycle_label, "", "a continuous line has no cycle day");
+    }
+
+    #[test]
+    fn a_combination_is_on_when_any_drug_is() {
+        let lines = [line("a", "2026-11-23", Some((1, 1))), line("b", "2026-11-24", Some((1, 1)))];
+        let cal = weeks(&lines, d("2026-11-23"), 1, None);
+        assert!(cal[0].days.iter().all(|c| c.state == "on"), "{cal:?}");
+    }
+
+    #[test]
+    fn holidays_are_marked() {
+        let cals = Calendars::from_files(&[("fr", "fixed = [\"12-25\"]")]).unwrap();
+        let cal = weeks(&[line("a", "2026-12-01", None)], d("2026-12-23"), 1, cals.get("fr"));
+        let xmas = cal[0].days.iter().find(|c| c.date == d("2026-12-25")).unwrap();
+        assert!(xmas.holiday && xmas.detail.contains("jour férié"));
+        assert_eq!(cal[0].days.iter().filter(|c| c.holiday).count(), 1);
+    }
+}

@@ -1,0 +1,199 @@
+//! The enrolment form (`/staff/enrol`) and the activation page that follows it: the code in
+//! large characters and its QR code (`{public_url}/app/#activate={code}`, which the patient
+//! app reads), with a button for a new code. Enrolment and codes go through the API's code.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use super::enrol_form::{EnrolForm, LINES};
+use super::{Layout, PageError, StaffPage, html, qr};
+use crate::AppState;
+use crate::domain::access::Role;
+use crate::domain::enrolment::INDICATIONS;
+use crate::http::error::ApiError;
+use crate::http::patients::{enrol_patient, reissue_code, visible_patient};
+use crate::store::directory;
+
+/// A person (or pharmacy) the team choosers offer.
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+}
+
+/// A drug of the picker, with its usual regimen for the page's script.
+pub struct DrugChoice {
+    pub name: String,
+    pub label: String,
+    pub dose: String,
+    pub times: String,
+    pub on: String,
+    pub off: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/enrol.html")]
+struct EnrolPage {
+    layout: Layout,
+    form: EnrolForm,
+    lines: Vec<usize>,
+    drugs: Vec<DrugChoice>,
+    indications: Vec<&'static str>,
+    idecs: Vec<Choice>,
+    oncologists: Vec<Choice>,
+    hospital_pharmacists: Vec<Choice>,
+    pharmacies: Vec<Choice>,
+    gps: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/activation.html")]
+struct ActivationPage {
+    layout: Layout,
+    patient_id: String,
+    name: String,
+    code: String,
+    expires: String,
+    qr_svg: String,
+    link: String,
+    first: bool,
+}
+
+fn may_enrol(page: &StaffPage) -> Result<String, PageError> {
+    if !page.role().may_enrol() {
+        return Err(ApiError::Forbidden("only hospital staff enrol patients").into());
+    }
+    Ok(page.auth.staff.establishment_id.clone().ok_or(ApiError::Forbidden("your account has no establishment"))?)
+}
+
+async fn people(state: &AppState, role: Role, est: Option<&str>) -> Result<Vec<Choice>, sea_orm::DbErr> {
+    Ok(directory::professionals_with_role(&state.db, role, est)
+        .await?
+        .into_iter()
+        .map(|p| Choice { label: format!("{} {}", p.family_name.to_uppercase(), p.given_name), id: p.id })
+        .collect())
+}
+
+/// The form with its choosers: hospital roles of the caller's establishment only, every
+/// community pharmacy and GP (they work outside the hospital).
+async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Result<EnrolPage, PageError> {
+    let est = may_enrol(page)?;
+    let drugs = state
+        .rules
+        .catalog
+        .iter()
+        .map(|(name, d)| {
+            let r = &d.regimen;
+            let cycle = r.cycle.map(|c| format!(", {} j / {} j", c.on_days, c.off_days)).unwrap_or_default();
+            DrugChoice {
+                name: name.to_owned(),
+                label: format!(
+                    "{name} — {} à {}{cycle} (parcours {})",
+                    r.dose,
+                    r.times.join(", "),
+                    d.parcours.as_str()
+                ),
+                dose: r.dose.clone(),
+                times: r.times.join(", "),
+                on: r.cycle.map(|c| c.on_days.to_string()).unwrap_or_default(),
+                off: r.cycle.map(|c| c.off_days.to_string()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let pharmacies = directory::pharmacies(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| Choice {
+            label: match &p.city {
+                Some(c) => format!("{} ({c})", p.name),
+                None => p.name.clone(),
+            },
+            id: p.id,
+        })
+        .collect();
+    Ok(EnrolPage {
+        layout: page.layout("enrol"),
+        form,
+        lines: (0..LINES).collect(),
+        drugs,
+        indications: INDICATIONS.to_vec(),
+        idecs: people(state, Role::Idec, Some(&est)).await?,
+        oncologists: people(state, Role::Oncologist, Some(&est)).await?,
+        hospital_pharmacists: people(state, Role::HospitalPharmacist, Some(&est)).await?,
+        pharmacies,
+        gps: people(state, Role::Gp, None).await?,
+    })
+}
+
+pub async fn form(State(state): State<AppState>, page: StaffPage) -> Result<Response, PageError> {
+    let today = state.now().with_timezone(&state.site_tz()).date_naive();
+    let me = (page.role() == Role::Idec).then(|| page.auth.staff.id.clone());
+    html(&form_page(&state, &page, EnrolForm::blank(today, me.as_deref())).await?)
+}
+
+/// Enrols through the API's code; a refused field comes back next to its input.
+pub async fn submit(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    may_enrol(&page)?;
+    let form = EnrolForm::from_pairs(pairs);
+    let req = match form.to_request(&state.rules.catalog) {
+        Ok(r) => r,
+        Err(e) => return refused(&state, &page, form.with_error(&e.field, &e.message)).await,
+    };
+    let done = match enrol_patient(&state, &page.auth, &req).await {
+        Ok(done) => done,
+        Err(ApiError::Unprocessable { field, message }) => {
+            return refused(&state, &page, form.with_error(&field, &message)).await;
+        }
+        Err(ApiError::Conflict { field, message }) => {
+            let message = format!("existe déjà ({message})");
+            return refused(&state, &page, form.with_error(field.as_deref().unwrap_or(""), &message)).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let name = format!("{} {}", req.family_name.trim().to_uppercase(), req.given_name.trim());
+    activation(&state, &page, done.patient_id, name, done.activation_code, done.activation_expires_at, true)
+}
+
+/// The form again, with the refusal next to its input (422).
+async fn refused(state: &AppState, page: &StaffPage, form: EnrolForm) -> Result<Response, PageError> {
+    let body = html(&form_page(state, page, form).await?)?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// A new code (the previous one stops working), shown the same way.
+pub async fn new_code(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = visible_patient(&state, &page.auth, &id).await?;
+    let code = reissue_code(&state, &page.auth, &id).await?;
+    let name = format!("{} {}", p.family_name.to_uppercase(), p.given_name);
+    activation(&state, &page, id, name, code.activation_code, code.activation_expires_at, false)
+}
+
+fn activation(
+    state: &AppState,
+    page: &StaffPage,
+    patient_id: String,
+    name: String,
+    code: String,
+    expires: DateTime<Utc>,
+    first: bool,
+) -> Result<Response, PageError> {
+    let link = format!("{}/app/#activate={code}", state.settings.server.public_url.trim_end_matches('/'));
+    let qr_svg = qr::svg(&link, "QR code d'activation à scanner avec le téléphone du patient")
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("activation link too long for a QR code")))?;
+    let expires = expires.with_timezone(&state.site_tz()).format("%d/%m/%Y à %H:%M").to_string();
+    let status = if first { StatusCode::CREATED } else { StatusCode::OK };
+    let body =
+        html(&ActivationPage { layout: page.layout("enrol"), patient_id, name, code, expires, qr_svg, link, first })?;
+    Ok((status, body).into_response())
+}

@@ -1,0 +1,311 @@
+//! The patient list (`/staff/patients`, searchable by name) and the patient page
+//! (`/staff/patients/{id}`): identity, episode, sequences with the pathway decision, regimen and
+//! its cycle calendar, team, adherence with the doses chart, symptom grade charts, reports,
+//! alerts and co-medications. Same scoping, audit and decision code as the staff API.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::charts;
+use super::cycle::CalWeek;
+use super::patient_data::{self as data, AlertRow, Chart};
+use super::{Layout, PageError, StaffPage, html};
+use crate::AppState;
+use crate::domain::pathway::EndReason;
+use crate::http::episodes::{DecisionRequest, apply_decision};
+use crate::http::error::ApiError;
+use crate::http::patients::visible_patient;
+use crate::http::views::{self, EpisodeView, PatientView, RateView};
+use crate::store::{self, audit, patients};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+}
+
+struct Row {
+    id: String,
+    name: String,
+    birth_date: String,
+    sequence: String,
+    parcours: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/patients.html")]
+struct ListPage {
+    layout: Layout,
+    q: String,
+    rows: Vec<Row>,
+    total: usize,
+}
+
+/// Lower-case without accents, so "dupre" finds "Dupré".
+fn fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'À' | 'Â' | 'Ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'e',
+            'î' | 'ï' | 'Î' | 'Ï' => 'i',
+            'ô' | 'ö' | 'Ô' | 'Ö' => 'o',
+            'ù' | 'û' | 'ü' | 'Ù' | 'Û' | 'Ü' => 'u',
+            'ç' | 'Ç' => 'c',
+            c => c.to_lowercase().next().unwrap_or(c),
+        })
+        .collect()
+}
+
+/// The caller's patients (as `GET /api/v1/patients`), filtered by a name search.
+pub async fn list(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let all = patients::visible_to(&state.db, &page.auth.staff).await?;
+    let total = all.len();
+    let words: Vec<String> = fold(&query.q).split_whitespace().map(str::to_owned).collect();
+    let now = state.now();
+    let actor = page.auth.actor();
+    let txn = store::begin_write(&state.db).await?;
+    let mut rows = Vec::new();
+    for p in all {
+        let name = fold(&format!("{} {}", p.family_name, p.given_name));
+        if !words.iter().all(|w| name.contains(w.as_str())) {
+            continue;
+        }
+        audit::record(&txn, &actor, "list", "patient", Some(&p.id), Some(&p.id), now).await?;
+        let s = views::patient_summary(&txn, p).await?;
+        rows.push(Row {
+            name: format!("{} {}", s.family_name.to_uppercase(), s.given_name),
+            birth_date: s.birth_date.format("%d/%m/%Y").to_string(),
+            sequence: s.sequence.unwrap_or_else(|| "terminé".into()),
+            parcours: s.parcours.unwrap_or_default(),
+            id: s.id,
+        });
+    }
+    txn.commit().await?;
+    html(&ListPage { layout: page.layout("patients"), q: query.q.trim().to_owned(), rows, total })
+}
+
+fn rate(r: Option<&RateView>) -> String {
+    match r {
+        Some(r) => format!(
+            "{:.0} % ({} / {} prises{})",
+            r.percent,
+            r.taken,
+            r.scheduled,
+            if r.late > 0 { format!(", dont {} en retard", r.late) } else { String::new() }
+        ),
+        None => "pas encore de prise à juger".to_owned(),
+    }
+}
+
+fn end_reason_label(r: &str) -> &'static str {
+    match r {
+        "treatment_stopped" => "Arrêt du traitement",
+        "treatment_changed" => "Changement de traitement",
+        "death" => "Décès",
+        "had" => "Hospitalisation à domicile (HAD)",
+        "transfer" => "Transfert",
+        "withdrew" => "Retrait du patient",
+        "lost_to_follow_up" => "Perdu de vue",
+        "inclusion_error" => "Erreur d'inclusion",
+        _ => "Autre",
+    }
+}
+
+fn sequence_label(kind: &str, renewal: i32) -> String {
+    let base = match kind {
+        "S1" => "S1 — initiation (1 mois)",
+        "S2" => "S2 — suivi (3 mois)",
+        "S3" => "S3 — relais ville (6 mois)",
+        other => other,
+    };
+    if renewal > 0 { format!("{base}, renouvellement {renewal}") } else { base.to_owned() }
+}
+
+/// The page's data, shaped for the template.
+#[derive(Template)]
+#[template(path = "staff/patient.html")]
+struct PatientPage {
+    layout: Layout,
+    p: PatientView,
+    ep: Option<EpisodeView>,
+    age: i32,
+    sequence_title: String,
+    adherence_7: String,
+    adherence_28: String,
+    may_decide: bool,
+    may_new_code: bool,
+    can_renew: bool,
+    can_advance: bool,
+    end_reasons: Vec<(&'static str, &'static str)>,
+    /// The decision already recorded for the end of the current sequence, in words.
+    pending_decision: String,
+    end_reason: &'static str,
+    decision_error: String,
+    notice: String,
+    calendar: Vec<CalWeek>,
+    doses_svg: String,
+    doses_legend: Vec<(&'static str, &'static str)>,
+    grade_charts: Vec<Chart>,
+    range: String,
+    alerts: Vec<AlertRow>,
+    reports: Vec<ReportRow>,
+}
+
+struct ReportRow {
+    when: String,
+    colour: String,
+    sequence: String,
+    grades: String,
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    let notice = match q.done.as_str() {
+        "renew" => "Décision enregistrée : la séquence sera renouvelée à sa date de fin.",
+        "advance" => "Décision enregistrée : passage à la séquence suivante à la date de fin.",
+        "end" => "Le suivi est terminé ; rappels et questionnaires sont arrêtés.",
+        _ => "",
+    };
+    render(&state, &page, &id, notice, "").await.map(IntoResponse::into_response)
+}
+
+async fn render(
+    state: &AppState,
+    page: &StaffPage,
+    id: &str,
+    notice: &str,
+    decision_error: &str,
+) -> Result<Response, PageError> {
+    let p = visible_patient(state, &page.auth, id).await?;
+    audit::record(&state.db, &page.auth.actor(), "read", "patient", Some(id), Some(id), state.now()).await?;
+    let tz = p.tz();
+    let today = state.now().with_timezone(&tz).date_naive();
+    let age = {
+        use chrono::Datelike;
+        let mut a = today.year() - p.birth_date.year();
+        if (today.month(), today.day()) < (p.birth_date.month(), p.birth_date.day()) {
+            a -= 1;
+        }
+        a
+    };
+    // The open episode, or the latest one (as the API's record).
+    let all = patients::episodes(&state.db, &p.id).await?;
+    let episode_row = all.iter().find(|e| e.end_date.is_none()).or(all.first()).cloned();
+    let (mut calendar, mut doses_svg, mut grade_charts, mut alerts, mut range) =
+        (Vec::new(), String::new(), Vec::new(), Vec::new(), String::new());
+    if let Some(ep) = &episode_row {
+        let (from, to) = data::chart_range(ep, today);
+        range = format!("du {} au {}", from.format("%d/%m/%Y"), to.format("%d/%m/%Y"));
+        doses_svg = charts::doses_chart("doses", from, to, &data::doses_by_day(state, &ep.id, from, to).await?);
+        grade_charts = data::grade_charts(&data::grade_series(state, ep, tz).await?, from, to);
+        calendar = data::calendar(state, &p, ep, today).await?;
+        alerts = data::alert_history(state, &page.auth.staff, &ep.id, tz).await?;
+    }
+    let view = views::patient_view(state, p).await?;
+    let reports = view
+        .last_reports
+        .iter()
+        .map(|r| ReportRow {
+            when: r.submitted_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
+            colour: r.colour.clone(),
+            sequence: r.sequence.clone(),
+            grades: r
+                .grades
+                .iter()
+                .map(|(s, g)| format!("{} {g}", data::symptom_label(state, s)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    let ep = view.episode.as_ref();
+    let seq = ep.and_then(|e| e.sequence.as_ref());
+    let open = ep.is_some_and(|e| e.end_date.is_none());
+    let kind = seq.map(|s| s.kind.as_str()).unwrap_or("");
+    let role = page.auth.staff.role;
+    let pending_decision = match seq.and_then(|s| s.decision.as_deref()) {
+        Some("renew") => "Renouvellement décidé pour la fin de cette séquence.".to_owned(),
+        Some("advance") => "Passage en S3 décidé pour la fin de cette séquence.".to_owned(),
+        _ => String::new(),
+    };
+    let mut out = PatientPage {
+        layout: page.layout("patients"),
+        age,
+        sequence_title: seq.map(|s| sequence_label(&s.kind, s.renewal_index)).unwrap_or_default(),
+        adherence_7: rate(ep.and_then(|e| e.adherence.last_7_days.as_ref())),
+        adherence_28: rate(ep.and_then(|e| e.adherence.last_28_days.as_ref())),
+        may_decide: role.may_decide() && open,
+        may_new_code: role.is_hospital() && open,
+        can_renew: matches!(kind, "S2" | "S3"),
+        can_advance: kind == "S2" && ep.is_some_and(|e| e.s3_eligible),
+        end_reasons: EndReason::ALL.iter().map(|r| (r.as_str(), end_reason_label(r.as_str()))).collect(),
+        pending_decision,
+        end_reason: ep.and_then(|e| e.end_reason.as_deref()).map(end_reason_label).unwrap_or(""),
+        decision_error: decision_error.to_owned(),
+        notice: notice.to_owned(),
+        calendar,
+        doses_svg,
+        doses_legend: charts::DOSE_CATEGORIES.to_vec(),
+        grade_charts,
+        range,
+        alerts,
+        reports,
+        ep: None,
+        p: view,
+    };
+    out.ep = out.p.episode.take();
+    let status = if decision_error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, html(&out)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Renew / advance / end, through the API's decision code; back to the page with a notice, or
+/// the page again with the refusal next to the buttons.
+pub async fn decide(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    visible_patient(&state, &page.auth, &id).await?;
+    let ep = patients::current_episode(&state.db, &id)
+        .await?
+        .ok_or(ApiError::Conflict { field: None, message: "ce suivi est terminé".into() })?;
+    let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let req = DecisionRequest { action: form.action.clone(), reason };
+    match apply_decision(&state, &page.auth, &ep.id, &req).await {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/patients/{id}?done={}", form.action)).into_response()),
+        Err(ApiError::Unprocessable { field, message }) => {
+            let text = if field == "reason" {
+                "Choisissez le motif de fin de suivi.".to_owned()
+            } else {
+                format!("Décision impossible : {message}")
+            };
+            render(&state, &page, &id, "", &text).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
