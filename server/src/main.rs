@@ -302,6 +302,8 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
             let summary = demo::seed(&state).await?;
             println!("\nRelais demo — base de démonstration / demo database: {}", db_path.display());
+            println!("  Staff:    http://{addr}/staff/  (worklist, patients, enrolment, billing)");
+            println!("  Phone:    http://{addr}/app/#activate={}", summary.sample_code);
             println!("  API:      http://{addr}/api/v1/  (OpenAPI: http://{addr}/api/v1/openapi.json)");
             println!("  Health:   http://{addr}/healthz");
             println!("  Logins (mot de passe / password: {}):", demo::PASSWORD);

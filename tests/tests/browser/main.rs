@@ -2,5 +2,6 @@
 //! `relais_tests::browser`). Skipped with a note when Chromium is not installed, unless
 //! `RELAIS_REQUIRE_BROWSER_TEST=1`.
 
+mod demo;
 mod patient;
 mod staff;

@@ -14,6 +14,7 @@ mod email;
 mod enrolment;
 mod indicators;
 mod pages;
+mod pages_admin;
 mod pages_patient;
 mod pathway;
 mod push;

@@ -8,6 +8,7 @@
 //! answer. Handlers call the same code as the staff API, so scoping, transactions and the audit
 //! log are the API's.
 
+mod admin;
 mod alerts;
 mod assets;
 mod auth;
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/patients/{id}", get(patient::show))
         .route("/staff/patients/{id}/decision", post(patient::decide))
         .route("/staff/patients/{id}/activation-code", post(enrol::new_code))
+        .route("/staff/admin", get(admin::view))
         .route("/staff/enrol", get(enrol::form).post(enrol::submit))
         .layer(middleware::from_fn(session::csrf_guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
