@@ -323,7 +323,7 @@ pub async fn remove_device(
     auth: PatientAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if !push_devices::revoke_for_patient(&state.db, &auth.patient_id, &id, state.now()).await? {
+    if !push_devices::revoke(&state.db, push_devices::Owner::Patient(&auth.patient_id), &id, state.now()).await? {
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)

@@ -34,7 +34,7 @@ pub async fn remove(
     auth: StaffAuth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if !push_devices::revoke_for_professional(&state.db, &auth.staff.id, &id, state.now()).await? {
+    if !push_devices::revoke(&state.db, push_devices::Owner::Professional(&auth.staff.id), &id, state.now()).await? {
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)

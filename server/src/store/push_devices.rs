@@ -62,16 +62,22 @@ async fn insert(
     Ok(id)
 }
 
-pub async fn revoke_for_patient(
-    db: &impl ConnectionTrait,
-    patient_id: &str,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+/// Whose device a revocation names: a patient's phone or a professional's browser.
+pub enum Owner<'a> {
+    Patient(&'a str),
+    Professional(&'a str),
+}
+
+/// Revokes one of the owner's devices; false if it is not theirs or already revoked.
+pub async fn revoke(db: &impl ConnectionTrait, owner: Owner<'_>, id: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let owned = match owner {
+        Owner::Patient(p) => push_device::Column::PatientId.eq(p),
+        Owner::Professional(p) => push_device::Column::ProfessionalId.eq(p),
+    };
     let r = push_device::Entity::update_many()
         .col_expr(push_device::Column::RevokedAt, Expr::value(now))
         .filter(push_device::Column::Id.eq(id))
-        .filter(push_device::Column::PatientId.eq(patient_id))
+        .filter(owned)
         .filter(push_device::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
@@ -125,22 +131,6 @@ pub async fn live_for_many(
         }
     }
     Ok(out)
-}
-
-pub async fn revoke_for_professional(
-    db: &impl ConnectionTrait,
-    professional_id: &str,
-    id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let r = push_device::Entity::update_many()
-        .col_expr(push_device::Column::RevokedAt, Expr::value(now))
-        .filter(push_device::Column::Id.eq(id))
-        .filter(push_device::Column::ProfessionalId.eq(professional_id))
-        .filter(push_device::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(r.rows_affected == 1)
 }
 
 /// Retires a device its push service says no longer exists (404/410, FCM UNREGISTERED).
