@@ -237,6 +237,24 @@ impl Browser {
         path
     }
 
+    /// Desktop (1280×800) then phone (390×844) screenshots of the current page, saved as
+    /// `{name}-1280x800.png` and `{name}-390x844.png`; the window is back at desktop size after.
+    pub async fn desktop_and_phone_shots(&self, name: &str) {
+        self.screenshot(&format!("{name}-1280x800")).await;
+        self.set_window_size(390, 844).await;
+        self.screenshot(&format!("{name}-390x844")).await;
+        self.set_window_size(1280, 800).await;
+    }
+
+    /// Fills and submits the staff login form at `{base}/staff/login`.
+    pub async fn staff_sign_in(&self, base: &str, email: &str, password: &str, timeout: Duration) {
+        self.goto(&format!("{base}/staff/login")).await;
+        self.wait_for("#email", timeout).await;
+        self.type_into("#email", email).await;
+        self.type_into("#password", password).await;
+        self.click("form[action='/staff/login'] button[type=submit]").await;
+    }
+
     /// Ends the session and stops chromedriver (also done on drop).
     pub async fn close(mut self) {
         if !self.session.is_empty() {

@@ -9,19 +9,9 @@ use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-async fn shots(browser: &Browser, name: &str) {
-    browser.screenshot(&format!("demo-{name}-1280x800")).await;
-    browser.set_window_size(390, 844).await;
-    browser.screenshot(&format!("demo-{name}-390x844")).await;
-    browser.set_window_size(1280, 800).await;
-}
-
+/// Signs in through the login form with a demo account and waits for the first page.
 async fn sign_in(browser: &Browser, base: &str, email: &str) {
-    browser.goto(&format!("{base}/staff/login")).await;
-    browser.wait_for("#email", WAIT).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", relais_server::demo::PASSWORD).await;
-    browser.click("form[action='/staff/login'] button[type=submit]").await;
+    browser.staff_sign_in(base, email, relais_server::demo::PASSWORD, WAIT).await;
     browser.wait_for("header.top", WAIT).await;
 }
 
@@ -38,7 +28,7 @@ async fn the_demo_opens_on_a_living_site() {
     assert!(browser.title().await.starts_with("(1) "), "one open red in the title");
     let first = browser.text("table.worklist tbody tr:first-child").await;
     assert!(first.contains("Rouge"), "{first}");
-    shots(&browser, "worklist").await;
+    browser.desktop_and_phone_shots("demo-worklist").await;
 
     browser.goto(&format!("{base}/staff/patients")).await;
     browser.wait_for("#patients", WAIT).await;
@@ -52,15 +42,15 @@ async fn the_demo_opens_on_a_living_site() {
     browser.wait_for("svg", WAIT).await;
     let charts = browser.execute("return document.querySelectorAll('svg').length", json!([])).await;
     assert!(charts.as_u64().unwrap_or(0) >= 2, "doses and symptom charts: {charts}");
-    shots(&browser, "patient").await;
+    browser.desktop_and_phone_shots("demo-patient").await;
 
     browser.goto(&format!("{base}/staff/enrol")).await;
     browser.wait_for("form", WAIT).await;
-    shots(&browser, "enrol").await;
+    browser.desktop_and_phone_shots("demo-enrol").await;
 
     sign_in(&browser, &base, "admin@demo.relais.test").await;
     browser.goto(&format!("{base}/staff/admin")).await;
     browser.wait_for("#statements", WAIT).await;
-    shots(&browser, "admin").await;
+    browser.desktop_and_phone_shots("demo-admin").await;
     browser.close().await;
 }

@@ -4,28 +4,12 @@
 
 use std::time::Duration;
 
-use relais_tests::browser::{Browser, start_browser};
+use relais_tests::browser::start_browser;
 use relais_tests::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(15);
-
-/// Desktop then phone screenshots of the current page, back to desktop afterwards.
-async fn shots(browser: &Browser, name: &str) {
-    browser.screenshot(&format!("staff-{name}-1280x800")).await;
-    browser.set_window_size(390, 844).await;
-    browser.screenshot(&format!("staff-{name}-390x844")).await;
-    browser.set_window_size(1280, 800).await;
-}
-
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser.goto(&format!("{}/staff/login", app.addr)).await;
-    browser.wait_for("#email", WAIT).await;
-    browser.type_into("#email", email).await;
-    browser.type_into("#password", PASSWORD).await;
-    browser.click("form[action='/staff/login'] button[type=submit]").await;
-}
 
 #[tokio::test]
 async fn an_idec_resolves_a_red_alert_and_a_pharmacist_sees_only_their_flagged_patients() {
@@ -40,12 +24,12 @@ async fn an_idec_resolves_a_red_alert_and_a_pharmacist_sees_only_their_flagged_p
     // The worklist: the new red alert at the top, "(1)" in the title.
     browser.goto(&format!("{}/staff/", app.addr)).await;
     browser.wait_for("#email", WAIT).await;
-    sign_in(&browser, &app, "idec@a.test").await;
+    browser.staff_sign_in(&app.addr, "idec@a.test", PASSWORD, WAIT).await;
     browser.wait_for("table.worklist", WAIT).await;
     assert_eq!(browser.title().await, "(1) Alertes — Relais");
     let first = browser.text("table.worklist tbody tr:first-child").await;
     assert!(first.contains("Rouge") && first.contains("MARTIN Claire"), "{first}");
-    shots(&browser, "worklist").await;
+    browser.desktop_and_phone_shots("staff-worklist").await;
 
     // The alert: answers in words, the phone as a tel: link; acknowledge, then resolve.
     browser.click("table.worklist tbody tr:first-child a[href^='/staff/alerts/']").await;
@@ -54,7 +38,7 @@ async fn an_idec_resolves_a_red_alert_and_a_pharmacist_sees_only_their_flagged_p
     assert!(main.contains("Diarrhée") && main.contains("Souvent (3/4)"), "{main}");
     let tel = browser.execute("return document.querySelector('a.tel').getAttribute('href')", json!([])).await;
     assert_eq!(tel, json!("tel:+33612345678"));
-    shots(&browser, "alert").await;
+    browser.desktop_and_phone_shots("staff-alert").await;
     browser.click("form[action$='/acknowledge'] button").await;
     browser.wait_for("dd.status-acknowledged", WAIT).await;
     browser.click("input[name=confirmed_grade][value='3']").await;
@@ -79,13 +63,13 @@ async fn an_idec_resolves_a_red_alert_and_a_pharmacist_sees_only_their_flagged_p
         let a = app.post(&format!("/api/v1/episodes/{e}/comedications"), &idec, json!({"name": "Coumadine"})).await;
         assert!(a.body["alert_id"].is_string(), "{:?}", a.body);
     }
-    sign_in(&browser, &app, "officine@a.test").await;
+    browser.staff_sign_in(&app.addr, "officine@a.test", PASSWORD, WAIT).await;
     browser.wait_for("header.top", WAIT).await;
     browser.goto(&format!("{}/staff/pharmacy", app.addr)).await;
     browser.wait_for("section.patient", WAIT).await;
     let page = browser.text("main").await;
     assert!(page.contains("MARTIN Claire") && page.contains("Interaction médicamenteuse"), "{page}");
     assert!(!page.contains("AUTRE"), "another pharmacy's patient: {page}");
-    shots(&browser, "pharmacy").await;
+    browser.desktop_and_phone_shots("staff-pharmacy").await;
     browser.close().await;
 }
