@@ -13,6 +13,7 @@ mod m20261123_000003_doses_due_work;
 mod m20261123_000004_due_work_fillfactor;
 mod m20261123_000005_billing;
 mod m20261123_000006_care_events;
+mod m20261124_000007_claim_indexes;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_due_work_fillfactor::Migration),
             Box::new(m20261123_000005_billing::Migration),
             Box::new(m20261123_000006_care_events::Migration),
+            Box::new(m20261124_000007_claim_indexes::Migration),
         ]
     }
 }

@@ -97,6 +97,7 @@ pub struct DeliverySettings {
     pub batch: u32,
     pub concurrency: u32,
     pub max_attempts: u32,
+    pub lease_seconds: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -180,6 +181,7 @@ pub struct SecuritySettings {
 pub struct SchedulerSettings {
     pub enabled: bool,
     pub tick_seconds: u32,
+    pub dispatch_workers: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -262,11 +264,17 @@ impl Settings {
         if self.delivery.batch == 0 || self.delivery.concurrency == 0 || self.delivery.max_attempts == 0 {
             return bad("delivery", "batch, concurrency and max_attempts must be positive");
         }
+        if !(3..=600).contains(&self.delivery.lease_seconds) {
+            return bad("delivery.lease_seconds", "must be between 3 and 600");
+        }
         if self.digest.hour > 23 {
             return bad("digest.hour", "an hour of the day, 0 to 23");
         }
         if self.scheduler.tick_seconds == 0 {
             return bad("scheduler.tick_seconds", "at least 1");
+        }
+        if !(1..=16).contains(&self.scheduler.dispatch_workers) {
+            return bad("scheduler.dispatch_workers", "between 1 and 16");
         }
         if self.billing.close_day > 28 {
             return bad("billing.close_day", "0 (by hand only) or a day from 1 to 28");

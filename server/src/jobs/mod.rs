@@ -31,25 +31,32 @@ pub async fn start(state: AppState) -> anyhow::Result<JobScheduler> {
     Ok(sched)
 }
 
-/// One pass over every job; an error in one is logged and the others go on.
+/// One pass over every job; an error in one is logged and the others go on. Delivery runs
+/// beside the other jobs rather than after them, so a long burst of reminders never holds back
+/// the sending of an alert raised meanwhile.
 pub async fn tick(state: &AppState) {
     let now = state.now();
-    if let Err(e) = pathway::run_transitions(state, now).await {
-        tracing::error!(error = %e, "sequence transitions failed");
-    }
-    if let Err(e) = reminders::dispatch_due(state, now).await {
-        tracing::error!(error = %e, "due work failed");
-    }
-    if let Err(e) = escalation::run_escalations(state, now).await {
-        tracing::error!(error = %e, "alert escalation failed");
-    }
-    if let Err(e) = digest::run_digest(state, now).await {
-        tracing::error!(error = %e, "daily digest failed");
-    }
-    if let Err(e) = crate::notify::delivery::deliver_due(state, now).await {
-        tracing::error!(error = %e, "delivery failed");
-    }
-    if let Err(e) = billing::run(state, now).await {
-        tracing::error!(error = %e, "billing failed");
-    }
+    let jobs = async {
+        if let Err(e) = pathway::run_transitions(state, now).await {
+            tracing::error!(error = %e, "sequence transitions failed");
+        }
+        if let Err(e) = reminders::dispatch_due(state, now).await {
+            tracing::error!(error = %e, "due work failed");
+        }
+        if let Err(e) = escalation::run_escalations(state, now).await {
+            tracing::error!(error = %e, "alert escalation failed");
+        }
+        if let Err(e) = digest::run_digest(state, now).await {
+            tracing::error!(error = %e, "daily digest failed");
+        }
+        if let Err(e) = billing::run(state, now).await {
+            tracing::error!(error = %e, "billing failed");
+        }
+    };
+    let delivery = async {
+        if let Err(e) = crate::notify::delivery::deliver_due(state, now).await {
+            tracing::error!(error = %e, "delivery failed");
+        }
+    };
+    tokio::join!(jobs, delivery);
 }

@@ -49,107 +49,196 @@ fn retry_or_fail(
     }
 }
 
-/// One pass: delivers every message due at `now`.
+/// Batches of a lane in flight at once: the next batch is claimed and its sends start while the
+/// previous one is still sending or being recorded, so neither the database nor the senders
+/// wait for the other.
+const PIPELINE: usize = 2;
+
+/// Who a message is for decides its lane. Professionals' messages (alerts, escalations, the
+/// digest) are few and urgent: they have their own claims, so a burst of patients' reminders
+/// never queues in front of a red alert.
+#[derive(Debug, Clone, Copy)]
+enum Lane {
+    Staff,
+    Patients,
+}
+
+impl Lane {
+    fn recipient_kinds(self) -> &'static [&'static str] {
+        match self {
+            Lane::Staff => &["professional", "email_address"],
+            Lane::Patients => &["patient"],
+        }
+    }
+}
+
+/// One pass: delivers every message due at `now`, the staff lane and the patients' lane side
+/// by side.
 pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    let (staff, patients) = tokio::join!(lane(state, Lane::Staff, now), lane(state, Lane::Patients, now));
+    let (mut stats, more) = (staff?, patients?);
+    stats.sent += more.sent;
+    stats.retried += more.retried;
+    stats.failed += more.failed;
+    stats.no_device += more.no_device;
+    Ok(stats)
+}
+
+/// Claims and delivers the due messages of one lane, up to [`PIPELINE`] batches at a time,
+/// until none is left at `now`. The lane's sends share one concurrency limit.
+async fn lane(state: &AppState, lane: Lane, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    let s = &state.settings.delivery;
+    let lease = Duration::seconds(i64::from(s.lease_seconds));
+    let limit = Arc::new(tokio::sync::Semaphore::new(s.concurrency as usize));
+    let mut stats = Stats::default();
+    // Dropping this future (a killed worker) aborts the batches in flight: their rows stay
+    // leased and are claimed again once the lease has run out.
+    let mut batches = JoinSet::new();
+    let mut drained = false;
+    loop {
+        while !drained && batches.len() < PIPELINE {
+            let rows =
+                delivery::claim(&state.db, &["email", "push"], lane.recipient_kinds(), now, lease, u64::from(s.batch))
+                    .await?;
+            if rows.is_empty() {
+                drained = true;
+            } else {
+                batches.spawn(deliver_batch(state.clone(), rows, now, limit.clone()));
+            }
+        }
+        match batches.join_next().await {
+            None => return Ok(stats),
+            Some(done) => {
+                let b = done??;
+                stats.sent += b.sent;
+                stats.retried += b.retried;
+                stats.failed += b.failed;
+                stats.no_device += b.no_device;
+            }
+        }
+    }
+}
+
+/// Sends one claimed batch (renewing its lease while the sends take time), then records every
+/// outcome in one transaction.
+async fn deliver_batch(
+    state: AppState,
+    rows: Vec<outbox::Model>,
+    now: DateTime<Utc>,
+    limit: Arc<tokio::sync::Semaphore>,
+) -> anyhow::Result<Stats> {
     let s = &state.settings.delivery;
     let mut stats = Stats::default();
-    loop {
-        let rows =
-            delivery::claim(&state.db, &["email", "push"], now, Duration::minutes(2), u64::from(s.batch)).await?;
-        if rows.is_empty() {
-            return Ok(stats);
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let pro_ids: Vec<String> =
+        rows.iter().filter(|r| r.recipient_kind == "professional").map(|r| r.recipient_id.clone()).collect();
+    let emails: HashMap<String, String> = delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
+    // The devices of the batch's push recipients, in one query per recipient kind.
+    let mut devices: HashMap<(String, String), Vec<push_device::Model>> = HashMap::new();
+    for kind in ["patient", "professional"] {
+        let ids: Vec<String> = rows
+            .iter()
+            .filter(|r| r.channel == "push" && r.recipient_kind == kind)
+            .map(|r| r.recipient_id.clone())
+            .collect();
+        if ids.is_empty() {
+            continue;
         }
-        let pro_ids: Vec<String> =
-            rows.iter().filter(|r| r.recipient_kind == "professional").map(|r| r.recipient_id.clone()).collect();
-        let emails: HashMap<String, String> = delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
-        // The devices of the batch's push recipients, in one query per recipient kind.
-        let mut devices: HashMap<(String, String), Vec<push_device::Model>> = HashMap::new();
-        for kind in ["patient", "professional"] {
-            let ids: Vec<String> = rows
-                .iter()
-                .filter(|r| r.channel == "push" && r.recipient_kind == kind)
-                .map(|r| r.recipient_id.clone())
-                .collect();
-            for (id, list) in push_devices::live_for_many(&state.db, kind, ids).await? {
-                devices.insert((kind.to_owned(), id), list);
-            }
+        for (id, list) in push_devices::live_for_many(&state.db, kind, ids).await? {
+            devices.insert((kind.to_owned(), id), list);
         }
-        let limit = Arc::new(tokio::sync::Semaphore::new(s.concurrency as usize));
-        let mut tasks = JoinSet::new();
-        for row in rows {
-            let to = if row.recipient_kind == "email_address" {
-                Some(row.recipient_id.clone())
-            } else {
-                emails.get(&row.recipient_id).cloned()
-            };
-            let (state, limit) = (state.clone(), limit.clone());
-            let targets =
-                devices.get(&(row.recipient_kind.clone(), row.recipient_id.clone())).cloned().unwrap_or_default();
-            tasks.spawn(async move {
-                let _permit = limit.acquire().await;
-                if row.channel == "push" {
-                    let (r, gone) = push_all(&state, &row, &targets).await;
-                    return (row, Attempt::Push(r, gone));
-                }
-                let Some(to) = to else {
-                    return (row, Attempt::Email(Err(SendError::Permanent("recipient has no email address".into()))));
-                };
-                let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
-                let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
-                let started = std::time::Instant::now();
-                let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
-                state.metrics.observe("email", started.elapsed());
-                (row, Attempt::Email(r))
-            });
-        }
-        let mut outcomes = Vec::new();
-        while let Some(done) = tasks.join_next().await {
-            let Ok((row, attempt)) = done else { continue };
-            let (recorded, gone) = match attempt {
-                Attempt::Email(Ok(())) => (Recorded::Sent, vec![]),
-                Attempt::Email(Err(SendError::Transient(e))) => {
-                    (retry_or_fail(&row, s.max_attempts, now, None, e), vec![])
-                }
-                Attempt::Email(Err(SendError::Permanent(e))) => (Recorded::Failed(e), vec![]),
-                Attempt::Push(PushResult::Retry(after, e), gone) => {
-                    (retry_or_fail(&row, s.max_attempts, now, after, e), gone)
-                }
-                Attempt::Push(PushResult::Done(r), gone) => (r, gone),
-            };
-            outcomes.push((row, recorded, gone));
-        }
-        let txn = store::begin_write(&state.db).await?;
-        // Most of a batch is sent: one statement records them all.
-        let sent: Vec<String> =
-            outcomes.iter().filter(|(_, r, _)| *r == Recorded::Sent).map(|(row, _, _)| row.id.clone()).collect();
-        delivery::record_sent(&txn, &sent, now).await?;
-        for (row, r, gone) in &outcomes {
-            if *r != Recorded::Sent {
-                delivery::record(&txn, &row.id, r, now).await?;
-            }
-            for device in gone {
-                push_devices::retire(&txn, device, now).await?;
-            }
-            let outcome = match r {
-                Recorded::Sent => "sent",
-                Recorded::Retry { .. } => "retried",
-                Recorded::NoDevice => "no_device",
-                Recorded::Failed(_) => "failed",
-            };
-            state.metrics.message(&row.channel, outcome);
-            match r {
-                Recorded::Sent => stats.sent += 1,
-                Recorded::Retry { .. } => stats.retried += 1,
-                Recorded::NoDevice => stats.no_device += 1,
-                Recorded::Failed(e) => {
-                    stats.failed += 1;
-                    tracing::warn!(outbox_id = %row.id, kind = %row.kind, "message not delivered: {e}");
-                    mark_alert_undelivered(&txn, row, now).await?;
-                }
-            }
-        }
-        txn.commit().await?;
     }
+    let mut tasks = JoinSet::new();
+    for row in rows {
+        let to = if row.recipient_kind == "email_address" {
+            Some(row.recipient_id.clone())
+        } else {
+            emails.get(&row.recipient_id).cloned()
+        };
+        let (state, limit) = (state.clone(), limit.clone());
+        let targets = devices.get(&(row.recipient_kind.clone(), row.recipient_id.clone())).cloned().unwrap_or_default();
+        tasks.spawn(async move {
+            let _permit = limit.acquire().await;
+            if row.channel == "push" {
+                let (r, gone) = push_all(&state, &row, &targets).await;
+                return (row, Attempt::Push(r, gone));
+            }
+            let Some(to) = to else {
+                return (row, Attempt::Email(Err(SendError::Permanent("recipient has no email address".into()))));
+            };
+            let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+            let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
+            let started = std::time::Instant::now();
+            let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
+            state.metrics.observe("email", started.elapsed());
+            (row, Attempt::Email(r))
+        });
+    }
+    // The claim's lease is renewed every third of it while the sends go on: a batch stuck behind
+    // a slow push service keeps its rows, and a crashed worker's rows are due again at most one
+    // lease after the crash.
+    let lease = std::time::Duration::from_secs(u64::from(s.lease_seconds));
+    let started = std::time::Instant::now();
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + lease / 3, lease / 3);
+    let mut outcomes = Vec::new();
+    loop {
+        tokio::select! {
+            done = tasks.join_next() => {
+                let Some(done) = done else { break };
+                let Ok((row, attempt)) = done else { continue };
+                let (recorded, gone) = match attempt {
+                    Attempt::Email(Ok(())) => (Recorded::Sent, vec![]),
+                    Attempt::Email(Err(SendError::Transient(e))) => {
+                        (retry_or_fail(&row, s.max_attempts, now, None, e), vec![])
+                    }
+                    Attempt::Email(Err(SendError::Permanent(e))) => (Recorded::Failed(e), vec![]),
+                    Attempt::Push(PushResult::Retry(after, e), gone) => {
+                        (retry_or_fail(&row, s.max_attempts, now, after, e), gone)
+                    }
+                    Attempt::Push(PushResult::Done(r), gone) => (r, gone),
+                };
+                outcomes.push((row, recorded, gone));
+            }
+            _ = renew.tick() => {
+                let until = now + Duration::from_std(started.elapsed() + lease)?;
+                if let Err(e) = delivery::renew(&state.db, &ids, until).await {
+                    tracing::warn!(error = %e, "could not renew the lease of a batch being sent");
+                }
+            }
+        }
+    }
+    let txn = store::begin_write(&state.db).await?;
+    // Most of a batch is sent: one statement records them all.
+    let sent: Vec<String> =
+        outcomes.iter().filter(|(_, r, _)| *r == Recorded::Sent).map(|(row, _, _)| row.id.clone()).collect();
+    delivery::record_sent(&txn, &sent, now).await?;
+    for (row, r, gone) in &outcomes {
+        if *r != Recorded::Sent {
+            delivery::record(&txn, &row.id, r, now).await?;
+        }
+        for device in gone {
+            push_devices::retire(&txn, device, now).await?;
+        }
+        let outcome = match r {
+            Recorded::Sent => "sent",
+            Recorded::Retry { .. } => "retried",
+            Recorded::NoDevice => "no_device",
+            Recorded::Failed(_) => "failed",
+        };
+        state.metrics.message(&row.channel, outcome);
+        match r {
+            Recorded::Sent => stats.sent += 1,
+            Recorded::Retry { .. } => stats.retried += 1,
+            Recorded::NoDevice => stats.no_device += 1,
+            Recorded::Failed(e) => {
+                stats.failed += 1;
+                tracing::warn!(outbox_id = %row.id, kind = %row.kind, "message not delivered: {e}");
+                mark_alert_undelivered(&txn, row, now).await?;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(stats)
 }
 
 enum Attempt {

@@ -10,38 +10,62 @@ use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrde
 use super::entities::{outbox, professional};
 use super::{Db, begin_write, is_postgres};
 
-/// Claims due rows of the given channels; a row left `sending` by a dead worker is due again
-/// once its lease has passed.
+/// Claims due rows of the given channels and recipient kinds, oldest first: first rows left
+/// `sending` by a dead worker whose lease has passed, then `pending` rows. Each status is read
+/// in the order of the claim index (status, recipient kind, next attempt), so a claim reads
+/// about as many rows as it takes, however long the backlog.
 pub async fn claim(
     db: &Db,
     channels: &[&str],
+    recipient_kinds: &[&str],
     now: DateTime<Utc>,
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
     let txn = begin_write(db).await?;
-    let mut q = outbox::Entity::find()
-        .filter(outbox::Column::Status.is_in(["pending", "sending"]))
-        .filter(outbox::Column::NextAttemptAt.lte(now))
-        .filter(outbox::Column::Channel.is_in(channels.iter().map(|c| c.to_string())))
-        .order_by_asc(outbox::Column::NextAttemptAt)
-        .limit(limit);
-    if is_postgres(&txn) {
-        q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    let mut rows = Vec::new();
+    for status in ["sending", "pending"] {
+        let want = limit - rows.len() as u64;
+        if want == 0 {
+            break;
+        }
+        let mut q = outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(status))
+            .filter(outbox::Column::RecipientKind.is_in(recipient_kinds.iter().map(|k| k.to_string())))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .filter(outbox::Column::Channel.is_in(channels.iter().map(|c| c.to_string())))
+            .order_by_asc(outbox::Column::NextAttemptAt)
+            .limit(want);
+        if is_postgres(&txn) {
+            q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        rows.extend(q.all(&txn).await?);
     }
-    let rows = q.all(&txn).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    if !ids.is_empty() {
+    for chunk in ids.chunks(super::due_work::MAX_IDS) {
         outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("sending"))
             .col_expr(outbox::Column::NextAttemptAt, Expr::value(now + lease))
             .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
-            .filter(outbox::Column::Id.is_in(ids))
+            .filter(outbox::Column::Id.is_in(chunk.to_vec()))
             .exec(&txn)
             .await?;
     }
     txn.commit().await?;
     Ok(rows)
+}
+
+/// Extends the lease of claimed rows still being sent (a slow batch keeps its rows).
+pub async fn renew(db: &Db, ids: &[String], until: DateTime<Utc>) -> Result<(), DbErr> {
+    for chunk in ids.chunks(super::due_work::MAX_IDS) {
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(until))
+            .filter(outbox::Column::Status.eq("sending"))
+            .filter(outbox::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The outcome of one attempt.

@@ -104,30 +104,39 @@ async fn a_worker_killed_mid_batch_delivers_everything_after_restart_resending_o
     let path_of = |pid: &str| patients.iter().position(|p| p == pid).unwrap().to_string();
     let now = t0 + Duration::minutes(1);
 
-    // The first batch (5) is sent and recorded; the 7th request, in the second batch, hangs,
-    // and the worker is killed (its future dropped) while it waits.
+    // Two batches of 5 are in flight at once (the lane's pipeline); the 7th request hangs and
+    // the worker is killed (its future dropped) while it waits.
     fake.hold_at.store(7, Ordering::SeqCst);
     tokio::select! {
         r = deliver_due(&app.state, now) => panic!("the pass ended although a send was held: {r:?}"),
         _ = fake.held.notified() => {}
     }
-    let recorded: BTreeSet<String> = outbox_delivery::by_status(&app.state.db, "sent")
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| path_of(&r.recipient_id))
-        .collect();
+    let ids_of = |rows: Vec<relais_tests::relais_server::store::entities::outbox::Model>| -> BTreeSet<String> {
+        rows.iter().map(|r| path_of(&r.recipient_id)).collect()
+    };
+    let recorded = ids_of(outbox_delivery::by_status(&app.state.db, "sent").await.unwrap());
+    let leased = ids_of(outbox_delivery::by_status(&app.state.db, "sending").await.unwrap());
+    let never_claimed = ids_of(outbox_delivery::by_status(&app.state.db, "pending").await.unwrap());
     let received_before: BTreeSet<String> = fake.hits.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
-    assert_eq!(recorded.len(), 5, "the first batch was recorded before the kill");
+    eprintln!(
+        "at the kill: {} recorded, {} leased, {} never claimed, {} received",
+        recorded.len(),
+        leased.len(),
+        never_claimed.len(),
+        received_before.len()
+    );
+    assert_eq!(recorded.len() + leased.len() + never_claimed.len(), 12);
     assert!(received_before.len() >= 7 && recorded.is_subset(&received_before));
+    assert!(!leased.is_empty(), "the held send's batch is still leased");
     fake.hold_at.store(0, Ordering::SeqCst);
     fake.release.notify_waiters();
 
-    // Restart: once the dead worker's lease has run out, its claimed rows are due again.
+    // Restart: before the dead worker's lease runs out only the rows it never claimed are sent;
+    // once it has, its claimed rows are due again.
     assert_eq!(
         deliver_due(&app.state, now).await.unwrap().sent,
-        2,
-        "only the unclaimed third batch before the lease ends"
+        never_claimed.len(),
+        "only the rows never claimed before the lease ends"
     );
     app.clock.advance(Duration::minutes(3));
     deliver_due(&app.state, app.clock.now()).await.unwrap();
@@ -152,6 +161,60 @@ async fn a_worker_killed_mid_batch_delivers_everything_after_restart_resending_o
     }
     let distinct: BTreeSet<&Option<String>> = topics.values().map(|t| &t[0]).collect();
     assert_eq!(distinct.len(), 12, "different messages, different topics");
+}
+
+#[tokio::test]
+async fn a_batch_stuck_behind_a_slow_push_service_keeps_its_lease_and_is_not_sent_twice() {
+    let (fake, origin) = fake_push().await;
+    let t0 = utc("2026-11-23T08:00:00Z");
+    let app =
+        spawn_app_with(t0, &[("RELAIS__PUSH__ALLOWED_ORIGINS", &origin), ("RELAIS__DELIVERY__LEASE_SECONDS", "3")])
+            .await;
+    let site = app.seed_site().await;
+    let (pid, _, _) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = push_devices::NewDevice::WebPush {
+        endpoint: format!("{origin}/push/0"),
+        p256dh: P256DH.into(),
+        auth: AUTH.into(),
+    };
+    push_devices::add_for_patient(&app.state.db, &pid, device, t0).await.unwrap();
+    let message = outbox::NewMessage {
+        channel: "push",
+        recipient_kind: "patient",
+        recipient_id: &pid,
+        kind: "message",
+        payload: json!({"type": "message", "title": "Relais", "body": "Message", "url": "/app/", "id": "slow"}),
+        dedupe_key: "message:slow-service".into(),
+    };
+    outbox::enqueue(&app.state.db, message, t0).await.unwrap();
+
+    // The push service holds the first request; the worker's claim was for 3 s from t0.
+    fake.hold_at.store(1, Ordering::SeqCst);
+    let first = tokio::spawn({
+        let state = app.state.clone();
+        async move { deliver_due(&state, t0).await }
+    });
+    fake.held.notified().await;
+    // While the send hangs the live worker renews its lease (every second here): wait until the
+    // row's lease reaches past the first claim's end.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let row = outbox_delivery::by_status(&app.state.db, "sending").await.unwrap().pop().expect("still leased");
+        if row.next_attempt_at > t0 + Duration::seconds(3) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the lease was never renewed");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A second instance past the first claim's end finds nothing to take: not sent twice.
+    let second = deliver_due(&app.state, t0 + Duration::milliseconds(3500)).await.unwrap();
+    assert_eq!(second.sent, 0);
+    assert_eq!(fake.hits.lock().unwrap().len(), 1, "one request only");
+
+    fake.hold_at.store(0, Ordering::SeqCst);
+    fake.release.notify_waiters();
+    assert_eq!(first.await.unwrap().unwrap().sent, 1);
+    assert_eq!(outbox_delivery::by_status(&app.state.db, "sent").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
