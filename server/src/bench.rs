@@ -73,9 +73,13 @@ pub async fn reminders(patients: usize, database: Option<String>) -> anyhow::Res
     // Phase 1: the burst.
     reset_peak_rss();
     let rss_before = rss_kib("VmHWM");
+    let cpu_before = cpu_seconds();
     let start = Instant::now();
-    let mut done: Vec<(usize, StdDuration)> = Vec::new();
-    let stats = reminders::dispatch_due_observed(&state, now, |n| done.push((n, start.elapsed()))).await?;
+    let done = std::sync::Mutex::new(Vec::<(usize, StdDuration)>::new());
+    let stats =
+        reminders::dispatch_due_observed(&state, now, |n| done.lock().unwrap().push((n, start.elapsed()))).await?;
+    let done = done.into_inner().unwrap();
+    let cpu_after = cpu_seconds();
     let wall = start.elapsed();
     let rss_after = rss_kib("VmHWM");
     let outbox = count(db, "outbox").await?;
@@ -92,8 +96,7 @@ pub async fn reminders(patients: usize, database: Option<String>) -> anyhow::Res
     reset_peak_rss();
     let rss2_before = rss_kib("VmHWM");
     let start2 = Instant::now();
-    let mut done2: Vec<(usize, StdDuration)> = Vec::new();
-    let plan_stats = reminders::dispatch_due_observed(&state, midnight, |n| done2.push((n, start2.elapsed()))).await?;
+    let plan_stats = reminders::dispatch_due(&state, midnight).await?;
     let wall2 = start2.elapsed();
     let rss2_after = rss_kib("VmHWM");
     let doses_next = count_where(db, "doses", "local_date <> (SELECT MIN(local_date) FROM doses)").await?;
@@ -122,6 +125,12 @@ pub async fn reminders(patients: usize, database: Option<String>) -> anyhow::Res
     );
     println!("| Wall time | {:.2} s |", wall.as_secs_f64());
     println!("| Throughput | {rate:.0} reminders/s |");
+    println!(
+        "| CPU during the burst: relais / database and the rest / idle | {:.1} s / {:.1} s / {:.1} s |",
+        cpu_after.0 - cpu_before.0,
+        cpu_after.1 - cpu_before.1,
+        cpu_after.2 - cpu_before.2
+    );
     println!("| Lateness p50 / p99 / max | {:.2} s / {:.2} s / {:.2} s |", p50, p99, max);
     println!(
         "| Peak RSS (VmHWM) before / after | {:.1} MiB / {:.1} MiB |",
@@ -180,6 +189,28 @@ fn rss_kib(field: &str) -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// CPU time in seconds (Linux, 100 ticks/s): (this process, every other process, idle) since boot.
+fn cpu_seconds() -> (f64, f64, f64) {
+    let own = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .map(|s| {
+            // Fields after the command name, which is in parentheses: utime and stime are 14 and 15.
+            let rest = s.rsplit_once(')').map(|(_, r)| r.to_owned()).unwrap_or_default();
+            let f: Vec<u64> = rest.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+            f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let (busy, idle) = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            let f: Vec<u64> = s.lines().next()?.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+            let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
+            Some((f.iter().sum::<u64>() - idle, idle))
+        })
+        .unwrap_or((0, 0));
+    (own as f64 / 100.0, busy.saturating_sub(own) as f64 / 100.0, idle as f64 / 100.0)
 }
 
 /// Resets VmHWM to the current RSS (Linux), so each phase's peak is its own.

@@ -18,7 +18,7 @@ use crate::domain::routing::Topic;
 use crate::domain::triage::Colour;
 use crate::notify::alerts::{AlertInput, raise};
 use crate::store::entities::{due_work, episode, patient};
-use crate::store::{self, due_work as queue, episodes, outbox, patients, reports};
+use crate::store::{due_work as queue, episodes, outbox, patients, reports};
 
 pub const QUESTIONNAIRE_PLAN: &str = "questionnaire_plan";
 pub const QUESTIONNAIRE_DUE: &str = "questionnaire_due";
@@ -59,21 +59,23 @@ async fn active(
 }
 
 /// Performs claimed questionnaire items; each item in its own transaction.
-pub async fn perform(state: &AppState, items: &[due_work::Model], now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn perform(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    items: &[due_work::Model],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     for item in items {
-        let txn = store::begin_write(&state.db).await?;
         match item.kind.as_str() {
             QUESTIONNAIRE_PLAN => {
-                if let Some((ep, p)) = active(&txn, &item.subject_id).await? {
+                if let Some((ep, p)) = active(txn, &item.subject_id).await? {
                     let tz = p.tz();
                     let today = item.due_at.with_timezone(&tz).date_naive();
-                    plan_next(&txn, state, &ep, &p, today.max(ep.start_date), now).await?;
+                    plan_next(txn, state, &ep, &p, today.max(ep.start_date), now).await?;
                 }
             }
-            _ => due(&txn, state, &item.subject_id, now).await?,
+            _ => due(txn, state, &item.subject_id, now).await?,
         }
-        queue::complete(&txn, std::slice::from_ref(&item.id), now).await?;
-        txn.commit().await?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use crate::AppState;
@@ -73,18 +74,47 @@ pub async fn dispatch_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Resul
     dispatch_due_observed(state, now, |_| {}).await
 }
 
+/// Claims per batch.
+const BATCH: u64 = 2000;
+
+/// After a batch of a kind failed, its items wait this long before they are claimed again.
+const RETRY_AFTER: i64 = 60;
+
 /// [`dispatch_due`], calling `on_batch` with the size of each batch once its work is committed
 /// (the benchmark times batches with it).
+///
+/// On PostgreSQL `scheduler.dispatch_workers` workers claim side by side (`SKIP LOCKED`), so
+/// the database uses every core; SQLite has a single writer, so one worker.
 pub async fn dispatch_due_observed(
     state: &AppState,
     now: DateTime<Utc>,
-    mut on_batch: impl FnMut(usize) + Send,
+    on_batch: impl Fn(usize) + Sync,
 ) -> anyhow::Result<Stats> {
+    let workers = if store::is_postgres(&state.db) { state.settings.scheduler.dispatch_workers } else { 1 };
+    let on_batch = &on_batch;
+    let runs = futures::future::join_all((0..workers).map(|_| worker(state, now, on_batch))).await;
     let mut stats = Stats::default();
-    let owner = format!("{}-{}", std::process::id(), new_id());
+    for run in runs {
+        let s = run?;
+        stats.claimed += s.claimed;
+        stats.planned_doses += s.planned_doses;
+        stats.reminders_sent += s.reminders_sent;
+        stats.too_late += s.too_late;
+        stats.missed += s.missed;
+    }
+    Ok(stats)
+}
+
+/// One worker: each batch is claimed, performed and completed in one transaction. The claim's
+/// row locks are its lease: no other instance takes the rows while they are being performed,
+/// and a crash rolls the whole batch back, to be claimed again at once.
+async fn worker(state: &AppState, now: DateTime<Utc>, on_batch: &(impl Fn(usize) + Sync)) -> anyhow::Result<Stats> {
+    let mut stats = Stats::default();
     loop {
-        let batch = queue::claim(&state.db, &owner, now, Duration::minutes(5), 2000).await?;
+        let txn = store::begin_write(&state.db).await?;
+        let batch = queue::claim_in(&txn, now, BATCH).await?;
         if batch.is_empty() {
+            txn.commit().await?;
             return Ok(stats);
         }
         stats.claimed += batch.len();
@@ -102,37 +132,46 @@ pub async fn dispatch_due_observed(
             by_kind.entry(kind).or_default().push(item);
         }
         for (kind, items) in by_kind {
+            // Each kind in a savepoint: a failing kind is rolled back and retried later without
+            // taking the rest of the batch with it.
+            let part = txn.begin().await?;
             let result = match kind {
-                PLAN_DAY => plan(state, &items, now, &mut stats).await,
-                DOSE_REMINDER | DOSE_REPEAT => remind(state, &items, kind == DOSE_REPEAT, now, &mut stats).await,
-                DOSE_CLOSE => close(state, &items, now, &mut stats).await,
-                "questionnaire" => super::questionnaires::perform(state, &items, now).await,
-                // Other kinds belong to other jobs; leave them for their lease to expire.
-                _ => Ok(()),
+                PLAN_DAY => plan(state, &part, &items, now, &mut stats).await,
+                DOSE_REMINDER | DOSE_REPEAT => remind(state, &part, &items, kind == DOSE_REPEAT, now, &mut stats).await,
+                DOSE_CLOSE => close(state, &part, &items, now, &mut stats).await,
+                "questionnaire" => super::questionnaires::perform(state, &part, &items, now).await,
+                _ => Err(anyhow::anyhow!("no job performs this kind of due work")),
             };
-            if let Err(e) = result {
-                tracing::error!(kind, error = %e, "due work failed; retried when the lease ends");
-                for i in &items {
-                    let _ = queue::failed(&state.db, &i.id, &e.to_string()).await;
+            let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+            match result {
+                Ok(()) => {
+                    queue::complete(&part, &ids, now).await?;
+                    part.commit().await?;
+                }
+                Err(e) => {
+                    part.rollback().await?;
+                    tracing::error!(kind, error = %e, "due work failed; retried in {RETRY_AFTER} s");
+                    queue::failed(&txn, &ids, &e.to_string(), now + Duration::seconds(RETRY_AFTER)).await?;
                 }
             }
         }
+        txn.commit().await?;
         on_batch(size);
     }
 }
 
 async fn plan(
     state: &AppState,
+    txn: &impl ConnectionTrait,
     items: &[due_work::Model],
     now: DateTime<Utc>,
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
     let s = &state.settings.reminders;
-    let txn = store::begin_write(&state.db).await?;
     let mut ids: Vec<String> = items.iter().map(|i| i.subject_id.clone()).collect();
     ids.sort_unstable();
     ids.dedup();
-    let inputs = doses::planning_inputs(&txn, &ids).await?;
+    let inputs = doses::planning_inputs(txn, &ids).await?;
     let episodes: HashMap<&str, &episode::Model> = inputs.episodes.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut new_doses = Vec::new();
     let mut next = Vec::new();
@@ -171,10 +210,8 @@ async fn plan(
         next.push((PLAN_DAY, ep.id.clone(), local_midnight(tz, tomorrow)));
     }
     stats.planned_doses += new_doses.len();
-    doses::insert_many(&txn, new_doses).await?;
-    queue::schedule(&txn, next, now).await?;
-    queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
-    txn.commit().await?;
+    doses::insert_many(txn, new_doses).await?;
+    queue::schedule(txn, next, now).await?;
     Ok(())
 }
 
@@ -190,50 +227,25 @@ fn reminder_text(locale: &str, time: &str, repeat: bool) -> (String, String) {
 
 async fn remind(
     state: &AppState,
+    txn: &impl ConnectionTrait,
     items: &[due_work::Model],
     repeat: bool,
     now: DateTime<Utc>,
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
-    // On PostgreSQL the work of a batch is split in two halves written by two connections at
-    // once (each half in one transaction with the completion of its own items): the database
-    // then uses both cores instead of one. SQLite has a single writer: one part.
-    let parts = if store::is_postgres(&state.db) && items.len() >= 1000 { 2 } else { 1 };
-    let size = items.len().div_ceil(parts);
-    let mut chunks = items.chunks(size.max(1));
-    let (a, b) = (chunks.next().unwrap_or_default(), chunks.next().unwrap_or_default());
-    let (ra, rb) = tokio::join!(remind_part(state, a, repeat, now), async { remind_part(state, b, repeat, now).await });
-    for (sent, too_late) in [ra?, rb?] {
-        stats.reminders_sent += sent;
-        stats.too_late += too_late;
-    }
-    Ok(())
-}
-
-/// Sends the reminders of some claimed items; returns (sent, too late).
-async fn remind_part(
-    state: &AppState,
-    items: &[due_work::Model],
-    repeat: bool,
-    now: DateTime<Utc>,
-) -> anyhow::Result<(usize, usize)> {
-    if items.is_empty() {
-        return Ok((0, 0));
-    }
     let window = Duration::minutes(i64::from(state.settings.reminders.window_minutes));
-    let ds = doses::by_ids(&state.db, items.iter().map(|i| i.subject_id.clone()).collect()).await?;
+    let ds = doses::by_ids(txn, items.iter().map(|i| i.subject_id.clone()).collect()).await?;
     let mut patient_ids: Vec<String> =
         ds.iter().filter(|d| d.status == "pending").map(|d| d.patient_id.clone()).collect();
     patient_ids.sort_unstable();
     patient_ids.dedup();
-    let locales = doses::patient_locales(&state.db, &patient_ids).await?;
+    let locales = doses::patient_locales(txn, &patient_ids).await?;
     let kind = if repeat { DOSE_REPEAT } else { DOSE_REMINDER };
     let mut msgs = Vec::new();
     let mut sent = Vec::new();
-    let mut too_late = 0;
     for d in ds.iter().filter(|d| d.status == "pending") {
         if now >= d.due_at + window {
-            too_late += 1;
+            stats.too_late += 1;
             continue;
         }
         let (title, body) =
@@ -248,39 +260,34 @@ async fn remind_part(
         });
         sent.push(d.id.clone());
     }
-    let n = sent.len();
-    let txn = store::begin_write(&state.db).await?;
-    outbox::enqueue_many(&txn, msgs, now).await?;
-    doses::count_reminder(&txn, sent).await?;
-    queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
-    txn.commit().await?;
-    Ok((n, too_late))
+    stats.reminders_sent += sent.len();
+    outbox::enqueue_many(txn, msgs, now).await?;
+    doses::count_reminder(txn, sent).await?;
+    Ok(())
 }
 
 async fn close(
     state: &AppState,
+    txn: &impl ConnectionTrait,
     items: &[due_work::Model],
     now: DateTime<Utc>,
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
-    let txn = store::begin_write(&state.db).await?;
     let ids: Vec<String> = items.iter().map(|i| i.subject_id.clone()).collect();
-    let mut hit: Vec<String> = doses::by_ids(&txn, ids.clone())
+    let mut hit: Vec<String> = doses::by_ids(txn, ids.clone())
         .await?
         .into_iter()
         .filter(|d| d.status == "pending")
         .map(|d| d.episode_id)
         .collect();
-    stats.missed += doses::close_missed(&txn, ids).await? as usize;
+    stats.missed += doses::close_missed(txn, ids).await? as usize;
     // A missed dose may take the episode below the adherence threshold.
     hit.sort();
     hit.dedup();
     for ep_id in hit {
-        if let Some(ep) = episodes::get(&txn, &ep_id).await? {
-            crate::notify::adherence::check(&txn, state, &ep, now).await?;
+        if let Some(ep) = episodes::get(txn, &ep_id).await? {
+            crate::notify::adherence::check(txn, state, &ep, now).await?;
         }
     }
-    queue::complete(&txn, &items.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), now).await?;
-    txn.commit().await?;
     Ok(())
 }

@@ -1,16 +1,17 @@
-//! The durable due-work queue: rows with a `due_at` (UTC), claimed in batches under a lease
-//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances never take the same row; SQLite has a
-//! single writer), performed, then completed. A lease that runs out (an instance died) makes
-//! the row claimable again, so nothing is lost.
+//! The durable due-work queue: rows with a `due_at` (UTC), claimed in batches inside the
+//! transaction that performs them (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so instances never
+//! take the same row; SQLite has a single writer), then completed in that same transaction. A
+//! crash rolls the batch back and its rows are claimable again at once, so nothing is lost; an
+//! item whose work failed waits until its `lease_until` before it is tried again.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::entities::due_work;
-use super::{Db, begin_write, is_postgres, new_id};
+use super::{is_postgres, new_id};
 
 /// Bound parameters per statement we allow ourselves: under SQLite's 32,766 and PostgreSQL's
 /// 65,535, so a whole batch of the dispatcher goes in one statement per table.
@@ -75,37 +76,26 @@ pub async fn schedule_again(
         .map(|_| ())
 }
 
-/// Claims up to `limit` items due at `now` for `lease`, oldest first.
-pub async fn claim(
-    db: &Db,
-    owner: &str,
+/// Claims up to `limit` items due at `now`, oldest first, inside the transaction that will
+/// perform them: on PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED`, so a concurrent
+/// worker or instance takes other rows; SQLite's write transaction already excludes every other
+/// writer. The locks are the lease: they last until the commit, and a crash rolls everything
+/// back. `lease_until` only holds back items whose last attempt failed.
+pub async fn claim_in(
+    db: &impl ConnectionTrait,
     now: DateTime<Utc>,
-    lease: Duration,
     limit: u64,
 ) -> Result<Vec<due_work::Model>, DbErr> {
-    let txn = begin_write(db).await?;
     let mut q = due_work::Entity::find()
         .filter(due_work::Column::DoneAt.is_null())
         .filter(due_work::Column::DueAt.lte(now))
         .filter(Condition::any().add(due_work::Column::LeaseUntil.is_null()).add(due_work::Column::LeaseUntil.lt(now)))
         .order_by_asc(due_work::Column::DueAt)
         .limit(limit);
-    if is_postgres(&txn) {
+    if is_postgres(db) {
         q = q.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }
-    let rows = q.all(&txn).await?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    for chunk in ids.chunks(MAX_IDS) {
-        due_work::Entity::update_many()
-            .col_expr(due_work::Column::LeaseUntil, Expr::value(now + lease))
-            .col_expr(due_work::Column::LeaseOwner, Expr::value(owner))
-            .col_expr(due_work::Column::Attempts, Expr::col(due_work::Column::Attempts).add(1))
-            .filter(due_work::Column::Id.is_in(chunk.to_vec()))
-            .exec(&txn)
-            .await?;
-    }
-    txn.commit().await?;
-    Ok(rows)
+    q.all(db).await
 }
 
 /// Marks items done (inside the transaction that wrote their effects).
@@ -120,14 +110,23 @@ pub async fn complete(db: &impl ConnectionTrait, ids: &[String], now: DateTime<U
     Ok(())
 }
 
-/// Records a failure; the item becomes claimable again once its lease ends.
-pub async fn failed(db: &Db, id: &str, error: &str) -> Result<(), DbErr> {
-    due_work::Entity::update_many()
-        .col_expr(due_work::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()))
-        .filter(due_work::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .map(|_| ())
+/// Records a failed attempt: the items are claimed again from `retry_at` on.
+pub async fn failed(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(MAX_IDS) {
+        due_work::Entity::update_many()
+            .col_expr(due_work::Column::LastError, Expr::value(error.chars().take(500).collect::<String>()))
+            .col_expr(due_work::Column::LeaseUntil, Expr::value(retry_at))
+            .col_expr(due_work::Column::Attempts, Expr::col(due_work::Column::Attempts).add(1))
+            .filter(due_work::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Items not done for a subject (tests and diagnostics).

@@ -157,6 +157,28 @@ async fn two_dispatchers_at_once_send_each_reminder_once() {
 }
 
 #[tokio::test]
+async fn work_that_fails_is_rolled_back_alone_and_tried_again_a_minute_later() {
+    let (app, _, pid, _, _) = enrolled("2026-11-22T23:30:00Z", "Europe/Paris", "2026-11-23", "imatinib", None).await;
+    app.dispatch().await;
+    // An item no job knows how to perform, due in the same batch as the 08:00 reminder.
+    let t = utc("2026-11-23T07:00:00Z");
+    store::due_work::schedule(&app.state.db, vec![("not_a_job", "x".into(), t)], t).await.unwrap();
+    app.set_now(t + Duration::seconds(10));
+    let stats = app.dispatch().await;
+    assert_eq!(stats.reminders_sent, 1, "the reminder of the same batch went out: {stats:?}");
+    let failed = store::due_work::pending_for(&app.state.db, "x").await.unwrap();
+    assert_eq!(failed.len(), 1, "the failed item is still to do");
+    assert_eq!(failed[0].attempts, 1);
+    assert!(failed[0].last_error.as_deref().is_some_and(|e| e.contains("no job")), "{:?}", failed[0].last_error);
+    assert_eq!(failed[0].lease_until, Some(t + Duration::seconds(70)), "held back for a minute");
+    assert_eq!(app.dispatch().await.claimed, 0, "not tried again at once");
+    app.set_now(t + Duration::seconds(71));
+    assert_eq!(app.dispatch().await.claimed, 1, "tried again after a minute");
+    assert_eq!(store::due_work::pending_for(&app.state.db, "x").await.unwrap()[0].attempts, 2);
+    assert_eq!(dose_messages(&app, &pid).await, 1, "the reminder was not sent again");
+}
+
+#[tokio::test]
 async fn ending_the_episode_stops_every_reminder() {
     let (app, site, pid, eid, _) =
         enrolled("2026-11-22T23:30:00Z", "Europe/Paris", "2026-11-23", "imatinib", None).await;
