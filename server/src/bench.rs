@@ -196,10 +196,12 @@ fn cpu_seconds() -> (f64, f64, f64) {
     let own = std::fs::read_to_string("/proc/self/stat")
         .ok()
         .map(|s| {
-            // Fields after the command name, which is in parentheses: utime and stime are 14 and 15.
+            // Fields after the command name, which is in parentheses.
             let rest = s.rsplit_once(')').map(|(_, r)| r.to_owned()).unwrap_or_default();
-            let f: Vec<u64> = rest.split_whitespace().filter_map(|v| v.parse().ok()).collect();
-            f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+            // `rest` starts at field 3 (the state): utime (14) and stime (15) are its 12th and 13th.
+            field(11) + field(12)
         })
         .unwrap_or(0);
     let (busy, idle) = std::fs::read_to_string("/proc/stat")
