@@ -27,6 +27,15 @@ pub struct Stats {
     pub no_device: usize,
 }
 
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Stats) {
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.no_device += other.no_device;
+    }
+}
+
 /// Delay before attempt `n + 1`: 30 s × 2ⁿ capped at one hour, ±20 % so that a burst of
 /// failures does not retry in lockstep.
 pub fn backoff(attempts: i32) -> Duration {
@@ -76,11 +85,8 @@ impl Lane {
 /// by side.
 pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
     let (staff, patients) = tokio::join!(lane(state, Lane::Staff, now), lane(state, Lane::Patients, now));
-    let (mut stats, more) = (staff?, patients?);
-    stats.sent += more.sent;
-    stats.retried += more.retried;
-    stats.failed += more.failed;
-    stats.no_device += more.no_device;
+    let mut stats = staff?;
+    stats += patients?;
     Ok(stats)
 }
 
@@ -108,13 +114,7 @@ async fn lane(state: &AppState, lane: Lane, now: DateTime<Utc>) -> anyhow::Resul
         }
         match batches.join_next().await {
             None => return Ok(stats),
-            Some(done) => {
-                let b = done??;
-                stats.sent += b.sent;
-                stats.retried += b.retried;
-                stats.failed += b.failed;
-                stats.no_device += b.no_device;
-            }
+            Some(done) => stats += done??,
         }
     }
 }
