@@ -2,7 +2,7 @@
 //! send), sends them in parallel with bounded concurrency, and records each attempt: sent,
 //! retried later with exponential backoff and jitter (or the server's Retry-After), or failed
 //! once retries are exhausted — a failed alert message is written on the alert itself so the
-//! worklist shows "not delivered to ...".
+//! worklist shows "non remis à … / not delivered to ...".
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -299,12 +299,17 @@ async fn mark_alert_undelivered(
     let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
     let Some(alert_id) = payload["alert_id"].as_str() else { return Ok(()) };
     let Some(mut a) = alerts::get(db, alert_id).await? else { return Ok(()) };
+    // Staff read the note on the worklist: the recipient by address, in French then English.
     let who = if row.recipient_kind == "email_address" {
         row.recipient_id.clone()
     } else {
-        format!("professional {}", row.recipient_id)
+        delivery::emails(db, vec![row.recipient_id.clone()])
+            .await?
+            .pop()
+            .map_or_else(|| row.recipient_id.clone(), |(_, email)| email)
     };
-    let line = format!("not delivered to {who} ({})", row.channel);
+    let channel = if row.channel == "push" { "notification" } else { "e-mail" };
+    let line = format!("non remis à {who} ({channel}) / not delivered to {who} ({channel})");
     a.note = Some(match a.note.take() {
         Some(n) if !n.is_empty() => format!("{n}; {line}"),
         _ => line.clone(),

@@ -130,7 +130,11 @@ async fn an_unreachable_mail_server_is_retried_then_the_alert_says_not_delivered
     assert_eq!(second.failed, 2, "{second:?}");
     assert_eq!(outbox_delivery::by_status(&app.state.db, "failed").await.unwrap().len(), 2);
     let alert = &app.get("/api/v1/alerts", &site.idec.1).await.body[0];
-    assert!(alert["note"].as_str().unwrap().contains("not delivered to"), "{alert}");
+    let note = alert["note"].as_str().unwrap();
+    assert!(
+        note.contains("non remis à idec@a.test (e-mail) / not delivered to idec@a.test (e-mail)"),
+        "the IDEC's undelivered email, named by address, in French then English: {alert}"
+    );
 }
 
 #[tokio::test]
