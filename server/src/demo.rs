@@ -401,8 +401,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
         .await?;
         // Planning starts where the simulated history starts (or at enrolment, if later).
         let plan_from = enrolled_at.max(history_from);
-        crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, plan_from).await?;
-        crate::jobs::questionnaires::schedule_planning(&txn, &e.episode_id, plan_from).await?;
+        store::due_work::restart_episode_planning(&txn, &e.episode_id, plan_from).await?;
         txn.commit().await?;
         sim.push(history::SimPatient {
             patient_id: e.patient_id.clone(),

@@ -21,7 +21,6 @@ use crate::domain::pathway::{self, Decision, EndReason};
 use crate::domain::routing::Topic;
 use crate::domain::triage::Colour;
 use crate::domain::{Parcours, Sequence};
-use crate::jobs::reminders;
 use crate::notify::alerts::{AlertInput, raise};
 use crate::store::{self, audit, entities::episode, episodes, patients};
 
@@ -238,7 +237,6 @@ pub async fn change_regimen(
     let new_drugs: BTreeSet<&str> = lines.iter().map(|l| l.drug.as_str()).collect();
     let out = if old_drugs == new_drugs {
         episodes::replace_regimen(&txn, &ep.id, &lines, on, &auth.staff.id, now).await?;
-        reminders::schedule_planning(&txn, &ep.id, now).await?;
         audit::record(&txn, &auth.actor(), "change_regimen", "episode", Some(&ep.id), Some(&ep.patient_id), now)
             .await?;
         RegimenChanged { episode_id: ep.id.clone(), new_episode: false }

@@ -81,8 +81,6 @@ pub async fn enrol_patient(state: &AppState, auth: &StaffAuth, req: &EnrolReques
     let txn = store::begin_write(&state.db).await?;
     let e = episodes::enrol(&txn, &checked, &establishment_id, &auth.staff.id, &state.rules.pathway, now).await?;
     let (activation_code, activation_expires_at) = issue_code(state, &txn, &e.patient_id).await?;
-    crate::jobs::reminders::schedule_planning(&txn, &e.episode_id, now).await?;
-    crate::jobs::questionnaires::schedule_planning(&txn, &e.episode_id, now).await?;
     audit::record(&txn, &auth.actor(), "create", "patient", Some(&e.patient_id), Some(&e.patient_id), now).await?;
     txn.commit().await?;
     tracing::info!(patient_id = %e.patient_id, episode_id = %e.episode_id, "patient enrolled");

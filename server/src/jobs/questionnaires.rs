@@ -20,13 +20,7 @@ use crate::notify::alerts::{AlertInput, raise};
 use crate::store::entities::{due_work, episode, patient};
 use crate::store::{due_work as queue, episodes, outbox, patients, reports};
 
-pub const QUESTIONNAIRE_PLAN: &str = "questionnaire_plan";
-pub const QUESTIONNAIRE_DUE: &str = "questionnaire_due";
-
-/// Schedules the planning of an episode's questionnaires from `at` (enrolment).
-pub async fn schedule_planning(db: &impl ConnectionTrait, episode_id: &str, at: DateTime<Utc>) -> Result<(), DbErr> {
-    queue::schedule_again(db, QUESTIONNAIRE_PLAN, episode_id, at, at).await
-}
+pub use crate::store::due_work::{QUESTIONNAIRE_DUE, QUESTIONNAIRE_PLAN};
 
 /// Plans the first instance due on or after `from` (a local date) per the sequence's cadence.
 async fn plan_next(

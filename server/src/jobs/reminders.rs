@@ -20,7 +20,7 @@ use crate::domain::regimen::{self, Line};
 use crate::store::entities::{dose, due_work, episode, regimen_line};
 use crate::store::{self, doses, due_work as queue, episodes, new_id, outbox};
 
-pub const PLAN_DAY: &str = "plan_day";
+pub use crate::store::due_work::PLAN_DAY;
 pub const DOSE_REMINDER: &str = "dose_reminder";
 pub const DOSE_REPEAT: &str = "dose_repeat";
 pub const DOSE_CLOSE: &str = "dose_close";
@@ -58,15 +58,6 @@ pub fn lines_of(rows: &[regimen_line::Model]) -> Vec<Line> {
 /// Local midnight of a date, as an instant.
 pub fn local_midnight(tz: chrono_tz::Tz, day: NaiveDate) -> DateTime<Utc> {
     local_instant(tz, day.and_time(NaiveTime::MIN))
-}
-
-/// Schedules the planning of an episode's doses from `at` on (enrolment, regimen change).
-pub async fn schedule_planning(
-    db: &impl sea_orm::ConnectionTrait,
-    episode_id: &str,
-    at: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    queue::schedule_again(db, PLAN_DAY, episode_id, at, at).await
 }
 
 /// Claims and performs every item due at `now`, batch after batch.

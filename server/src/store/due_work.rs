@@ -25,6 +25,94 @@ pub(super) const fn rows_per_insert(columns: usize) -> usize {
     MAX_PARAMS / columns
 }
 
+/// The kinds of due work that plan an episode's future: `plan_day` plans one local day of doses
+/// (and schedules the next day), `questionnaire_plan` plans the next questionnaire. Each chain
+/// keeps itself going once started; [`schedule_episode_planning`] starts both.
+pub const PLAN_DAY: &str = "plan_day";
+pub const QUESTIONNAIRE_PLAN: &str = "questionnaire_plan";
+pub const QUESTIONNAIRE_DUE: &str = "questionnaire_due";
+
+/// Starts (or restarts) an episode's planning from `at`: its doses and its questionnaires. The
+/// one function every path that opens or changes an episode goes through, inside the
+/// transaction that opens or changes it, so no treatment is ever left without its reminders.
+pub async fn schedule_episode_planning(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    schedule_again(db, PLAN_DAY, episode_id, at, at).await?;
+    schedule_again(db, QUESTIONNAIRE_PLAN, episode_id, at, at).await
+}
+
+/// Moves the start of an episode's planning to `at`: its open planning items are replaced. For
+/// the demo, whose simulated history starts after some of its patients were included.
+pub async fn restart_episode_planning(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    due_work::Entity::delete_many()
+        .filter(due_work::Column::SubjectId.eq(episode_id))
+        .filter(due_work::Column::Kind.is_in([PLAN_DAY, QUESTIONNAIRE_PLAN]))
+        .filter(due_work::Column::DoneAt.is_null())
+        .exec(db)
+        .await?;
+    schedule_episode_planning(db, episode_id, at).await
+}
+
+/// Plans an episode's doses again from `at` (a regimen or sequence change): today's remaining
+/// doses are planned anew (a dose already planned is kept: doses are unique per line and
+/// instant) and the day chain goes on. The questionnaire chain does not depend on the regimen.
+pub async fn schedule_dose_planning(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    schedule_again(db, PLAN_DAY, episode_id, at, at).await
+}
+
+/// An active episode one of whose planning chains has no open item (a bug, or a row deleted by
+/// hand): found by the self-check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unplanned {
+    pub episode_id: String,
+    pub doses: bool,
+    pub questionnaires: bool,
+}
+
+/// Active episodes with no open item in their dose chain or their questionnaire chain.
+pub async fn episodes_without_planning(db: &impl ConnectionTrait) -> Result<Vec<Unplanned>, DbErr> {
+    let sql = "SELECT e.id AS id, \
+        CASE WHEN EXISTS (SELECT 1 FROM due_work w WHERE w.kind = 'plan_day' AND w.subject_id = e.id \
+            AND w.done_at IS NULL) THEN 0 ELSE 1 END AS no_doses, \
+        CASE WHEN EXISTS (SELECT 1 FROM due_work w WHERE w.kind = 'questionnaire_plan' AND w.subject_id = e.id \
+            AND w.done_at IS NULL) \
+          OR EXISTS (SELECT 1 FROM questionnaires q JOIN due_work w ON w.subject_id = q.id \
+            AND w.kind = 'questionnaire_due' AND w.done_at IS NULL WHERE q.episode_id = e.id) \
+          THEN 0 ELSE 1 END AS no_questionnaires \
+        FROM episodes e WHERE e.end_date IS NULL";
+    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let doses = r.try_get::<i32>("", "no_doses")? == 1;
+        let questionnaires = r.try_get::<i32>("", "no_questionnaires")? == 1;
+        if doses || questionnaires {
+            out.push(Unplanned { episode_id: r.try_get("", "id")?, doses, questionnaires });
+        }
+    }
+    Ok(out)
+}
+
+/// Deletes done items completed before `before` (retention); returns how many.
+pub async fn purge_done(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let r = due_work::Entity::delete_many()
+        .filter(due_work::Column::DoneAt.is_not_null())
+        .filter(due_work::Column::DoneAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}
+
 /// One item to schedule: (kind, subject id, due at).
 pub type NewItem = (&'static str, String, DateTime<Utc>);
 

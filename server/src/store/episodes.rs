@@ -112,7 +112,8 @@ pub async fn enrol(
     Ok(Enrolled { patient_id, episode_id })
 }
 
-/// Opens an episode at S1 with its team and regimen.
+/// Opens an episode at S1 with its team and regimen, and starts its planning (doses and
+/// questionnaires) from `now`.
 #[allow(clippy::too_many_arguments)]
 pub async fn open_episode(
     db: &impl ConnectionTrait,
@@ -163,6 +164,8 @@ pub async fn open_episode(
     .exec_without_returning(db)
     .await?;
     insert_regimen(db, &episode_id, regimen, None, by, now).await?;
+    // An episode never opens without its planning (docs/operations.md, "Self-check").
+    super::due_work::schedule_episode_planning(db, &episode_id, now).await?;
     Ok(episode_id)
 }
 
@@ -386,7 +389,9 @@ pub async fn replace_regimen(
         .filter(regimen_line::Column::EndDate.is_null())
         .exec(db)
         .await?;
-    insert_regimen(db, episode_id, lines, Some(&old), by, now).await
+    insert_regimen(db, episode_id, lines, Some(&old), by, now).await?;
+    // The new lines' doses are planned from now, in the same transaction.
+    super::due_work::schedule_dose_planning(db, episode_id, now).await
 }
 
 pub fn current_of(seq: &sequence::Model) -> Current {
@@ -456,5 +461,8 @@ pub async fn complete_and_open(
         now,
     )
     .await?;
+    // A sequence change (renewal included) re-plans the doses in the same transaction, so the
+    // day chain cannot be lost across it.
+    super::due_work::schedule_dose_planning(db, &seq.episode_id, now).await?;
     Ok(Some(id))
 }
