@@ -14,6 +14,7 @@ mod m20261123_000004_due_work_fillfactor;
 mod m20261123_000005_billing;
 mod m20261123_000006_care_events;
 mod m20261124_000007_claim_indexes;
+mod m20261205_000008_site_facts;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_billing::Migration),
             Box::new(m20261123_000006_care_events::Migration),
             Box::new(m20261124_000007_claim_indexes::Migration),
+            Box::new(m20261205_000008_site_facts::Migration),
         ]
     }
 }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod notify;
@@ -33,6 +34,7 @@ pub struct AppState {
     pub mailer: Arc<notify::email::Mailer>,
     pub push: Arc<notify::push::Push>,
     pub metrics: Arc<notify::metrics::Metrics>,
+    pub health: Arc<health::Health>,
 }
 
 impl AppState {
@@ -42,11 +44,37 @@ impl AppState {
         let db = store::connect(&url, settings.database.max_connections)
             .await
             .with_context(|| format!("connecting to {}", config::redact_url(&url)))?;
-        store::migrate(&db).await.context("applying migrations")?;
+        store::migrate(&db, &url).await.context("applying migrations")?;
         let mailer = Arc::new(notify::email::Mailer::from_settings(&settings.email)?);
         let push = Arc::new(notify::push::Push::from_settings(&settings.push).await?);
         let metrics = Arc::new(notify::metrics::Metrics::default());
-        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer, push, metrics })
+        let health = Arc::new(health::Health::default());
+        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer, push, metrics, health })
+    }
+
+    /// Warns when the VAPID key is not the one the registered phones subscribed with: each of
+    /// their subscriptions is then refused by its push service, and they get no reminder until
+    /// the app subscribes again (docs/operations.md, "Backups").
+    pub async fn check_vapid_key(&self) -> Result<(), sea_orm::DbErr> {
+        let current = &self.push.public_key;
+        let known = store::site_facts::get(&self.db, store::site_facts::VAPID_PUBLIC_KEY).await?;
+        if known.as_deref() == Some(current.as_str()) {
+            return Ok(());
+        }
+        if known.is_some() {
+            let devices = store::push_devices::count_webpush(&self.db).await?;
+            if devices > 0 {
+                self.health.vapid_key_changed();
+                tracing::warn!(
+                    devices,
+                    key_file = %self.settings.push.vapid_key_file,
+                    "the VAPID key is not the one {devices} registered phones subscribed with: their push \
+                     services will refuse every reminder until each app subscribes again. Restore the key \
+                     file from the backup if it was lost (docs/operations.md)"
+                );
+            }
+        }
+        store::site_facts::set(&self.db, store::site_facts::VAPID_PUBLIC_KEY, current, self.now()).await
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -65,16 +93,34 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    let scheduler = if state.settings.scheduler.enabled { Some(jobs::start(state.clone()).await?) } else { None };
+    // Only a serving process records the key: `migrate` or `user add` run with another key file
+    // must not hide the change from the `serve` that follows.
+    state.check_vapid_key().await.context("checking the VAPID key")?;
+    let scheduler = state.settings.scheduler.enabled.then(|| jobs::start(state.clone()));
+    let watcher = tokio::spawn(watch_database(state.clone()));
     let app = http::router(state);
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await?;
-    if let Some(mut s) = scheduler {
-        let _ = s.shutdown().await;
+        .await;
+    watcher.abort();
+    if let Some(s) = scheduler {
+        s.stop().await;
     }
-    Ok(())
+    Ok(served?)
+}
+
+/// While the database is known to be unreachable, asks it every second whether it is back, so
+/// that its return is logged and `/metrics` says so even on an instance that runs no jobs.
+async fn watch_database(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        every.tick().await;
+        if !state.health.database_up() && store::ping(&state.db).await.is_ok() {
+            state.health.database_ok();
+        }
+    }
 }
 
 /// `relais serve`: connect, migrate, listen, run.

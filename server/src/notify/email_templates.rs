@@ -165,6 +165,22 @@ fn notice(kind: &str, payload: &Value, c_fr: &str, colour: &str, t_fr: &str, top
                 ),
             )
         }
+        "planning_repaired" => {
+            let n = payload["count"].as_u64().unwrap_or(0);
+            (
+                "[Relais] Auto-contrôle : planification réparée / self-check: planning repaired".into(),
+                format!(
+                    "L'auto-contrôle quotidien a trouvé {n} traitement(s) en cours sans planification de leurs rappels \
+                     ou questionnaires, et l'a rétablie. C'est le signe d'un défaut du logiciel : merci de le signaler \
+                     à l'éditeur avec la date de ce message (les identifiants des épisodes sont dans le journal du serveur)."
+                ),
+                format!(
+                    "The daily self-check found {n} active treatment(s) whose reminders or questionnaires were not \
+                     planned, and restored their planning. This is a software defect: please report it with this \
+                     message's date (the episode ids are in the server's log)."
+                ),
+            )
+        }
         other => (
             format!("[Relais] {other}"),
             "Un nouvel élément vous attend dans Relais.".into(),

@@ -54,3 +54,9 @@ pub async fn for_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<
         .all(db)
         .await
 }
+
+/// Deletes audit entries older than `before` (only when the site sets a retention for them).
+pub async fn purge_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let r = audit_entry::Entity::delete_many().filter(audit_entry::Column::At.lt(before)).exec(db).await?;
+    Ok(r.rows_affected)
+}

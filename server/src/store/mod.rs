@@ -17,6 +17,7 @@ pub mod outbox_delivery;
 pub mod patients;
 pub mod push_devices;
 pub mod reports;
+pub mod site_facts;
 pub mod teams;
 
 use std::time::Duration;
@@ -45,9 +46,42 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Database::connect(opts).await
 }
 
-/// Applies pending migrations (idempotent).
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+/// Applies pending migrations (idempotent). On PostgreSQL, instances starting at once take
+/// turns: a session-level advisory lock, held on a connection of its own, lets one migrate
+/// while the others wait, then find nothing left to do. SQLite's write lock does the same.
+pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<(), DbErr> {
+    if !is_postgres(db) {
+        return Migrator::up(db, None).await;
+    }
+    let lock = Database::connect(ConnectOptions::new(url.to_owned()).max_connections(1).sqlx_logging(false).to_owned())
+        .await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).await?;
+    let result = Migrator::up(db, None).await;
+    let _ = lock.execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).await;
+    let _ = lock.close().await;
+    result
+}
+
+/// The advisory lock key of migrations ("relais" in ASCII).
+const MIGRATION_LOCK: i64 = 0x72_65_6c_61_69_73;
+
+/// The advisory lock key of the self-check ("relais" + 1).
+pub const SELF_CHECK_LOCK: i64 = MIGRATION_LOCK + 1;
+
+/// Takes a PostgreSQL advisory lock for the rest of the transaction, without waiting; false
+/// when another session holds it. SQLite's write transaction already excludes every other
+/// writer, so there it is always true.
+pub async fn try_lock_for_transaction(txn: &DatabaseTransaction, key: i64) -> Result<bool, DbErr> {
+    if !is_postgres(txn) {
+        return Ok(true);
+    }
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_try_advisory_xact_lock({key}) AS locked"),
+        ))
+        .await?;
+    row.map_or(Ok(false), |r| r.try_get::<bool>("", "locked"))
 }
 
 /// Cheap round trip for the health check.

@@ -61,3 +61,14 @@ pub async fn enqueue_many(
     }
     Ok(())
 }
+
+/// Deletes messages that are over (sent, failed, no device) and were created before `before`
+/// (retention); pending ones are kept whatever their age. Returns how many.
+pub async fn purge_finished(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let r = outbox::Entity::delete_many()
+        .filter(outbox::Column::Status.is_in(["sent", "failed", "no_device"]))
+        .filter(outbox::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected)
+}

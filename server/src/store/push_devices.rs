@@ -143,3 +143,13 @@ pub async fn retire(db: &impl ConnectionTrait, id: &str, now: DateTime<Utc>) -> 
         .await
         .map(|_| ())
 }
+
+/// Live Web Push subscriptions (those tied to the server's VAPID key).
+pub async fn count_webpush(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    push_device::Entity::find()
+        .filter(push_device::Column::Kind.eq("webpush"))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .count(db)
+        .await
+}
