@@ -16,6 +16,9 @@ use relais_server::{AppState, Rules, Settings, SystemClock, demo, domain, secret
 #[derive(Parser)]
 #[command(name = "relais", version, about = "Relais: home follow-up of patients on oral anticancer drugs")]
 struct Cli {
+    /// Log lines as readable text or as one JSON object per line (default: `log.format`).
+    #[arg(long, global = true, value_parser = ["text", "json"])]
+    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -216,16 +219,36 @@ fn usage<T>(msg: impl Into<String>) -> anyhow::Result<T> {
     Err(Usage(msg.into()).into())
 }
 
+/// The configuration file a command names, if any (to read `log.format` before logging starts).
+fn config_file(cmd: &Command) -> Option<&PathBuf> {
+    match cmd {
+        Command::Serve { config, .. }
+        | Command::Triage { config, .. }
+        | Command::Migrate { config }
+        | Command::Indicators { config, .. } => config.as_ref(),
+        _ => None,
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_writer(std::io::stderr);
+    if json {
+        fmt.json().flatten_event(true).with_current_span(true).with_span_list(false).init();
+    } else {
+        fmt.init();
+    }
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The flag, else the setting (file or RELAIS__LOG__FORMAT); a bad setting is reported
+    // when the command loads its configuration.
+    let format = cli.log_format.clone().unwrap_or_else(|| {
+        Settings::load(config_file(&cli.command).map(PathBuf::as_path)).map_or_else(|_| "text".into(), |s| s.log.format)
+    });
+    init_logging(format == "json");
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -281,6 +304,8 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 settings.server.port = p;
             }
             let listener = listen(&settings).await?;
+            // Refuse settings under which alerts or links would silently go nowhere (exit 2).
+            settings.check_for_serve(listener.local_addr()?)?;
             relais_server::run(settings, rules, listener, Arc::new(SystemClock), shutdown_signal()).await
         }
         Command::Demo { port, data_dir } => {
@@ -297,8 +322,12 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
             // Everything the demo writes stays in its directory.
             settings.push.vapid_key_file = data_dir.join("vapid-private.key").display().to_string();
             settings.email.file_dir = data_dir.join("mail").display().to_string();
+            // The demo's emails are files on purpose, and its links (QR code, emails) name the
+            // port it really listens on.
+            settings.email.transport = "files".into();
             let listener = listen(&settings).await?;
             let addr = listener.local_addr()?;
+            settings.server.public_url = format!("http://{addr}");
             let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
             let summary = demo::seed(&state).await?;
             println!("\nRelais demo — base de démonstration / demo database: {}", db_path.display());

@@ -43,6 +43,26 @@ pub struct Settings {
     pub billing: BillingSettings,
     pub metrics: MetricsSettings,
     pub digest: DigestSettings,
+    pub log: LogSettings,
+    pub retention: RetentionSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// "text" (one readable line per event) or "json" (one JSON object per line).
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Sent, failed and undeliverable outbox messages are deleted this many days after creation.
+    pub outbox_days: u32,
+    /// Done due-work items are deleted this many days after completion.
+    pub due_work_days: u32,
+    /// Audit entries are deleted after this many days; 0 keeps them.
+    pub audit_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +89,8 @@ impl fmt::Debug for MetricsSettings {
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSettings {
+    /// "smtp" (the default: `smtp_url` is required) or "files" (.eml files in `file_dir`).
+    pub transport: String,
     /// May carry a password: kept secret, redacted from Debug.
     pub smtp_url: SecretString,
     pub file_dir: String,
@@ -82,6 +104,7 @@ pub struct EmailSettings {
 impl fmt::Debug for EmailSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EmailSettings")
+            .field("transport", &self.transport)
             .field("smtp_url", &redact_url(self.smtp_url.expose_secret()))
             .field("file_dir", &self.file_dir)
             .field("from", &self.from)
@@ -182,6 +205,8 @@ pub struct SchedulerSettings {
     pub enabled: bool,
     pub tick_seconds: u32,
     pub dispatch_workers: u32,
+    /// Local hour (site time zone, 0–23) of the daily self-check of the episodes' planning.
+    pub self_check_hour: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -281,6 +306,58 @@ impl Settings {
         }
         if self.billing.sync_minutes == 0 {
             return bad("billing.sync_minutes", "at least 1");
+        }
+        if !matches!(self.email.transport.as_str(), "smtp" | "files") {
+            return bad("email.transport", "smtp or files");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return bad("log.format", "text or json");
+        }
+        if self.scheduler.self_check_hour > 23 {
+            return bad("scheduler.self_check_hour", "an hour of the day, 0 to 23");
+        }
+        let r = &self.retention;
+        if r.outbox_days == 0 || r.due_work_days == 0 {
+            return bad("retention", "outbox_days and due_work_days must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// What `relais serve` refuses to start with, because the nurses' alerts or the patients'
+    /// links would silently go nowhere (the demo and the tests choose their own settings).
+    /// `listening` is the address the server is bound to.
+    pub fn check_for_serve(&self, listening: std::net::SocketAddr) -> Result<(), ConfigError> {
+        let bad = |key: &str, msg: &str| Err(ConfigError::new("configuration", format!("{key}: {msg}")));
+        if self.email.transport == "smtp" && self.email.smtp_url.expose_secret().trim().is_empty() {
+            return bad(
+                "email.smtp_url",
+                "empty: alert emails to the care team would go nowhere. Set the SMTP server, or set \
+                 email.transport = \"files\" to write them as .eml files on purpose",
+            );
+        }
+        if self.push.vapid_subject.trim().is_empty() || self.push.vapid_subject.contains("relais.invalid") {
+            return bad(
+                "push.vapid_subject",
+                "still the placeholder: give the push services a real contact of the site (mailto: or https:)",
+            );
+        }
+        if !(self.push.vapid_subject.starts_with("mailto:") || self.push.vapid_subject.starts_with("https://")) {
+            return bad("push.vapid_subject", "must start with mailto: or https://");
+        }
+        let public = url::Url::parse(&self.server.public_url)
+            .map_err(|e| ConfigError::new("configuration", format!("server.public_url: not a URL ({e})")))?;
+        let public_is_local = match public.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => true,
+        };
+        if public_is_local && !listening.ip().is_loopback() {
+            return bad(
+                "server.public_url",
+                "a localhost address, but the server listens on another interface: links in emails and \
+                 QR codes would not reach it. Set the address people use",
+            );
         }
         Ok(())
     }

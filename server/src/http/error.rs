@@ -1,5 +1,7 @@
 //! One error type for the HTTP layer, with a stable JSON body
-//! `{"error": {"code", "message", "field"}}`. Internal causes are logged, never returned.
+//! `{"error": {"code", "message", "field", "request_id"}}`. Internal causes are logged, never
+//! returned. A database that cannot be reached is 503 `unavailable` with `Retry-After`, never
+//! a 500: the client may simply try again (docs/operations.md, "Database outage").
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -28,6 +30,9 @@ pub enum ApiError {
     Unprocessable { field: String, message: String },
     #[error("too many requests")]
     TooManyRequests,
+    /// The database could not be reached; the cause is logged once by `Health`.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -52,6 +57,9 @@ impl From<sea_orm::DbErr> for ApiError {
                 ["ins", "email", "rpps", "finess"].into_iter().find(|f| constraint.contains(f)).map(str::to_owned);
             return Self::Conflict { field, message: "already exists".into() };
         }
+        if crate::health::is_unreachable(&e) {
+            return Self::Unavailable(e.to_string());
+        }
         Self::Internal(e.into())
     }
 }
@@ -65,9 +73,35 @@ impl From<WriteError> for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait before trying again after a 503.
+pub const RETRY_AFTER_SECONDS: &str = "5";
+
+/// Marks a response as a 503 for an unreachable database, for the layer that records it in
+/// `Health` (which the error itself cannot reach).
+#[derive(Clone, Debug)]
+pub struct DatabaseUnreachable(pub String);
+
+tokio::task_local! {
+    /// The id the server gave the request under way (`x-request-id`), for error bodies.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, when called while serving one.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message, field) = match &self {
+        let this = match self {
+            Self::Internal(e) if crate::health::is_unreachable_any(&e) => Self::Unavailable(format!("{e:#}")),
+            other => other,
+        };
+        let unreachable = match &this {
+            Self::Unavailable(cause) => Some(DatabaseUnreachable(cause.clone())),
+            _ => None,
+        };
+        let (status, code, message, field) = match &this {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "authentication failed".into(), None),
             Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", (*m).into(), None),
@@ -82,11 +116,25 @@ impl IntoResponse for ApiError {
             Self::TooManyRequests => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "too many attempts, try again later".into(), None)
             }
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the service is temporarily unavailable, try again shortly".into(),
+                None,
+            ),
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), None)
             }
         };
-        (status, Json(json!({"error": {"code": code, "message": message, "field": field}}))).into_response()
+        let body =
+            json!({"error": {"code": code, "message": message, "field": field, "request_id": current_request_id()}});
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(u) = unreachable {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            resp.extensions_mut().insert(u);
+        }
+        resp
     }
 }

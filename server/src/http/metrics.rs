@@ -36,9 +36,21 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     if !authorised(&mut parts, &state).await {
         return Err(ApiError::Unauthorized);
     }
-    let outbox = outbox_delivery::count_by_status(&state.db).await?;
-    let (due, scheduled) = due_work::backlog(&state.db, state.now()).await?;
-    let text = state.metrics.render(&Backlog { outbox, due_work_due: due, due_work_scheduled: scheduled });
+    // The process's own health first: it is what an operator needs most when the database is
+    // gone, so it is served even then (without the backlogs, which the database holds).
+    let mut text = state.health.render(state.settings.scheduler.enabled);
+    let backlog = async {
+        let outbox = outbox_delivery::count_by_status(&state.db).await?;
+        let (due, scheduled) = due_work::backlog(&state.db, state.now()).await?;
+        Ok::<_, sea_orm::DbErr>(Backlog { outbox, due_work_due: due, due_work_scheduled: scheduled })
+    };
+    match backlog.await {
+        Ok(b) => text.push_str(&state.metrics.render(&b)),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: backlogs not read");
+            text.push_str(&state.metrics.render(&Backlog { outbox: vec![], due_work_due: -1, due_work_scheduled: -1 }));
+        }
+    }
     let mut resp = text.into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

@@ -84,6 +84,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
         .merge(app::routes())
         .route("/metrics", get(metrics::metrics))
         .merge(pages::router())
@@ -92,13 +94,35 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE]))
+                // The request id is the server's own: one sent by the client is dropped, so logs
+                // and the audit trail never carry an id a client chose.
+                .map_request(|mut req: axum::http::Request<axum::body::Body>| {
+                    req.headers_mut().remove("x-request-id");
+                    req
+                })
                 .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-                    // The path only: query strings and bodies may carry personal data.
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                }))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &axum::http::Request<_>| {
+                            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                            // The route template, never the path: paths carry ids, queries may
+                            // carry personal data.
+                            let route = req
+                                .extensions()
+                                .get::<axum::extract::MatchedPath>()
+                                .map_or("<unmatched>", axum::extract::MatchedPath::as_str);
+                            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+                        })
+                        .on_response(|res: &axum::http::Response<_>, took: Duration, _span: &tracing::Span| {
+                            tracing::info!(
+                                status = res.status().as_u16(),
+                                duration_ms = took.as_secs_f64() * 1000.0,
+                                "request"
+                            );
+                        }),
+                )
                 .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
                 .layer(SetResponseHeaderLayer::overriding(
                     header::X_CONTENT_TYPE_OPTIONS,
@@ -116,14 +140,66 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Runs the request in the scope of its id (for error bodies), and records in `Health` the
+/// answers given because the database was unreachable.
+async fn observe(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+    let resp = error::REQUEST_ID.scope(id, next.run(req)).await;
+    if let Some(error::DatabaseUnreachable(cause)) = resp.extensions().get::<error::DatabaseUnreachable>() {
+        state.health.database_down(cause);
+        state.health.unavailable_answer();
+    }
+    resp
+}
+
+fn unavailable(body: serde_json::Value) -> axum::response::Response {
+    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static(error::RETRY_AFTER_SECONDS));
+    resp
+}
+
 /// 200 once the database answers, 503 otherwise.
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+async fn healthz(State(state): State<AppState>) -> axum::response::Response {
     match crate::store::ping(&state.db).await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})))
+        Ok(()) => {
+            state.health.database_ok();
+            Json(json!({"status": "ok"})).into_response()
         }
+        Err(e) => {
+            state.health.database_down(&e);
+            unavailable(json!({"status": "unavailable"}))
+        }
+    }
+}
+
+/// 200 while the process runs and serves (docs/api.md, "Command line").
+async fn livez() -> Json<serde_json::Value> {
+    Json(json!({"status": "live"}))
+}
+
+/// 200 when the database answers and, where this instance runs the jobs, the last tick
+/// finished less than three tick intervals ago; 503 naming what fails otherwise.
+async fn readyz(State(state): State<AppState>) -> axum::response::Response {
+    let mut failing = Vec::new();
+    match crate::store::ping(&state.db).await {
+        Ok(()) => state.health.database_ok(),
+        Err(e) => {
+            state.health.database_down(&e);
+            failing.push(crate::health::NotReady::Database.as_str());
+        }
+    }
+    let interval = Duration::from_secs(u64::from(state.settings.scheduler.tick_seconds));
+    if state.settings.scheduler.enabled && !state.health.scheduler_fresh(interval) {
+        failing.push(crate::health::NotReady::Scheduler.as_str());
+    }
+    if failing.is_empty() {
+        Json(json!({"status": "ready"})).into_response()
+    } else {
+        unavailable(json!({"status": "unready", "failing": failing}))
     }
 }
 

@@ -33,7 +33,17 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match self {
+        let this = match self {
+            Self::Api(ApiError::Internal(e)) if crate::health::is_unreachable_any(&e) => {
+                Self::Api(ApiError::Unavailable(format!("{e:#}")))
+            }
+            other => other,
+        };
+        let unreachable = match &this {
+            Self::Api(ApiError::Unavailable(cause)) => Some(crate::http::error::DatabaseUnreachable(cause.clone())),
+            _ => None,
+        };
+        let (status, title, message) = match this {
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Requête refusée",
@@ -66,6 +76,13 @@ impl IntoResponse for PageError {
             Self::Api(ApiError::BadRequest(_) | ApiError::PayloadTooLarge) => {
                 (StatusCode::BAD_REQUEST, "Requête invalide", "Le formulaire envoyé n'est pas lisible.".to_owned())
             }
+            Self::Api(ApiError::Unavailable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service momentanément indisponible",
+                "La base de données ne répond pas. Réessayez dans quelques secondes ; rien de ce qui a été \
+                 enregistré n'est perdu."
+                    .to_owned(),
+            ),
             Self::Api(ApiError::Internal(e)) => {
                 tracing::error!(error = ?e, "internal error on a staff page");
                 (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne", "Une erreur est survenue ; réessayez.".to_owned())
@@ -76,9 +93,17 @@ impl IntoResponse for PageError {
             }
         };
         let page = ErrorPage { status: status.as_u16(), title, message };
-        match page.render() {
+        let mut resp = match page.render() {
             Ok(body) => (status, Html(body)).into_response(),
             Err(_) => (status, title.to_owned()).into_response(),
+        };
+        if let Some(u) = unreachable {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(crate::http::error::RETRY_AFTER_SECONDS),
+            );
+            resp.extensions_mut().insert(u);
         }
+        resp
     }
 }
