@@ -98,6 +98,35 @@ pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestA
     TestApp { addr, state, clock, http: reqwest::Client::new(), db, shutdown: Some(tx) }
 }
 
+impl TestApp {
+    /// The PostgreSQL server and database of this app, when the suite runs on PostgreSQL.
+    pub fn pg_database(&self) -> Option<(&str, &str)> {
+        match &self.db {
+            Db::Postgres { base, name } => Some((base, name)),
+            Db::Sqlite(_) => None,
+        }
+    }
+
+    /// Waits (at most `within`) until `check` holds, polling every 50 ms; for tests of the
+    /// production tick, which runs on its own. Returns whether it held.
+    pub async fn eventually<F, Fut>(&self, within: std::time::Duration, mut check: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if check().await {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -139,6 +168,16 @@ impl Answer {
     /// The `field` of an error body.
     pub fn field(&self) -> &str {
         self.body["error"]["field"].as_str().unwrap_or("")
+    }
+
+    /// The error body without its `request_id` (each request has its own), for comparing what
+    /// two answers say.
+    pub fn error_text(&self) -> Value {
+        let mut b = self.body.clone();
+        if let Some(e) = b.get_mut("error").and_then(Value::as_object_mut) {
+            e.remove("request_id");
+        }
+        b
     }
 
     /// The `code` of an error body (`invalid`, `not_found`, ...).
