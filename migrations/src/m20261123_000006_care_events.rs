@@ -1,5 +1,5 @@
 //! Emergency visits and unplanned hospitalisations declared by professionals (issue 6): one of
-//! the evaluation indicators the funders follow (DOMAIN.md). One row per event; the same kind
+//! the evaluation indicators the funders follow (docs/domain.md). One row per event; the same kind
 //! of event on the same day of the same episode is declared once (the IDEC and the pharmacist
 //! both hearing of one visit must not count it twice).
 

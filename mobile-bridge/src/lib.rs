@@ -28,7 +28,7 @@ pub(crate) const B64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The data of a push message (API.md "Push payloads"), texts in the recipient's locale.
+/// The data of a push message (docs/api.md "Push payloads"), texts in the recipient's locale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushPayload {
     #[serde(rename = "type")]

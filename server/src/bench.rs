@@ -1,4 +1,4 @@
-//! `relais bench reminders`: the reminder burst of DESIGN.md "Scale targets" — N patients with
+//! `relais bench reminders`: the reminder burst of docs/design.md "Scale targets" — N patients with
 //! two doses each due in the same minute (2N reminders), dispatched by the real scheduler
 //! (`jobs::reminders::dispatch_due`) against a fresh database; then the planning of the next
 //! local day for every episode. Seeding is timed apart and is not part of the measure.

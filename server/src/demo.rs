@@ -21,7 +21,7 @@ const HISTORY_DAYS: i64 = 42;
 
 pub const PASSWORD: &str = "relais-demo";
 
-/// The demo logins of API.md, with their role.
+/// The demo logins of docs/api.md, with their role.
 pub const LOGINS: &[(&str, &str)] = &[
     ("idec@demo.relais.test", "idec"),
     ("oncologue@demo.relais.test", "oncologist (on call)"),

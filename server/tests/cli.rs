@@ -1,5 +1,5 @@
 //! The `relais` binary itself: `triage` on the snapshot cases (tests/triage_cases, checked by
-//! hand against TRIAGE.md), its exit codes, and `user add` input errors.
+//! hand against docs/triage.md), its exit codes, and `user add` input errors.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,4 +1,4 @@
-//! Who may see which patient (issue 2, DOMAIN.md actors). Pure: the store gathers the facts,
+//! Who may see which patient (issue 2, docs/domain.md actors). Pure: the store gathers the facts,
 //! this decides. Out of scope is answered as "not found" so existence is not revealed.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Adherence (TRIAGE.md §6): the proportion of scheduled doses taken over a rolling window, the
+//! Adherence (docs/triage.md §6): the proportion of scheduled doses taken over a rolling window, the
 //! amber alert it raises, and the same-day dose events (double dose, dose during an off-period,
 //! vomited dose).
 
@@ -110,11 +110,11 @@ pub fn proportion(doses: &[Dose], today: NaiveDate, days: u32) -> Option<Rate> {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdherenceRules {
-    /// Below this over the window: amber `adherence` alert (TRIAGE.md §6: 90).
+    /// Below this over the window: amber `adherence` alert (docs/triage.md §6: 90).
     pub alert_below_percent: f64,
-    /// Below this the IDEC is alerted too (TRIAGE.md §6: 80; Marin et al., JCO 2010).
+    /// Below this the IDEC is alerted too (docs/triage.md §6: 80; Marin et al., JCO 2010).
     pub idec_below_percent: f64,
-    /// Length of the rolling window judged, in local days (TRIAGE.md §6: 28).
+    /// Length of the rolling window judged, in local days (docs/triage.md §6: 28).
     pub window_days: u32,
     /// Fewer doses with a known outcome than this: no judgement yet (one missed dose out of
     /// three is not a pattern, and would be 67 %).
@@ -172,7 +172,7 @@ pub fn assess(rules: &AdherenceRules, rate_28: Option<Rate>) -> Option<Adherence
     Some(AdherenceFinding { percent: rate.percent, also_idec, reason })
 }
 
-/// The same-day dose rules of TRIAGE.md §6.
+/// The same-day dose rules of docs/triage.md §6.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DoseEventKind {
     /// A second "taken" for a dose slot already taken.
@@ -190,7 +190,7 @@ pub struct AdherenceEvent {
     pub reason: String,
     /// The alert must reach a pharmacist whatever the adherence route says: whether to re-dose
     /// after vomiting differs by drug, a pharmaceutical question. Otherwise the route decides
-    /// (TRIAGE.md §4: hospital or community pharmacist by sequence and parcours).
+    /// (docs/triage.md §4: hospital or community pharmacist by sequence and parcours).
     pub to_pharmacist: bool,
 }
 

@@ -1,4 +1,4 @@
-//! The answer contract (TRIAGE.md §1): what a patient report may contain, parsed once at the
+//! The answer contract (docs/triage.md §1): what a patient report may contain, parsed once at the
 //! edge from JSON. A value of type [`Answers`] is valid: every rule of §1 has been checked.
 
 use std::collections::BTreeMap;
@@ -52,7 +52,7 @@ impl AnswerKey {
         }
     }
 
-    /// Every key of the contract, in the order of TRIAGE.md §1.
+    /// Every key of the contract, in the order of docs/triage.md §1.
     pub fn all() -> Vec<Self> {
         let mut keys = Vec::new();
         for (s, _, attrs) in symptoms::PRO_CTCAE {
@@ -130,7 +130,7 @@ impl Answers {
         Ok(())
     }
 
-    /// Branching on the first attribute (TRIAGE.md §1): a later attribute needs the first, and
+    /// Branching on the first attribute (docs/triage.md §1): a later attribute needs the first, and
     /// is never above 0 when the first is 0. A diastolic needs its systolic.
     fn check_branching(&self, prefix: &str) -> Result<(), FieldError> {
         for (s, _, attrs) in symptoms::PRO_CTCAE {

@@ -1,4 +1,4 @@
-//! Onco'Link forfaits (DOMAIN.md "Money: the forfaits"): from the sequences of an episode and the
+//! Onco'Link forfaits (docs/domain.md "Money: the forfaits"): from the sequences of an episode and the
 //! tariff versions, the billable lines; from the stored ledger and those lines, the corrections.
 //! Pure: facts in, lines out. Amounts are integer cents, never floats.
 

@@ -1,4 +1,4 @@
-//! Working days (TRIAGE.md §4): weekends and public holidays, per calendar. Which days are
+//! Working days (docs/triage.md §4): weekends and public holidays, per calendar. Which days are
 //! holidays is data (`config/holidays/*.toml`); Easter, which moves, is computed here.
 
 use std::collections::{BTreeMap, BTreeSet};

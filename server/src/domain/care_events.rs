@@ -1,4 +1,4 @@
-//! Emergency visits and unplanned hospitalisations declared by professionals (DOMAIN.md,
+//! Emergency visits and unplanned hospitalisations declared by professionals (docs/domain.md,
 //! "Evaluation indicators"): what a declaration may say.
 
 use chrono::NaiveDate;

@@ -46,7 +46,7 @@ pub struct Drug {
     pub s3_eligible: bool,
     #[serde(default)]
     pub tags: BTreeSet<String>,
-    /// Early-watch symptoms: amber from grade 1 (TRIAGE.md §3).
+    /// Early-watch symptoms: amber from grade 1 (docs/triage.md §3).
     #[serde(default)]
     pub watch: BTreeSet<String>,
     /// Symptoms shown to staff as worth watching; they change no colour.
@@ -141,7 +141,7 @@ impl Catalog {
         self.drugs.is_empty()
     }
 
-    /// Parcours of a combination: B as soon as one drug is hospital-reserved (DOMAIN.md).
+    /// Parcours of a combination: B as soon as one drug is hospital-reserved (docs/domain.md).
     pub fn default_parcours<'a>(&self, drugs: impl IntoIterator<Item = &'a str>) -> Parcours {
         let any_b = drugs.into_iter().any(|d| self.get(d).is_some_and(|d| d.parcours == Parcours::B));
         if any_b { Parcours::B } else { Parcours::A }

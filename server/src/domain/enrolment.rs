@@ -284,7 +284,7 @@ pub fn check_regimen(
     Ok(out)
 }
 
-/// DOMAIN.md target population: adjuvant hormonotherapy alone is outside the programme.
+/// docs/domain.md target population: adjuvant hormonotherapy alone is outside the programme.
 fn check_scope(regimen: &[RegimenLine], catalog: &Catalog, indication: Option<&str>) -> Result<(), FieldError> {
     let hormonal_only = regimen.iter().all(|l| catalog.get(&l.drug).is_some_and(|d| d.tags.contains("hormonotherapy")));
     if hormonal_only {

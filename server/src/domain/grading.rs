@@ -1,4 +1,4 @@
-//! Grade of each symptom (TRIAGE.md §2): the PRO-CTCAE composite grade from the published table,
+//! Grade of each symptom (docs/triage.md §2): the PRO-CTCAE composite grade from the published table,
 //! the CTCAE grade of objective measures from configured bands, and the higher of the two.
 
 mod bands;
@@ -171,7 +171,7 @@ impl Source {
         }
     }
 
-    /// The symptom name the measure is graded under (TRIAGE.md §2.3).
+    /// The symptom name the measure is graded under (docs/triage.md §2.3).
     pub fn symptom(self) -> &'static str {
         match self {
             Self::Answer(Measure::TemperatureC) => "fever",

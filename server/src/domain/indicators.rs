@@ -1,4 +1,4 @@
-//! Evaluation indicators the funders follow (DOMAIN.md "Evaluation indicators", issue 6), over a
+//! Evaluation indicators the funders follow (docs/domain.md "Evaluation indicators", issue 6), over a
 //! period of local dates [from, to]. Pure: `store::indicators` gathers the facts, this counts.
 //! Every definition is written out in docs/indicators.md; the comments here say the same.
 

@@ -1,4 +1,4 @@
-//! Interactions (TRIAGE.md §7): pair rules in config over tags, or over a named drug and a tag,
+//! Interactions (docs/triage.md §7): pair rules in config over tags, or over a named drug and a tag,
 //! checked when a co-medication is declared. A finding is an amber `interaction` alert.
 
 mod comedications;

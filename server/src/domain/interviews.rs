@@ -1,4 +1,4 @@
-//! Pharmacists' national interview ledger (DOMAIN.md: "accompagnement des patients sous
+//! Pharmacists' national interview ledger (docs/domain.md: "accompagnement des patients sous
 //! anticancéreux oraux", codes TAC, AC1–AC4), kept apart from the Onco'Link forfaits. Pure: the
 //! interviews of one accompaniment and a date in, the codes due by that date out.
 //!

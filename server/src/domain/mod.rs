@@ -25,7 +25,7 @@ mod test_support;
 
 use serde::{Deserialize, Serialize};
 
-/// Care pathway of an episode (DOMAIN.md): A = community dispensing, B = hospital reserve.
+/// Care pathway of an episode (docs/domain.md): A = community dispensing, B = hospital reserve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Parcours {
     A,
@@ -49,7 +49,7 @@ impl Parcours {
     }
 }
 
-/// Kind of sequence of an episode (DOMAIN.md): S1 initiation, S2 follow-up, S3 community.
+/// Kind of sequence of an episode (docs/domain.md): S1 initiation, S2 follow-up, S3 community.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Sequence {
     S1,

@@ -1,4 +1,4 @@
-//! The episode's care pathway (DOMAIN.md "Episode, parcours, sequences"): which sequence follows
+//! The episode's care pathway (docs/domain.md "Episode, parcours, sequences"): which sequence follows
 //! which, when, and what a professional may decide. Pure: dates in, transitions out.
 
 use chrono::{Datelike, NaiveDate};
@@ -79,7 +79,7 @@ impl Decision {
     }
 }
 
-/// Why an episode ended (DOMAIN.md). `InclusionError` cancels a sequence ended the day it began.
+/// Why an episode ended (docs/domain.md). `InclusionError` cancels a sequence ended the day it began.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EndReason {

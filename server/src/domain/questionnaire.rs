@@ -1,4 +1,4 @@
-//! Symptom questionnaires (TRIAGE.md §1, DOMAIN.md « What each sequence asks »): the item bank
+//! Symptom questionnaires (docs/triage.md §1, docs/domain.md « What each sequence asks »): the item bank
 //! (`config/questionnaires/items.toml`), which modules an episode is asked given its drugs
 //! (`config/questionnaires/definitions.toml`), the texts in the patient's locale with the
 //! branching, and the local dates a questionnaire is due. Pure: the config layer reads the
@@ -21,7 +21,7 @@ use super::triage::Locale;
 
 /// What a questionnaire is made of: one PRO-CTCAE symptom (all its attributes), one objective
 /// measure, or one red-flag question. Ordered as a questionnaire asks them: symptoms in the
-/// order of TRIAGE.md §1, then measures, then red-flag questions.
+/// order of docs/triage.md §1, then measures, then red-flag questions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Module {
     Symptom(&'static str),
@@ -30,7 +30,7 @@ pub enum Module {
 }
 
 impl Module {
-    /// A symptom, measure or red-flag key, exactly as in TRIAGE.md §1.
+    /// A symptom, measure or red-flag key, exactly as in docs/triage.md §1.
     pub fn parse(key: &str) -> Option<Self> {
         if let Some(s) = symptoms::pro_ctcae_key(key) {
             return Some(Self::Symptom(s));
@@ -69,7 +69,7 @@ impl Module {
         }
     }
 
-    /// Position in the asking order: (group, index in its TRIAGE.md §1 table).
+    /// Position in the asking order: (group, index in its docs/triage.md §1 table).
     fn rank(self) -> (u8, usize) {
         let index = match self {
             Self::Symptom(s) => symptoms::PRO_CTCAE.iter().position(|(k, _, _)| *k == s),
@@ -129,7 +129,7 @@ impl Labels {
     }
 }
 
-/// Bounds of a number item: exactly the ranges of TRIAGE.md §1 (checked at load).
+/// Bounds of a number item: exactly the ranges of docs/triage.md §1 (checked at load).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NumberSpec {
     pub min: f64,

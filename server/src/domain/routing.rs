@@ -1,4 +1,4 @@
-//! Routing and deadlines (TRIAGE.md §4): rules in config over (colour, topic, sequence,
+//! Routing and deadlines (docs/triage.md §4): rules in config over (colour, topic, sequence,
 //! parcours) → roles to alert, roles only informed, and the acknowledgement deadline.
 
 use serde::{Deserialize, Serialize};

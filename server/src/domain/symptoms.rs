@@ -1,4 +1,4 @@
-//! Symptom names known to the rules (TRIAGE.md §1–2): the PRO-CTCAE symptom keys, with their
+//! Symptom names known to the rules (docs/triage.md §1–2): the PRO-CTCAE symptom keys, with their
 //! item number and attributes, and the names under which objective measures are graded.
 
 /// PRO-CTCAE attribute, in the order an item asks them.
@@ -23,7 +23,7 @@ impl Attribute {
 
 use Attribute::{Frequency as F, Interference as I, Presence as P, Severity as S};
 
-/// (symptom key, PRO-CTCAE item number, attributes in asking order). TRIAGE.md §1.
+/// (symptom key, PRO-CTCAE item number, attributes in asking order). docs/triage.md §1.
 pub const PRO_CTCAE: &[(&str, u16, &[Attribute])] = &[
     ("mouth_sores", 3, &[S, I]),
     ("decreased_appetite", 8, &[S, I]),
@@ -50,7 +50,7 @@ pub const PRO_CTCAE: &[(&str, u16, &[Attribute])] = &[
     ("nosebleed", 78, &[F, S]),
 ];
 
-/// Symptom names under which objective measures are graded (TRIAGE.md §2.3).
+/// Symptom names under which objective measures are graded (docs/triage.md §2.3).
 pub const OBJECTIVE: &[&str] = &["fever", "diarrhea", "vomiting", "hypertension", "weight_loss"];
 
 pub fn is_symptom(name: &str) -> bool {
@@ -77,7 +77,7 @@ pub fn all_symptoms() -> impl Iterator<Item = &'static str> {
     PRO_CTCAE.iter().map(|(k, _, _)| *k).chain(OBJECTIVE.iter().copied().filter(|o| pro_ctcae_key(o).is_none()))
 }
 
-/// Red-flag yes/no questions (TRIAGE.md §1), in contract order, with what a yes means.
+/// Red-flag yes/no questions (docs/triage.md §1), in contract order, with what a yes means.
 pub const RED_FLAG_QUESTIONS: &[(&str, &str)] = &[
     ("chest_pain", "chest pain"),
     ("breathless_at_rest", "shortness of breath at rest"),
@@ -93,7 +93,7 @@ pub fn red_flag_question(key: &str) -> Option<&'static str> {
     RED_FLAG_QUESTIONS.iter().find(|(k, _)| *k == key).map(|(k, _)| *k)
 }
 
-/// Objective measures a patient may report (TRIAGE.md §1), with their types and ranges.
+/// Objective measures a patient may report (docs/triage.md §1), with their types and ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Measure {
     TemperatureC,

@@ -1,5 +1,5 @@
 //! Shared test fixtures: the shipped config files and a small drug catalogue with the default
-//! tags and early-watch lists of TRIAGE.md §3.
+//! tags and early-watch lists of docs/triage.md §3.
 
 use std::path::PathBuf;
 
@@ -43,7 +43,7 @@ pub fn catalog() -> Catalog {
     Catalog::from_toml(TEST_CATALOG).expect("test catalogue is valid")
 }
 
-/// The default tags and watch lists of TRIAGE.md §3 (regimens are placeholders).
+/// The default tags and watch lists of docs/triage.md §3 (regimens are placeholders).
 pub const TEST_CATALOG: &str = r#"
 [drugs.capecitabine]
 class = "fluoropyrimidine"

@@ -1,4 +1,4 @@
-//! Triage (TRIAGE.md §3, §5): the colour of each symptom and of the report, red flags, routes
+//! Triage (docs/triage.md §3, §5): the colour of each symptom and of the report, red flags, routes
 //! and advice, each decision with the reasons that led to it. Pure: a function of its arguments.
 
 mod advice;
@@ -96,7 +96,7 @@ pub struct Advice {
     pub text: String,
 }
 
-/// The result of `relais triage` and of a report submission (API.md).
+/// The result of `relais triage` and of a report submission (docs/api.md).
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TriageResult {
     pub colour: Colour,

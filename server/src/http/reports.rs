@@ -27,7 +27,7 @@ pub struct ReportRequest {
     pub client_id: String,
     #[serde(default)]
     pub questionnaire_id: Option<String>,
-    /// Answer keys of TRIAGE.md §1.
+    /// Answer keys of docs/triage.md §1.
     #[schema(value_type = Object)]
     pub answers: Value,
 }

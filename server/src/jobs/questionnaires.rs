@@ -1,6 +1,6 @@
-//! Symptom questionnaires on the sequence's cadence (DOMAIN.md: S1 twice a week, S2 weekly, S3
+//! Symptom questionnaires on the sequence's cadence (docs/domain.md: S1 twice a week, S2 weekly, S3
 //! every two weeks; config `questionnaires/definitions.toml`), and the missed follow-up rule
-//! of TRIAGE.md §6: a questionnaire not answered by the next one is missed and the patient is
+//! of docs/triage.md §6: a questionnaire not answered by the next one is missed and the patient is
 //! reminded; two missed in a row raise an amber `missed_follow_up` alert to the IDEC.
 //!
 //! `questionnaire_plan` (subject: episode) plans the first instance; `questionnaire_due`

@@ -1,4 +1,4 @@
-//! The adherence rule of TRIAGE.md §6 applied to an episode's recorded doses: below the
+//! The adherence rule of docs/triage.md §6 applied to an episode's recorded doses: below the
 //! threshold over the rolling window, an amber `adherence` alert (to the IDEC too below the
 //! second threshold), not repeated while one is open or shortly after one was resolved.
 

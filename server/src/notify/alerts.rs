@@ -52,7 +52,7 @@ pub fn deadline(state: &AppState, calendar_name: &str, tz: &str, d: Deadline, no
 }
 
 /// The people behind a role for this episode, with a note when the team lacks the role and the
-/// IDEC receives the alert instead (TRIAGE.md §4).
+/// IDEC receives the alert instead (docs/triage.md §4).
 async fn people(
     db: &impl ConnectionTrait,
     ep: &episode::Model,

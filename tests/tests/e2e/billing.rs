@@ -10,7 +10,7 @@ use relais_tests::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-/// Published totals (DOMAIN.md), in cents: [S1, S2, S3].
+/// Published totals (docs/domain.md), in cents: [S1, S2, S3].
 const A: [i64; 3] = [35700, 37200, 16900];
 const B: [i64; 3] = [35800, 36200, 30700];
 /// A test tariff version from 1 December 2026 (written into a rules directory below).

@@ -1,5 +1,5 @@
 //! Questionnaires on the sequence's cadence, rendered for the phone, answered, and the missed
-//! follow-up rule (issue 4, TRIAGE.md §6).
+//! follow-up rule (issue 4, docs/triage.md §6).
 
 use chrono::{DateTime, Duration, Utc};
 use relais_tests::*;

@@ -1,4 +1,4 @@
-//! When questionnaires are due (DOMAIN.md: S1 twice a week, S2 weekly, S3 every 2 weeks): the
+//! When questionnaires are due (docs/domain.md: S1 twice a week, S2 weekly, S3 every 2 weeks): the
 //! `[cadence.<sequence>]` tables of `definitions.toml` and the local due dates they give.
 
 use std::collections::BTreeMap;

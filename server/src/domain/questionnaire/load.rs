@@ -107,8 +107,8 @@ impl QuestionBank {
 
         let mut names = BTreeMap::new();
         for (key, raw) in &file.modules {
-            let m =
-                Module::parse(key).ok_or_else(|| format!("{ITEMS}: modules.{key}: not a module of TRIAGE.md §1"))?;
+            let m = Module::parse(key)
+                .ok_or_else(|| format!("{ITEMS}: modules.{key}: not a module of docs/triage.md §1"))?;
             names.insert(m, localized(raw, &format!("{ITEMS}: modules.{key}"))?);
         }
         if let Some(m) = Module::all().into_iter().find(|m| !names.contains_key(m)) {
@@ -124,7 +124,7 @@ impl QuestionBank {
         }
         if let Some(k) = AnswerKey::all().into_iter().find(|k| !bank_items.contains_key(k)) {
             return Err(format!(
-                "{ITEMS}: item `{}`: missing (every answer key of TRIAGE.md §1 needs one)",
+                "{ITEMS}: item `{}`: missing (every answer key of docs/triage.md §1 needs one)",
                 k.to_key()
             ));
         }
@@ -209,7 +209,7 @@ fn check_locales<T>(raw: &Raw<T>, at: &str) -> Result<(), String> {
 /// One item, checked against the contract: its kind, scale and bounds follow from its key.
 fn item(e: &ItemEntry) -> Result<Item, String> {
     let at = format!("{ITEMS}: item `{}`", e.key);
-    let key = AnswerKey::parse(&e.key).ok_or_else(|| format!("{at}: not an answer key of TRIAGE.md §1"))?;
+    let key = AnswerKey::parse(&e.key).ok_or_else(|| format!("{at}: not an answer key of docs/triage.md §1"))?;
     let text = localized(&e.text, &format!("{at}: text"))?;
     let help = e.help.as_ref().map(|h| localized(h, &format!("{at}: help"))).transpose()?;
     let has_number_fields =
@@ -264,10 +264,10 @@ fn number_spec(e: &ItemEntry, m: Measure, at: &str) -> Result<NumberSpec, String
         return Err(format!("{at}: min, max, step and integer are required for a number"));
     };
     if min != lo || max != hi {
-        return Err(format!("{at}: min, max: must be {lo} and {hi} (TRIAGE.md §1), not {min} and {max}"));
+        return Err(format!("{at}: min, max: must be {lo} and {hi} (docs/triage.md §1), not {min} and {max}"));
     }
     if integer != m.is_integer() {
-        return Err(format!("{at}: integer: must be {} (TRIAGE.md §1)", m.is_integer()));
+        return Err(format!("{at}: integer: must be {} (docs/triage.md §1)", m.is_integer()));
     }
     if !(step.is_finite() && step > 0.0 && step <= hi - lo) || (integer && step.fract() != 0.0) {
         return Err(format!("{at}: step: {step} is not a valid step for this range"));
@@ -282,7 +282,8 @@ fn number_spec(e: &ItemEntry, m: Measure, at: &str) -> Result<NumberSpec, String
 fn module_set(keys: &[String], at: &str) -> Result<BTreeSet<Module>, String> {
     let mut set = BTreeSet::new();
     for k in keys {
-        let m = Module::parse(k).ok_or_else(|| format!("{DEFS}: {at}: unknown module `{k}` (TRIAGE.md §1 keys)"))?;
+        let m =
+            Module::parse(k).ok_or_else(|| format!("{DEFS}: {at}: unknown module `{k}` (docs/triage.md §1 keys)"))?;
         if !set.insert(m) {
             return Err(format!("{DEFS}: {at}: `{k}` listed twice"));
         }
@@ -294,7 +295,7 @@ fn module_set(keys: &[String], at: &str) -> Result<BTreeSet<Module>, String> {
     Ok(set)
 }
 
-/// The temperature and every red-flag question are asked every time (TRIAGE.md §3).
+/// The temperature and every red-flag question are asked every time (docs/triage.md §3).
 fn must_hold_safety_net(set: &BTreeSet<Module>, at: &str) -> Result<(), String> {
     let required = std::iter::once(Module::Measure(Measure::TemperatureC))
         .chain(symptoms::RED_FLAG_QUESTIONS.iter().map(|(q, _)| Module::RedFlag(q)));

@@ -28,7 +28,7 @@ pub enum ItemKindName {
 /// One module: a symptom with its attributes, a measure or a red-flag question.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RenderedModule {
-    /// The symptom, measure or red-flag key of TRIAGE.md §1.
+    /// The symptom, measure or red-flag key of docs/triage.md §1.
     pub key: String,
     pub kind: ModuleKind,
     /// Short name ("Diarrhée").
@@ -88,7 +88,7 @@ pub struct ShowIf {
 impl QuestionBank {
     /// The modules with their items in the locale, in the order given (use the order of
     /// [`QuestionBank::questionnaire_for`]). Later attributes of a symptom show only when its
-    /// first attribute is above 0 (TRIAGE.md §1); a measure that follows a symptom (stool
+    /// first attribute is above 0 (docs/triage.md §1); a measure that follows a symptom (stool
     /// count after diarrhoea) shows only when that symptom is asked and its answer is above 0.
     pub fn render(&self, modules: &[Module], locale: Locale) -> Vec<RenderedModule> {
         let asked = |k: AnswerKey| modules.iter().any(|m| m.answer_keys().contains(&k));

@@ -38,7 +38,7 @@ fn every_contract_key_has_its_item_and_belongs_to_one_module() {
         assert_eq!(bank.item(*k).key, *k);
     }
     let from_modules: Vec<AnswerKey> = Module::all().into_iter().flat_map(Module::answer_keys).collect();
-    assert_eq!(from_modules, all, "modules cover the contract once, in TRIAGE.md order");
+    assert_eq!(from_modules, all, "modules cover the contract once, in docs/triage.md order");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! What the patient reads right after submitting (TRIAGE.md §5). A red report never tells the
+//! What the patient reads right after submitting (docs/triage.md §5). A red report never tells the
 //! patient to wait: it says to call now, and nothing else.
 
 use std::collections::BTreeMap;

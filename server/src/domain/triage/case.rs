@@ -1,4 +1,4 @@
-//! The `relais triage` case format (API.md): parsed from JSON, every field checked.
+//! The `relais triage` case format (docs/api.md): parsed from JSON, every field checked.
 
 use serde_json::Value;
 

@@ -38,7 +38,7 @@ struct RuleList<T> {
     rule: Vec<T>,
 }
 
-/// Colour thresholds (TRIAGE.md §3).
+/// Colour thresholds (docs/triage.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColourRules {
@@ -75,7 +75,7 @@ struct EmergencySection {
     diastolic_from_mmhg: f64,
 }
 
-/// Red-flag rules (TRIAGE.md §3).
+/// Red-flag rules (docs/triage.md §3).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RedFlagRules {
     pub questions: Vec<&'static str>,

@@ -72,7 +72,7 @@ fn every_red_flag_question_makes_the_report_red() {
     let r = run(&case(&["capecitabine"], answers));
     let mut expected: Vec<&str> = symptoms::RED_FLAG_QUESTIONS.iter().map(|(q, _)| *q).collect();
     expected.extend(["febrile_on_myelosuppressive", "hypertensive_emergency"]);
-    assert_eq!(flags(&r), expected, "the order of TRIAGE.md §3");
+    assert_eq!(flags(&r), expected, "the order of docs/triage.md §3");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn every_watch_entry_makes_grade_1_amber() {
             entries += 1;
         }
     }
-    assert_eq!(entries, 12, "the default watch lists of TRIAGE.md §3");
+    assert_eq!(entries, 12, "the default watch lists of docs/triage.md §3");
     // watch_info changes no colour.
     let r = run(&case(&["erlotinib"], json!({ "rash": true })));
     assert_eq!(r.colour, Colour::Green);

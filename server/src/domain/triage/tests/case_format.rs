@@ -1,4 +1,4 @@
-//! The `relais triage` case format of API.md: required and optional fields, each error named.
+//! The `relais triage` case format of docs/api.md: required and optional fields, each error named.
 
 use serde_json::{Value, json};
 

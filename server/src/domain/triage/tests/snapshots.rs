@@ -1,6 +1,6 @@
-//! Snapshot cases of `relais triage`: `tests/triage_cases/NN-name.json` (API.md input) and
+//! Snapshot cases of `relais triage`: `tests/triage_cases/NN-name.json` (docs/api.md input) and
 //! `NN-name.expected.json` (exact output, or `{"error": {"field", "message"}}`). Each expected
-//! file was checked by hand against TRIAGE.md; `UPDATE_SNAPSHOTS=1` rewrites them.
+//! file was checked by hand against docs/triage.md; `UPDATE_SNAPSHOTS=1` rewrites them.
 
 use serde_json::{Value, json};
 
