@@ -148,7 +148,8 @@ pub struct ServerSettings {
     pub public_url: String,
     pub body_limit_bytes: usize,
     pub request_timeout_secs: u64,
-    pub trust_forwarded_for: bool,
+    /// The site's reverse proxies (CIDR networks): only from them is `X-Forwarded-For` read.
+    pub trusted_proxies: Vec<String>,
     pub secure_cookies: bool,
 }
 
@@ -192,11 +193,15 @@ pub struct SiteSettings {
 #[serde(deny_unknown_fields)]
 pub struct SecuritySettings {
     pub session_ttl_hours: u32,
+    /// A staff session unused this many minutes ends (besides its absolute lifetime).
+    pub session_idle_minutes: u32,
     pub login_max_failures: u32,
     pub login_lockout_minutes: u32,
     pub activation_code_ttl_days: u32,
     pub activation_max_attempts: u32,
     pub activation_window_minutes: u32,
+    /// A patient's device token unused this many days stops working.
+    pub device_idle_days: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,6 +227,13 @@ pub struct BillingSettings {
 #[serde(deny_unknown_fields)]
 pub struct RulesSettings {
     pub dir: String,
+}
+
+impl ServerSettings {
+    /// `trusted_proxies`, parsed (validated when the settings were loaded).
+    pub fn trusted_proxy_networks(&self) -> Vec<crate::http::client_addr::Cidr> {
+        self.trusted_proxies.iter().filter_map(|p| crate::http::client_addr::Cidr::parse(p).ok()).collect()
+    }
 }
 
 impl Settings {
@@ -274,7 +286,11 @@ impl Settings {
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "at least 1");
         }
-        if self.security.session_ttl_hours == 0 || self.security.activation_code_ttl_days == 0 {
+        if self.security.session_ttl_hours == 0
+            || self.security.activation_code_ttl_days == 0
+            || self.security.device_idle_days == 0
+            || self.security.session_idle_minutes == 0
+        {
             return bad("security", "lifetimes must be positive");
         }
         if self.reminders.window_minutes <= self.reminders.repeat_after_minutes {
@@ -306,6 +322,11 @@ impl Settings {
         }
         if self.billing.sync_minutes == 0 {
             return bad("billing.sync_minutes", "at least 1");
+        }
+        for p in &self.server.trusted_proxies {
+            if let Err(m) = crate::http::client_addr::Cidr::parse(p) {
+                return bad("server.trusted_proxies", &m);
+            }
         }
         if !matches!(self.email.transport.as_str(), "smtp" | "files") {
             return bad("email.transport", "smtp or files");

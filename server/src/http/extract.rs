@@ -25,6 +25,16 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        // A JSON endpoint takes JSON only: a `text/plain` or form body is what a cross-site form
+        // can send without a preflight, so it is refused (415) before anything is read.
+        let content_type = req.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap_or("?").to_owned());
+        let is_json = |ct: &str| {
+            let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+        };
+        if content_type.as_deref().is_some_and(|ct| !is_json(ct)) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge
@@ -32,6 +42,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
                 ApiError::BadRequest(r.body_text())
             }
         })?;
+        if content_type.is_none() && !bytes.is_empty() {
+            return Err(ApiError::UnsupportedMediaType);
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
             let path = e.path().to_string();
@@ -46,7 +59,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
-/// Client address (X-Forwarded-For only when configured) and request id, for the audit log.
+/// Client address (`client_addr`: X-Forwarded-For only from a trusted proxy) and the server's
+/// request id, for rate limits and the audit log.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub client_addr: Option<String>,
@@ -68,17 +82,17 @@ impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let forwarded = state
-            .settings
-            .server
-            .trust_forwarded_for
-            .then(|| parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
-            .flatten()
-            .and_then(|v| v.split(',').next())
-            .map(|s| s.trim().to_owned());
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let client_addr = peer.map(|peer| {
+            // Several X-Forwarded-For headers are one list, in order.
+            let xff: Vec<&str> =
+                parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+            let xff = (!xff.is_empty()).then(|| xff.join(","));
+            super::client_addr::client_addr(peer, xff.as_deref(), &state.trusted_proxies).to_string()
+        });
+        // Made by the server (`http::router` drops any id the client sent).
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(Self { client_addr: forwarded.or(peer), request_id })
+        Ok(Self { client_addr, request_id })
     }
 }
 
@@ -140,7 +154,8 @@ impl StaffAuth {
     /// The professional behind a live session token.
     pub async fn from_token(state: &AppState, token: &str, ctx: Ctx) -> Result<Self, ApiError> {
         let token_hash = hash_token(token);
-        let p = store::auth::session_professional(&state.db, &token_hash, state.now())
+        let idle = chrono::Duration::minutes(i64::from(state.settings.security.session_idle_minutes));
+        let p = store::auth::session_professional(&state.db, &token_hash, idle, state.now())
             .await?
             .ok_or(ApiError::Unauthorized)?;
         let staff = store::directory::staff_of(&p).ok_or(ApiError::Unauthorized)?;
@@ -161,7 +176,12 @@ impl FromRequestParts<AppState> for PatientAuth {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let d = store::auth::device_patient(&state.db, &hash_token(&token)).await?.ok_or(ApiError::Unauthorized)?;
+        let now = state.now();
+        let idle = chrono::Duration::days(i64::from(state.settings.security.device_idle_days));
+        let d = store::auth::device_patient(&state.db, &hash_token(&token), idle, now)
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        store::auth::device_seen(&state.db, &d, now).await?;
         Ok(Self { patient_id: d.patient_id, device_id: d.id, ctx })
     }
 }
