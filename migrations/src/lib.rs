@@ -15,6 +15,7 @@ mod m20261123_000005_billing;
 mod m20261123_000006_care_events;
 mod m20261124_000007_claim_indexes;
 mod m20261205_000008_site_facts;
+mod m20261205_000009_session_idle;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_care_events::Migration),
             Box::new(m20261124_000007_claim_indexes::Migration),
             Box::new(m20261205_000008_site_facts::Migration),
+            Box::new(m20261205_000009_session_idle::Migration),
         ]
     }
 }

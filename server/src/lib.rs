@@ -2,6 +2,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -35,6 +36,10 @@ pub struct AppState {
     pub push: Arc<notify::push::Push>,
     pub metrics: Arc<notify::metrics::Metrics>,
     pub health: Arc<health::Health>,
+    /// `server.trusted_proxies`, parsed once.
+    pub trusted_proxies: Arc<[http::client_addr::Cidr]>,
+    /// One password check per core at a time (argon2 takes ~19 MiB and a core's time each).
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -49,7 +54,21 @@ impl AppState {
         let push = Arc::new(notify::push::Push::from_settings(&settings.push).await?);
         let metrics = Arc::new(notify::metrics::Metrics::default());
         let health = Arc::new(health::Health::default());
-        Ok(Self { db, settings: Arc::new(settings), rules, clock, mailer, push, metrics, health })
+        let trusted_proxies = settings.server.trusted_proxy_networks().into();
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let hashing = Arc::new(tokio::sync::Semaphore::new(cores));
+        Ok(Self {
+            db,
+            settings: Arc::new(settings),
+            rules,
+            clock,
+            mailer,
+            push,
+            metrics,
+            health,
+            trusted_proxies,
+            hashing,
+        })
     }
 
     /// Warns when the VAPID key is not the one the registered phones subscribed with: each of

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use relais_server::{AppState, Rules, Settings, SystemClock, demo, domain, secrets, store};
+use relais_server::{AppState, Rules, Settings, SystemClock, accounts, demo, domain, secrets, store};
 
 #[derive(Parser)]
 #[command(name = "relais", version, about = "Relais: home follow-up of patients on oral anticancer drugs")]
@@ -173,6 +173,33 @@ enum UserCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Disable a leaver's account and end its sessions (audited).
+    Disable(AccountArgs),
+    /// Enable a disabled account again.
+    Enable(AccountArgs),
+    /// Lock an account until `unlock` and end its sessions (wrong passwords never lock one).
+    Lock(AccountArgs),
+    /// Unlock a locked account.
+    Unlock(AccountArgs),
+    /// Set a new password (generated and shown once, or read with --password-stdin) and end
+    /// every session of the account.
+    ResetPassword {
+        #[command(flatten)]
+        account: AccountArgs,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// End every session of the account (a stolen laptop).
+    RevokeSessions(AccountArgs),
+}
+
+/// The account an act applies to.
+#[derive(clap::Args)]
+struct AccountArgs {
+    #[arg(long)]
+    email: String,
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -296,6 +323,34 @@ async fn listen(settings: &Settings) -> anyhow::Result<tokio::net::TcpListener> 
     tokio::net::TcpListener::bind(&addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
 }
 
+/// A password from the first line of standard input, at least 12 characters.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    if p.chars().count() < 12 {
+        return usage("password: at least 12 characters");
+    }
+    Ok(p)
+}
+
+/// `relais user disable | enable | lock | unlock | reset-password | revoke-sessions`.
+async fn account(a: AccountArgs, act: accounts::Act, password: Option<String>) -> anyhow::Result<()> {
+    let (settings, rules) = load(a.config.as_ref())?;
+    let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
+    match accounts::apply(&state, &a.email, act, password, state.now()).await {
+        Ok(done) => {
+            println!("{} {}: done ({} session(s) ended)", act.as_str(), a.email, done.sessions_ended);
+            if let Some(p) = done.new_password {
+                println!("new password (shown once): {p}");
+            }
+            Ok(())
+        }
+        Err(accounts::AccountError::Unknown) => usage(format!("--email: no account with email {}", a.email)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn dispatch(cmd: Command) -> anyhow::Result<()> {
     match cmd {
         Command::Serve { config, port } => {
@@ -403,17 +458,7 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 Ok(p) => p,
                 Err(m) => return usage(format!("--phone: {m}")),
             };
-            let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line)?;
-                let p = line.trim_end_matches(['\r', '\n']).to_owned();
-                if p.chars().count() < 12 {
-                    return usage("password: at least 12 characters");
-                }
-                p
-            } else {
-                secrets::new_token().0
-            };
+            let password = if password_stdin { read_password()? } else { secrets::new_token().0 };
             let state = AppState::connect(settings, rules, Arc::new(SystemClock)).await?;
             let (mut est_id, mut ph_id) = (None, None);
             match (role, establishment) {
@@ -476,6 +521,17 @@ async fn dispatch(cmd: Command) -> anyhow::Result<()> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::User { action: UserCommand::Disable(a) } => account(a, accounts::Act::Disable, None).await,
+        Command::User { action: UserCommand::Enable(a) } => account(a, accounts::Act::Enable, None).await,
+        Command::User { action: UserCommand::Lock(a) } => account(a, accounts::Act::Lock, None).await,
+        Command::User { action: UserCommand::Unlock(a) } => account(a, accounts::Act::Unlock, None).await,
+        Command::User { action: UserCommand::RevokeSessions(a) } => {
+            account(a, accounts::Act::RevokeSessions, None).await
+        }
+        Command::User { action: UserCommand::ResetPassword { account: a, password_stdin } } => {
+            let password = if password_stdin { Some(read_password()?) } else { None };
+            account(a, accounts::Act::ResetPassword, password).await
         }
         Command::Establishment {
             action: EstablishmentCommand::Add { finess, name, phone_24h, calendar, time_zone, config },

@@ -93,10 +93,11 @@ pub async fn list(
         return Err(ApiError::field("status", "open, acknowledged or resolved"));
     }
     let rows = alerts::visible_to(&state.db, &auth.staff, &status).await?;
-    let now = state.now();
+    // One audit line per view of the worklist (which refreshes itself every 20 s), not one per
+    // listed alert; opening an alert is audited on its own, with its patient.
+    audit::record(&state.db, &auth.actor(), "list", "alerts", None, None, state.now()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for a in rows {
-        audit::record(&state.db, &auth.actor(), "list", "alert", Some(&a.id), Some(&a.patient_id), now).await?;
         out.push(view(&state, a).await?);
     }
     Ok(Json(out))

@@ -59,8 +59,43 @@ pub async fn login(
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(LoginResponse { token, professional: info(&p) })))
 }
 
-/// Checks a password (per-address ceiling, per-account lock-out) and opens a session, with its
-/// audit line, in one transaction. Shared by the API and the login page.
+/// Buckets of the failure ledger (`store::auth::reserve_attempt`).
+const LOGIN_ADDR: &str = "login";
+const LOGIN_ACCOUNT_ADDR: &str = "login_account";
+
+/// How long the next attempt must wait after `failures` failures for one account from one
+/// address: nothing before `free` failures, then 2, 4, 8 ... seconds, at most `cap`.
+pub fn login_delay(failures: u64, free: u32, cap: Duration) -> Duration {
+    if failures < u64::from(free) {
+        return Duration::zero();
+    }
+    let over = failures - u64::from(free) + 1;
+    let secs = 1i64.checked_shl(over.min(30) as u32).unwrap_or(i64::MAX);
+    Duration::seconds(secs).min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_grows_from_the_free_failures_on_and_is_capped() {
+        let cap = Duration::minutes(15);
+        let d = |n| login_delay(n, 5, cap).num_seconds();
+        assert_eq!([d(0), d(4), d(5), d(6), d(7), d(12)], [0, 0, 2, 4, 8, 256]);
+        assert_eq!(d(40), 900, "never longer than the window");
+    }
+}
+
+/// Checks a password and opens a session, with its audit line, in one transaction. Shared by
+/// the API and the login page (docs/security.md, "Sign-in"):
+/// - wrong passwords slow down the address they come from, for that account only, with
+///   growing delays; they never lock the account, so a stranger cannot lock out its owner;
+/// - one address may fail at most `10 × login_max_failures` times per window, all accounts
+///   together (password spraying); its successful logins do not count;
+/// - at most one password check per core runs at once; beyond, 503 at once (memory stays
+///   bounded under a flood);
+/// - every failure is logged and audited, never with the password.
 pub async fn sign_in(
     state: &AppState,
     ctx: &Ctx,
@@ -69,46 +104,65 @@ pub async fn sign_in(
 ) -> Result<(String, store::entities::professional::Model), ApiError> {
     let sec = &state.settings.security;
     let now = state.now();
+    let window = Duration::minutes(i64::from(sec.login_lockout_minutes));
     let addr = ctx.client_addr.clone().unwrap_or_default();
-    // Per-address ceiling on top of the per-account lock-out: slows password spraying.
-    if !auth_store::rate_limit_hit(
-        &state.db,
-        "login",
-        &addr,
-        sec.login_max_failures * 10,
-        Duration::minutes(i64::from(sec.login_lockout_minutes)),
-        now,
-    )
-    .await?
-    {
-        return Err(ApiError::TooManyRequests);
-    }
     let email = email.trim().to_lowercase();
+    let account_key = format!("{email}|{addr}");
+    let (failures, last) =
+        auth_store::failures_since(&state.db, LOGIN_ACCOUNT_ADDR, &account_key, now - window).await?;
+    let wait = login_delay(failures, sec.login_max_failures, window);
+    if let Some(last) = last
+        && now < last + wait
+    {
+        tracing::warn!("login refused: too many recent failures for this account from this address");
+        return Err(ApiError::Throttled((last + wait - now).num_seconds().max(1) as u64));
+    }
+    let Some(reservation) =
+        auth_store::reserve_attempt(&state.db, LOGIN_ADDR, &addr, sec.login_max_failures * 10, window, now).await?
+    else {
+        tracing::warn!("login refused: too many failures from one client address");
+        return Err(ApiError::TooManyRequests);
+    };
+    let Ok(_permit) = state.hashing.clone().try_acquire_owned() else {
+        auth_store::withdraw_attempt(&state.db, &reservation).await?;
+        return Err(ApiError::Busy);
+    };
     let p = directory::professional_by_email(&state.db, &email).await?;
     let hash = p.as_ref().map(|p| p.password_hash.clone());
+    // Unknown accounts are checked against a dummy hash: the answer takes as long.
     let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, hash.as_deref()))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let Some(p) = p.filter(|p| p.active) else { return Err(ApiError::Unauthorized) };
-    if p.locked_until.is_some_and(|t| t > now) {
-        tracing::warn!(professional_id = %p.id, "login refused: account locked");
+    let refused = match &p {
+        None => Some("unknown account"),
+        Some(p) if !p.active => Some("account disabled"),
+        Some(p) if p.locked_until.is_some_and(|t| t > now) => Some("account locked by an administrator"),
+        Some(_) if !ok => Some("wrong password"),
+        Some(_) => None,
+    };
+    if let Some(why) = refused {
+        let txn = store::begin_write(&state.db).await?;
+        auth_store::record_failure(&txn, LOGIN_ACCOUNT_ADDR, &account_key, now).await?;
+        let actor = match &p {
+            Some(p) => ctx.actor("professional", &p.id),
+            None => audit::Actor {
+                kind: "anonymous",
+                id: None,
+                client_addr: ctx.client_addr.clone(),
+                request_id: ctx.request_id.clone(),
+            },
+        };
+        audit::record(&txn, &actor, "login_failed", "session", None, None, now).await?;
+        txn.commit().await?;
+        tracing::warn!(professional_id = p.as_ref().map_or("-", |p| p.id.as_str()), reason = why, "login failed");
         return Err(ApiError::Unauthorized);
     }
-    if !ok {
-        auth_store::record_login_failure(
-            &state.db,
-            &p,
-            sec.login_max_failures,
-            Duration::minutes(i64::from(sec.login_lockout_minutes)),
-            now,
-        )
-        .await?;
-        return Err(ApiError::Unauthorized);
-    }
+    let Some(p) = p else { return Err(ApiError::Unauthorized) };
     let (token, token_hash) = secrets::new_token();
     let ttl = Duration::hours(i64::from(sec.session_ttl_hours));
     let txn = store::begin_write(&state.db).await?;
-    auth_store::record_login_success(&txn, &p.id).await?;
+    auth_store::withdraw_attempt(&txn, &reservation).await?;
+    auth_store::clear_failures(&txn, LOGIN_ACCOUNT_ADDR, &account_key).await?;
     auth_store::create_session(&txn, &p.id, &token_hash, now, ttl, ctx.client_addr.as_deref()).await?;
     audit::record(&txn, &ctx.actor("professional", &p.id), "login", "session", None, None, now).await?;
     txn.commit().await?;
@@ -176,15 +230,26 @@ pub async fn activate(
     let now = state.now();
     let addr = ctx.client_addr.clone().unwrap_or_default();
     let window = Duration::minutes(i64::from(sec.activation_window_minutes));
-    if !auth_store::rate_limit_hit(&state.db, "activate", &addr, sec.activation_max_attempts, window, now).await? {
+    // Failures only count against the address: a valid code is never refused because of the
+    // other phones activated from the same ward.
+    let Some(reservation) =
+        auth_store::reserve_attempt(&state.db, "activate", &addr, sec.activation_max_attempts, window, now).await?
+    else {
         tracing::warn!("activation attempts over the limit for one client address");
         return Err(ApiError::TooManyRequests);
-    }
-    let code = secrets::normalise_activation_code(&req.code).ok_or(ApiError::Unauthorized)?;
+    };
+    let code = secrets::normalise_activation_code(&req.code);
     let txn = store::begin_write(&state.db).await?;
-    let patient_id = auth_store::consume_activation_code(&txn, &secrets::hash_activation_code(&code), now)
-        .await?
-        .ok_or(ApiError::Unauthorized)?;
+    let patient_id = match &code {
+        Some(code) => auth_store::consume_activation_code(&txn, &secrets::hash_activation_code(code), now).await?,
+        None => None,
+    };
+    let Some(patient_id) = patient_id else {
+        txn.rollback().await?;
+        tracing::warn!("activation failed: wrong, expired or used code");
+        return Err(ApiError::Unauthorized);
+    };
+    auth_store::withdraw_attempt(&txn, &reservation).await?;
     let patient = patients::get(&txn, &patient_id).await?.ok_or(ApiError::Unauthorized)?;
     let (token, token_hash) = secrets::new_token();
     let device_id = auth_store::create_device(&txn, &patient_id, &token_hash, now).await?;
@@ -203,6 +268,26 @@ pub async fn activate(
         token,
         patient: PatientBrief { given_name: patient.given_name, locale: patient.locale, time_zone: patient.time_zone },
     }))
+}
+
+/// "Log out this phone": revokes the device token the request carries.
+#[utoipa::path(post, path = "/api/v1/patient/logout", responses((status = 204), (status = 401)))]
+pub async fn patient_logout(State(state): State<AppState>, auth: PatientAuth) -> Result<StatusCode, ApiError> {
+    let now = state.now();
+    let txn = store::begin_write(&state.db).await?;
+    auth_store::revoke_device(&txn, &auth.device_id, now).await?;
+    audit::record(
+        &txn,
+        &auth.ctx.actor("patient", &auth.patient_id),
+        "logout",
+        "device",
+        Some(&auth.device_id),
+        Some(&auth.patient_id),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Serialize, ToSchema)]

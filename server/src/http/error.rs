@@ -26,10 +26,18 @@ pub enum ApiError {
     Conflict { field: Option<String>, message: String },
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
     #[error("{field}: {message}")]
     Unprocessable { field: String, message: String },
     #[error("too many requests")]
     TooManyRequests,
+    /// Too many recent failures for this account from this address: try again in N seconds.
+    #[error("too many attempts, retry in {0} s")]
+    Throttled(u64),
+    /// Every password check slot is taken: try again in a second.
+    #[error("busy")]
+    Busy,
     /// The database could not be reached; the cause is logged once by `Health`.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -101,6 +109,13 @@ impl IntoResponse for ApiError {
             Self::Unavailable(cause) => Some(DatabaseUnreachable(cause.clone())),
             _ => None,
         };
+        let retry_after = match &this {
+            Self::Unavailable(_) => Some(RETRY_AFTER_SECONDS.to_owned()),
+            Self::Busy => Some("1".to_owned()),
+            Self::TooManyRequests => Some("60".to_owned()),
+            Self::Throttled(s) => Some(s.to_string()),
+            _ => None,
+        };
         let (status, code, message, field) = match &this {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "authentication failed".into(), None),
@@ -110,12 +125,30 @@ impl IntoResponse for ApiError {
             Self::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large".into(), None)
             }
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the body must be JSON (Content-Type: application/json)".into(),
+                None,
+            ),
             Self::Unprocessable { field, message } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone(), Some(field.clone()))
             }
             Self::TooManyRequests => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "too many attempts, try again later".into(), None)
             }
+            Self::Throttled(s) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("too many attempts, try again in {s} s"),
+                None,
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many sign-ins at once, try again in a second".into(),
+                None,
+            ),
             Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -130,9 +163,10 @@ impl IntoResponse for ApiError {
         let body =
             json!({"error": {"code": code, "message": message, "field": field, "request_id": current_request_id()}});
         let mut resp = (status, Json(body)).into_response();
+        if let Some(v) = retry_after.and_then(|v| axum::http::HeaderValue::from_str(&v).ok()) {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
         if let Some(u) = unreachable {
-            resp.headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS));
             resp.extensions_mut().insert(u);
         }
         resp

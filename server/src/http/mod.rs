@@ -6,6 +6,7 @@ mod app;
 mod auth;
 mod billing;
 mod care_events;
+pub mod client_addr;
 mod doses;
 mod episodes;
 pub mod error;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/patients/{id}", get(patients::get_one))
         .route("/patients/{id}/activation-code", post(patients::new_activation_code))
         .route("/patients/{id}/audit", get(patients::audit_trail))
+        .route("/patients/{id}/devices", axum::routing::delete(patients::revoke_devices))
         .route("/episodes/{id}/decision", post(episodes::decide))
         .route("/episodes/{id}/comedications", post(episodes::add_comedication))
         .route("/episodes/{id}/regimen", post(episodes::change_regimen))
@@ -69,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/patient/devices", post(doses::add_device))
         .route("/patient/devices/{id}", axum::routing::delete(doses::remove_device))
         .route("/patient/me", get(auth::patient_me))
+        .route("/patient/logout", post(auth::patient_logout))
         .route("/billing/lines", get(billing::lines))
         .route("/billing/lines/{id}/paid", post(billing::mark_paid))
         .route("/billing/lines/{id}/cancel", post(billing::cancel))
@@ -81,6 +84,9 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
     let body_limit = state.settings.server.body_limit_bytes;
+    // Behind TLS, browsers are told to come back over TLS only (a year, subdomains included).
+    let hsts = (state.settings.server.secure_cookies || state.settings.server.public_url.starts_with("https://"))
+        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
@@ -135,7 +141,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(SetResponseHeaderLayer::if_not_present(
                     header::CACHE_CONTROL,
                     HeaderValue::from_static("no-store"),
-                )),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, move |_: &_| {
+                    hsts.clone()
+                })),
         )
         .with_state(state)
 }

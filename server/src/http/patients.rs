@@ -147,6 +147,41 @@ pub async fn reissue_code(state: &AppState, auth: &StaffAuth, id: &str) -> Resul
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct DevicesRevoked {
+    /// Phone tokens revoked (each such phone gets 401 and must be activated again).
+    pub devices: u64,
+    /// Push subscriptions revoked (no more notifications to a lost phone's lock screen).
+    pub push_subscriptions: u64,
+}
+
+/// "Phone lost": revokes every phone token and push subscription of the patient at once.
+#[utoipa::path(delete, path = "/api/v1/patients/{id}/devices", params(("id" = String, Path)),
+    responses((status = 200, body = DevicesRevoked), (status = 401), (status = 403), (status = 404)))]
+pub async fn revoke_devices(
+    State(state): State<AppState>,
+    auth: StaffAuth,
+    Path(id): Path<String>,
+) -> Result<Json<DevicesRevoked>, ApiError> {
+    Ok(Json(revoke_patient_devices(&state, &auth, &id).await?))
+}
+
+/// Revokes a patient's phones (API and patient page), audited, in one transaction.
+pub async fn revoke_patient_devices(state: &AppState, auth: &StaffAuth, id: &str) -> Result<DevicesRevoked, ApiError> {
+    visible_patient(state, auth, id).await?;
+    if !auth.staff.role.is_hospital() {
+        return Err(ApiError::Forbidden("a patient's phones are revoked by the hospital team"));
+    }
+    let now = state.now();
+    let txn = store::begin_write(&state.db).await?;
+    let devices = auth_store::revoke_devices(&txn, id, now).await?;
+    let push_subscriptions = store::push_devices::revoke_all_for_patient(&txn, id, now).await?;
+    audit::record(&txn, &auth.actor(), "revoke_devices", "patient", Some(id), Some(id), now).await?;
+    txn.commit().await?;
+    tracing::info!(patient_id = %id, devices, push_subscriptions, "patient's phones revoked");
+    Ok(DevicesRevoked { devices, push_subscriptions })
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub actor_kind: String,

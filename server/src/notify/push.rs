@@ -54,7 +54,12 @@ fn write_private(path: &str, content: &str) -> anyhow::Result<()> {
 
 impl Push {
     pub async fn from_settings(s: &PushSettings) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build()?;
+        // No redirects: a push endpoint that answers 3xx must not make the server call an address
+        // the allowlist of push services never admitted.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         let keys = vapid_keys(&s.vapid_key_file)?;
         let public_key = keys.public_b64url();
         let fcm = if s.fcm_service_account_file.is_empty() {

@@ -127,8 +127,14 @@ pub async fn events(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<ale
 }
 
 /// Whether a professional may see this alert: a recipient to acknowledge, or a colleague of the
-/// same role in the alert's establishment (hospital staff cover each other).
+/// same role in the alert's establishment (hospital staff cover each other); and, in either
+/// case, someone who may see the patient now (`access::staff_sees`), so that an alert never
+/// outlives the access that made its recipient one (an ended episode, a new pharmacy).
 pub async fn visible(db: &impl ConnectionTrait, staff: &Staff, a: &alert::Model) -> Result<bool, DbErr> {
+    let Some(p) = super::patients::get(db, &a.patient_id).await? else { return Ok(false) };
+    if !crate::domain::access::staff_sees(staff, &super::patients::facts(db, &p).await?) {
+        return Ok(false);
+    }
     let rs = recipients(db, &a.id).await?;
     Ok(rs.iter().filter(|r| !r.informed_only).any(|r| {
         r.professional_id == staff.id
@@ -163,6 +169,13 @@ pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff, status: &str) 
         q = q.filter(alert::Column::EstablishmentId.eq(est));
     }
     let mut rows = q.all(db).await?;
+    if !staff.role.is_hospital() {
+        // Community professionals see a patient only while on the current team (hospital staff
+        // see their establishment's patients, which the filter above already is).
+        let mine: std::collections::HashSet<String> =
+            super::patients::visible_to(db, staff).await?.into_iter().map(|p| p.id).collect();
+        rows.retain(|a| mine.contains(&a.patient_id));
+    }
     rows.sort_by(|a, b| {
         (a.colour != "red", a.deadline_at, a.opened_at).cmp(&(b.colour != "red", b.deadline_at, b.opened_at))
     });

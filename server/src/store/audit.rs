@@ -10,7 +10,8 @@ use super::new_id;
 /// Who did it and from where; built by the HTTP layer or the jobs.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    /// `professional`, `patient` or `system`.
+    /// `professional`, `patient`, `system`, `operator` (the command line), or `anonymous` (a
+    /// failed sign-in of no known account).
     pub kind: &'static str,
     pub id: Option<String>,
     pub client_addr: Option<String>,

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, sea_query::Expr,
 };
 
 use super::entities::{activation_code, patient_device, professional, rate_limit_hit, staff_session};
@@ -25,14 +25,17 @@ pub async fn create_session(
         expires_at: Set(now + ttl),
         revoked_at: Set(None),
         client_addr: Set(client_addr.map(Into::into)),
+        last_seen_at: Set(Some(now)),
     };
     staff_session::Entity::insert(row).exec_without_returning(db).await.map(|_| ())
 }
 
-/// The professional behind a live (unexpired, unrevoked) session token of an active account.
+/// The professional behind a live session token of an active account: not revoked, not past
+/// its lifetime, and used within `idle`. A use is recorded (at most once a minute).
 pub async fn session_professional(
     db: &impl ConnectionTrait,
     token_hash: &str,
+    idle: Duration,
     now: DateTime<Utc>,
 ) -> Result<Option<professional::Model>, DbErr> {
     let Some(s) = staff_session::Entity::find()
@@ -44,8 +47,67 @@ pub async fn session_professional(
     else {
         return Ok(None);
     };
+    let last = s.last_seen_at.unwrap_or(s.created_at);
+    if last <= now - idle {
+        return Ok(None);
+    }
+    if now - last >= Duration::minutes(1) {
+        staff_session::Entity::update_many()
+            .col_expr(staff_session::Column::LastSeenAt, Expr::value(now))
+            .filter(staff_session::Column::Id.eq(&s.id))
+            .exec(db)
+            .await?;
+    }
     let p = professional::Entity::find_by_id(s.professional_id).one(db).await?;
     Ok(p.filter(|p| p.active))
+}
+
+/// Ends every live session of a professional, but `keep` (the session that changed the
+/// password); returns how many.
+pub async fn revoke_sessions_of(
+    db: &impl ConnectionTrait,
+    professional_id: &str,
+    keep: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut q = staff_session::Entity::update_many()
+        .col_expr(staff_session::Column::RevokedAt, Expr::value(now))
+        .filter(staff_session::Column::ProfessionalId.eq(professional_id))
+        .filter(staff_session::Column::RevokedAt.is_null());
+    if let Some(k) = keep {
+        q = q.filter(staff_session::Column::TokenHash.ne(k));
+    }
+    q.exec(db).await.map(|r| r.rows_affected)
+}
+
+/// Enables or disables an account (a leaver); disabling also ends its sessions.
+pub async fn set_active(db: &impl ConnectionTrait, id: &str, active: bool, now: DateTime<Utc>) -> Result<bool, DbErr> {
+    let r = professional::Entity::update_many()
+        .col_expr(professional::Column::Active, Expr::value(active))
+        .filter(professional::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if !active {
+        revoke_sessions_of(db, id, None, now).await?;
+    }
+    Ok(r.rows_affected > 0)
+}
+
+/// Sets a new password hash and ends the account's other sessions.
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    id: &str,
+    hash: &str,
+    keep_session: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = professional::Entity::update_many()
+        .col_expr(professional::Column::PasswordHash, Expr::value(hash))
+        .filter(professional::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    revoke_sessions_of(db, id, keep_session, now).await?;
+    Ok(r.rows_affected > 0)
 }
 
 pub async fn revoke_session(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
@@ -58,34 +120,17 @@ pub async fn revoke_session(db: &impl ConnectionTrait, token_hash: &str, now: Da
         .map(|_| ())
 }
 
-/// Counts a wrong password; locks the account once `max` consecutive failures are reached.
-pub async fn record_login_failure(
-    db: &impl ConnectionTrait,
-    p: &professional::Model,
-    max: u32,
-    lock_for: Duration,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let failures = p.failed_logins + 1;
-    let lock = (failures as u32 >= max).then_some(now + lock_for);
-    let (count, locked_until) = if lock.is_some() { (0, lock) } else { (failures, p.locked_until) };
-    professional::Entity::update_many()
-        .col_expr(professional::Column::FailedLogins, Expr::value(count))
-        .col_expr(professional::Column::LockedUntil, Expr::value(locked_until))
-        .filter(professional::Column::Id.eq(&p.id))
-        .exec(db)
-        .await
-        .map(|_| ())
-}
-
-pub async fn record_login_success(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+/// Locks an account until a date, or unlocks it (`None`): an administrator's explicit act.
+/// Wrong passwords never lock an account (anyone could lock out the on-call oncologist); they
+/// slow down the address they come from.
+pub async fn set_lock(db: &impl ConnectionTrait, id: &str, until: Option<DateTime<Utc>>) -> Result<bool, DbErr> {
     professional::Entity::update_many()
         .col_expr(professional::Column::FailedLogins, Expr::value(0))
-        .col_expr(professional::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(professional::Column::LockedUntil, Expr::value(until))
         .filter(professional::Column::Id.eq(id))
         .exec(db)
         .await
-        .map(|_| ())
+        .map(|r| r.rows_affected > 0)
 }
 
 /// Issues a new activation code for a patient; the codes issued before stop working.
@@ -160,16 +205,48 @@ pub async fn create_device(
     Ok(id)
 }
 
-/// The patient behind a live device token.
+/// The patient behind a live device token: not revoked, and used within `idle` (a phone
+/// unused that long, lost in a drawer, must be activated again).
 pub async fn device_patient(
     db: &impl ConnectionTrait,
     token_hash: &str,
+    idle: Duration,
+    now: DateTime<Utc>,
 ) -> Result<Option<patient_device::Model>, DbErr> {
-    patient_device::Entity::find()
+    let d = patient_device::Entity::find()
         .filter(patient_device::Column::TokenHash.eq(token_hash))
         .filter(patient_device::Column::RevokedAt.is_null())
         .one(db)
+        .await?;
+    Ok(d.filter(|d| d.last_seen_at.unwrap_or(d.created_at) > now - idle))
+}
+
+/// Records that a device was used, at most once an hour (a write per request would cost).
+pub async fn device_seen(
+    db: &impl ConnectionTrait,
+    d: &patient_device::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if d.last_seen_at.is_some_and(|t| now - t < Duration::hours(1)) {
+        return Ok(());
+    }
+    patient_device::Entity::update_many()
+        .col_expr(patient_device::Column::LastSeenAt, Expr::value(now))
+        .filter(patient_device::Column::Id.eq(&d.id))
+        .exec(db)
         .await
+        .map(|_| ())
+}
+
+/// Revokes one device token (the phone logs itself out).
+pub async fn revoke_device(db: &impl ConnectionTrait, device_id: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    patient_device::Entity::update_many()
+        .col_expr(patient_device::Column::RevokedAt, Expr::value(now))
+        .filter(patient_device::Column::Id.eq(device_id))
+        .filter(patient_device::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .map(|_| ())
 }
 
 /// Revokes every device of a patient (lost phone, new activation code on request).
@@ -183,36 +260,82 @@ pub async fn revoke_devices(db: &impl ConnectionTrait, patient_id: &str, now: Da
         .map(|r| r.rows_affected)
 }
 
-/// Records one attempt and tells whether the client is still under `max` in the window. Kept
-/// in the database so every instance behind a load balancer counts the same attempts.
-pub async fn rate_limit_hit(
+/// Reserves one attempt under a ceiling of failures per client key and window: the attempt is
+/// written first, then the window's rows are counted, its own included. Rows are only ever
+/// added, so concurrent attempts each see every attempt written before theirs and no more than
+/// `max` get through, however many arrive at once. Over the ceiling the reservation is withdrawn
+/// and `None` returned. A successful attempt withdraws its reservation (`withdraw_attempt`), so
+/// only failures count: a busy ward behind one address is never blocked by its own logins.
+/// Kept in the database so every instance behind a load balancer counts the same attempts.
+pub async fn reserve_attempt(
     db: &impl ConnectionTrait,
     bucket: &str,
     client_key: &str,
     max: u32,
     window: Duration,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let since = now - window;
+) -> Result<Option<String>, DbErr> {
     rate_limit_hit::Entity::delete_many()
         .filter(rate_limit_hit::Column::At.lt(now - Duration::days(1)))
         .exec(db)
         .await?;
-    let recent = rate_limit_hit::Entity::find()
-        .filter(rate_limit_hit::Column::Bucket.eq(bucket))
-        .filter(rate_limit_hit::Column::ClientKey.eq(client_key))
-        .filter(rate_limit_hit::Column::At.gt(since))
-        .count(db)
-        .await?;
-    if recent >= u64::from(max) {
-        return Ok(false);
+    let id = record_failure(db, bucket, client_key, now).await?;
+    let (recent, _) = failures_since(db, bucket, client_key, now - window).await?;
+    if recent > u64::from(max) {
+        withdraw_attempt(db, &id).await?;
+        return Ok(None);
     }
+    Ok(Some(id))
+}
+
+/// Withdraws a reservation: the attempt succeeded and does not count.
+pub async fn withdraw_attempt(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    rate_limit_hit::Entity::delete_by_id(id.to_owned()).exec(db).await.map(|_| ())
+}
+
+/// Writes one failure (a row of its own: never a read-modify-write); returns its id.
+pub async fn record_failure(
+    db: &impl ConnectionTrait,
+    bucket: &str,
+    client_key: &str,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let id = new_id();
     let row = rate_limit_hit::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id.clone()),
         bucket: Set(bucket.to_owned()),
         client_key: Set(client_key.to_owned()),
         at: Set(now),
     };
     rate_limit_hit::Entity::insert(row).exec_without_returning(db).await?;
-    Ok(true)
+    Ok(id)
+}
+
+/// Failures of a key since an instant: how many, and the last one.
+pub async fn failures_since(
+    db: &impl ConnectionTrait,
+    bucket: &str,
+    client_key: &str,
+    since: DateTime<Utc>,
+) -> Result<(u64, Option<DateTime<Utc>>), DbErr> {
+    let rows: Vec<DateTime<Utc>> = rate_limit_hit::Entity::find()
+        .select_only()
+        .column(rate_limit_hit::Column::At)
+        .filter(rate_limit_hit::Column::Bucket.eq(bucket))
+        .filter(rate_limit_hit::Column::ClientKey.eq(client_key))
+        .filter(rate_limit_hit::Column::At.gt(since))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((rows.len() as u64, rows.into_iter().max()))
+}
+
+/// Forgets a key's failures (a successful login from that address).
+pub async fn clear_failures(db: &impl ConnectionTrait, bucket: &str, client_key: &str) -> Result<(), DbErr> {
+    rate_limit_hit::Entity::delete_many()
+        .filter(rate_limit_hit::Column::Bucket.eq(bucket))
+        .filter(rate_limit_hit::Column::ClientKey.eq(client_key))
+        .exec(db)
+        .await
+        .map(|_| ())
 }

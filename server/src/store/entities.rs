@@ -90,6 +90,7 @@ pub mod staff_session {
         pub expires_at: DateTimeUtc,
         pub revoked_at: Option<DateTimeUtc>,
         pub client_addr: Option<String>,
+        pub last_seen_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

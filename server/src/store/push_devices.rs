@@ -15,13 +15,48 @@ pub enum NewDevice {
     Fcm { token: String },
 }
 
+/// Push subscriptions a patient may hold at once; registering one more retires the oldest.
+pub const MAX_PER_PATIENT: usize = 5;
+
 pub async fn add_for_patient(
     db: &impl ConnectionTrait,
     patient_id: &str,
     d: NewDevice,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
-    insert(db, Some(patient_id), None, d, now).await
+    let id = insert(db, Some(patient_id), None, d, now).await?;
+    use sea_orm::QueryOrder;
+    let live = push_device::Entity::find()
+        .filter(push_device::Column::PatientId.eq(patient_id))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .order_by_desc(push_device::Column::CreatedAt)
+        .order_by_desc(push_device::Column::Id)
+        .all(db)
+        .await?;
+    let retired: Vec<String> = live.into_iter().skip(MAX_PER_PATIENT).map(|d| d.id).collect();
+    if !retired.is_empty() {
+        push_device::Entity::update_many()
+            .col_expr(push_device::Column::RevokedAt, Expr::value(now))
+            .filter(push_device::Column::Id.is_in(retired))
+            .exec(db)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Revokes every push subscription of a patient (a lost phone); returns how many.
+pub async fn revoke_all_for_patient(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    push_device::Entity::update_many()
+        .col_expr(push_device::Column::RevokedAt, Expr::value(now))
+        .filter(push_device::Column::PatientId.eq(patient_id))
+        .filter(push_device::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected)
 }
 
 pub async fn add_for_professional(

@@ -70,10 +70,15 @@ impl IntoResponse for PageError {
             Self::Api(ApiError::Unprocessable { field, message }) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "Saisie invalide", format!("{field} : {message}"))
             }
-            Self::Api(ApiError::TooManyRequests) => {
+            Self::Api(ApiError::Busy) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Trop de connexions simultanées",
+                "Réessayez dans une seconde.".to_owned(),
+            ),
+            Self::Api(ApiError::TooManyRequests | ApiError::Throttled(_)) => {
                 (StatusCode::TOO_MANY_REQUESTS, "Trop de tentatives", "Réessayez dans quelques minutes.".to_owned())
             }
-            Self::Api(ApiError::BadRequest(_) | ApiError::PayloadTooLarge) => {
+            Self::Api(ApiError::BadRequest(_) | ApiError::PayloadTooLarge | ApiError::UnsupportedMediaType) => {
                 (StatusCode::BAD_REQUEST, "Requête invalide", "Le formulaire envoyé n'est pas lisible.".to_owned())
             }
             Self::Api(ApiError::Unavailable(_)) => (
