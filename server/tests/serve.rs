@@ -261,3 +261,87 @@ async fn the_real_binary_paused_longer_than_three_ticks_resumes_its_ticks_and_do
     drop(server);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn resident_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+/// Before the password checks were bounded, 200 concurrent logins took the process from
+/// 106 MB to 3.85 GB, never given back (docs/security.md, "Sign-in").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_parallel_logins_keep_the_real_binary_under_300_mb() {
+    let (dir, url) = temp_site("flood");
+    let env = with(
+        &base_env(&dir, &url),
+        &[
+            ("RELAIS__EMAIL__TRANSPORT", "files"),
+            ("RELAIS__PUSH__VAPID_SUBJECT", "mailto:dsi@hopital.example"),
+            ("RELAIS__SCHEDULER__ENABLED", "false"),
+            // Behind a proxy, so that each request comes from an address of its own and reaches
+            // the password check (many addresses: what a botnet does).
+            ("RELAIS__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"),
+        ],
+    );
+    let out = relais(
+        &env,
+        &["establishment", "add", "--finess", "350000011", "--name", "CH", "--phone-24h", "0299000000"],
+        None,
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "idec@ch.example",
+        "--role",
+        "idec",
+        "--establishment",
+        "350000011",
+        "--password-stdin",
+    ];
+    assert!(relais(&env, &add, Some("a-long-enough-password\n")).status.success());
+    let server = Served::start(&env, &["serve"]);
+    let pid = server.child.id();
+    let http = reqwest::Client::new();
+    let mut peak = resident_mib(pid);
+    for round in 0..2 {
+        let mut tries = Vec::new();
+        for i in 0..200 {
+            let (http, url) = (http.clone(), format!("{}/api/v1/auth/login", server.addr));
+            // The nurse signing in, and someone spraying guesses at other accounts.
+            let (email, password) = if i % 2 == 0 {
+                ("idec@ch.example".to_owned(), "a-long-enough-password")
+            } else {
+                (format!("guess{round}-{i}@ch.example"), "a-wrong-password-guess")
+            };
+            let from = format!("198.51.{round}.{}", i % 250);
+            tries.push(tokio::spawn(async move {
+                http.post(url)
+                    .header("x-forwarded-for", from)
+                    .json(&json!({"email": email, "password": password}))
+                    .send()
+                    .await
+                    .map_or(0, |r| r.status().as_u16())
+            }));
+        }
+        let mut statuses = Vec::new();
+        while let Some(t) = tries.pop() {
+            peak = peak.max(resident_mib(pid));
+            statuses.push(t.await.unwrap());
+        }
+        peak = peak.max(resident_mib(pid));
+        assert!(statuses.iter().all(|s| matches!(s, 200 | 401 | 429 | 503)), "round {round}: {statuses:?}");
+        assert!(statuses.contains(&503), "round {round}: beyond one check per core, 503 at once: {statuses:?}");
+        assert!(statuses.contains(&200), "round {round}: the nurse gets through: {statuses:?}");
+    }
+    eprintln!("peak resident memory during two bursts of 200 logins: {peak} MiB");
+    assert!(peak < 300, "peak resident memory {peak} MiB");
+    drop(server);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -72,6 +72,10 @@ pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestA
         ("RELAIS__DATABASE__URL".to_owned(), url),
         ("RELAIS__SCHEDULER__ENABLED".to_owned(), "false".to_owned()),
         ("RELAIS__DATABASE__MAX_CONNECTIONS".to_owned(), "5".to_owned()),
+        // Tests move the clock by hours or months between two requests of one session or one
+        // phone: no idle limit here; the security tests set the defaults back.
+        ("RELAIS__SECURITY__SESSION_IDLE_MINUTES".to_owned(), "525600".to_owned()),
+        ("RELAIS__SECURITY__DEVICE_IDLE_DAYS".to_owned(), "3650".to_owned()),
         ("RELAIS__EMAIL__FILE_DIR".to_owned(), mail_dir.display().to_string()),
         (
             "RELAIS__PUSH__VAPID_KEY_FILE".to_owned(),
@@ -198,6 +202,31 @@ impl TestApp {
         let resp = req.send().await.expect("request");
         let status = resp.status();
         let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Answer { status, body, headers }
+    }
+
+    /// A request as the reverse proxy forwards it: `X-Forwarded-For: {xff}` (the app must trust
+    /// 127.0.0.1 as a proxy, `RELAIS__SERVER__TRUSTED_PROXIES`, for the header to count).
+    pub async fn call_from(
+        &self,
+        xff: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.addr)).header("x-forwarded-for", xff);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let (status, headers) = (resp.status(), resp.headers().clone());
         let text = resp.text().await.unwrap_or_default();
         let body =
             if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };

@@ -21,4 +21,5 @@ mod pathway;
 mod push;
 mod questionnaires;
 mod reminders;
+mod security;
 mod smoke;
