@@ -14,9 +14,11 @@ use tokio::time::Instant;
 
 #[derive(Default)]
 struct Ticks {
-    /// When the last tick finished (monotonic), and when it did so in Unix seconds (for the
-    /// metric: a scraper compares it with its own clock).
-    last_finished: Option<Instant>,
+    /// Per loop (`urgent`, `main`): when its last tick finished (monotonic), or when the loop
+    /// started if none has yet.
+    lanes: BTreeMap<&'static str, Instant>,
+    /// When the last tick of any loop finished, in Unix seconds (for the metric: a scraper
+    /// compares it with its own clock).
     last_finished_unix: f64,
     last_duration: Duration,
     count: u64,
@@ -83,11 +85,18 @@ impl Health {
         f(&mut self.ticks.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// A tick ended (whatever its jobs did).
-    pub fn tick_finished(&self, took: Duration, interval: Duration) {
+    /// A loop started: readiness waits for its ticks from now on.
+    pub fn lane_started(&self, lane: &'static str) {
+        self.ticks(|t| {
+            t.lanes.insert(lane, Instant::now());
+        });
+    }
+
+    /// A tick of `lane` ended (whatever its jobs did).
+    pub fn tick_finished(&self, lane: &'static str, took: Duration, interval: Duration) {
         let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
         self.ticks(|t| {
-            t.last_finished = Some(Instant::now());
+            t.lanes.insert(lane, Instant::now());
             t.last_finished_unix = unix;
             t.last_duration = took;
             t.count += 1;
@@ -131,11 +140,15 @@ impl Health {
         self.ticks(|t| t.failures.get(job).copied().unwrap_or(0))
     }
 
-    /// Whether the scheduler is alive: its last tick finished less than three intervals ago
-    /// (or, before the first one, the process started less than three intervals ago).
+    /// Whether the scheduler is alive: the last tick of each of its loops finished less than
+    /// three intervals ago (or, before the first one, the loop started less than three
+    /// intervals ago; with no loop yet, the process did).
     pub fn scheduler_fresh(&self, interval: Duration) -> bool {
-        let since = self.ticks(|t| t.last_finished).unwrap_or(self.started);
-        since.elapsed() < interval * 3
+        let lanes: Vec<Instant> = self.ticks(|t| t.lanes.values().copied().collect());
+        if lanes.is_empty() {
+            return self.started.elapsed() < interval * 3;
+        }
+        lanes.iter().all(|since| since.elapsed() < interval * 3)
     }
 
     /// The database answered (a query succeeded). Logs the return after an outage.

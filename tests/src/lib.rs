@@ -53,6 +53,12 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
 
 /// Starts the app with extra settings (`RELAIS__SECTION__KEY`, value).
 pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestApp {
+    // TEST_LOG=1 (or a filter such as TEST_LOG=debug): the server's log on stderr, to read
+    // what a failing test's server did.
+    if let Ok(filter) = std::env::var("TEST_LOG") {
+        let filter = if filter == "1" { "info,sqlx=warn,sea_orm=warn".to_owned() } else { filter };
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    }
     let id = uuid::Uuid::new_v4().simple().to_string();
     let (url, db) = match pg_base_url() {
         Some(base) => {
@@ -307,6 +313,8 @@ pub struct Site {
     pub community_pharmacist: (String, String),
     pub gp: (String, String),
     pub admin: (String, String),
+    /// The establishment's billing office (no patient data).
+    pub billing: (String, String),
     /// The same roles elsewhere: another establishment, another pharmacy, another GP.
     pub other_idec: (String, String),
     pub other_oncologist: (String, String),
@@ -363,6 +371,7 @@ impl TestApp {
         let community_pharmacist = person("officine@a.test", Role::CommunityPharmacist, None, Some(&pharmacy)).await;
         let gp = person("gp@a.test", Role::Gp, None, None).await;
         let admin = person("admin@a.test", Role::Admin, Some(&est), None).await;
+        let billing = person("facturation@a.test", Role::Billing, Some(&est), None).await;
         let other_idec = person("idec@b.test", Role::Idec, Some(&other_est), None).await;
         let other_oncologist = person("onco@b.test", Role::Oncologist, Some(&other_est), None).await;
         let other_community_pharmacist =
@@ -379,6 +388,7 @@ impl TestApp {
             community_pharmacist,
             gp,
             admin,
+            billing,
             other_idec,
             other_oncologist,
             other_community_pharmacist,

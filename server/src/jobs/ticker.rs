@@ -57,20 +57,21 @@ where
 
 /// Logs and counts one tick's outcomes; warns when the tick took longer than its interval,
 /// naming the slowest jobs.
-pub fn record(health: &Health, outcomes: &[JobOutcome], took: Duration, interval: Duration) {
+pub fn record(health: &Health, lane: &'static str, outcomes: &[JobOutcome], took: Duration, interval: Duration) {
     for o in outcomes {
         if let Some(msg) = &o.failure {
             health.job_failed(o.job, o.panicked);
             tracing::error!(job = o.job, error = %msg, "job failed; the next tick runs it again");
         }
     }
-    health.tick_finished(took, interval);
+    health.tick_finished(lane, took, interval);
     if took > interval {
         let mut slow: Vec<&JobOutcome> = outcomes.iter().collect();
         slow.sort_by_key(|o| std::cmp::Reverse(o.took));
         let named: Vec<String> =
             slow.iter().take(3).map(|o| format!("{} {:.1} s", o.job, o.took.as_secs_f64())).collect();
         tracing::warn!(
+            lane,
             took_s = took.as_secs_f64(),
             interval_s = interval.as_secs_f64(),
             slowest = %named.join(", "),
@@ -86,13 +87,14 @@ pub struct Ticker {
 }
 
 impl Ticker {
-    /// Starts the loop: `tick` is called at once, then every `interval`.
-    pub fn start<F, Fut>(health: Arc<Health>, interval: Duration, tick: F) -> Self
+    /// Starts the loop `lane`: `tick` is called at once, then every `interval`.
+    pub fn start<F, Fut>(health: Arc<Health>, lane: &'static str, interval: Duration, tick: F) -> Self
     where
         F: Fn() -> Fut + Send + 'static,
         Fut: Future<Output = Vec<JobOutcome>> + Send + 'static,
     {
         let (stop, mut stopped) = watch::channel(false);
+        health.lane_started(lane);
         let handle = tokio::spawn(async move {
             let mut every = tokio::time::interval(interval);
             every.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -115,7 +117,7 @@ impl Ticker {
                         }]
                     }
                 };
-                record(&health, &outcomes, started.elapsed(), interval);
+                record(&health, lane, &outcomes, started.elapsed(), interval);
             }
         });
         Self { stop, handle }
@@ -144,7 +146,7 @@ mod tests {
         let health = Arc::new(Health::default());
         let calls = Arc::new(AtomicU32::new(0));
         let c = calls.clone();
-        let ticker = Ticker::start(health.clone(), Duration::from_secs(5), move || {
+        let ticker = Ticker::start(health.clone(), "test", Duration::from_secs(5), move || {
             let n = c.fetch_add(1, Ordering::SeqCst);
             async move {
                 let mut out = vec![
@@ -182,7 +184,7 @@ mod tests {
         let overlaps = Arc::new(AtomicU32::new(0));
         let calls = Arc::new(AtomicU32::new(0));
         let (r, o, c) = (running.clone(), overlaps.clone(), calls.clone());
-        let ticker = Ticker::start(health.clone(), Duration::from_secs(5), move || {
+        let ticker = Ticker::start(health.clone(), "test", Duration::from_secs(5), move || {
             let (r, o, c) = (r.clone(), o.clone(), c.clone());
             async move {
                 let n = c.fetch_add(1, Ordering::SeqCst);
@@ -218,7 +220,14 @@ mod tests {
         assert!(health.scheduler_fresh(interval), "less than three intervals");
         tokio::time::advance(Duration::from_secs(2)).await;
         assert!(!health.scheduler_fresh(interval), "no tick for three intervals: not ready");
-        health.tick_finished(Duration::from_millis(3), interval);
+        health.tick_finished("main", Duration::from_millis(3), interval);
+        assert!(health.scheduler_fresh(interval));
+        // With two loops, both must tick.
+        health.lane_started("urgent");
+        tokio::time::advance(Duration::from_secs(16)).await;
+        health.tick_finished("main", Duration::from_millis(3), interval);
+        assert!(!health.scheduler_fresh(interval), "the urgent loop stopped ticking");
+        health.tick_finished("urgent", Duration::from_millis(3), interval);
         assert!(health.scheduler_fresh(interval));
     }
 }

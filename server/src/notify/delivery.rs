@@ -81,6 +81,16 @@ impl Lane {
     }
 }
 
+/// Delivers the professionals' messages due at `now` (the scheduler's urgent loop).
+pub async fn deliver_staff_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    lane(state, Lane::Staff, now).await
+}
+
+/// Delivers the patients' messages due at `now` (the scheduler's main loop).
+pub async fn deliver_patients_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {
+    lane(state, Lane::Patients, now).await
+}
+
 /// One pass: delivers every message due at `now`, the staff lane and the patients' lane side
 /// by side.
 pub async fn deliver_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stats> {

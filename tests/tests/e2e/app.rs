@@ -64,7 +64,27 @@ async fn the_app_shell_is_served_with_its_types_a_strict_csp_and_revalidation() 
     let bare = fetch(&app, "/app").await;
     assert_eq!((bare.status(), bare.url().path()), (StatusCode::OK, "/app/"));
     assert_eq!(fetch(&app, "/app/secrets.toml").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(fetch(&app, "/app/../Cargo.toml").await.status(), StatusCode::NOT_FOUND);
+    // Sent raw on the socket: an HTTP client would normalise `..` away before sending, and the
+    // asset route would never see it.
+    for target in ["/app/../Cargo.toml", "/app/..%2fCargo.toml", "/app/%2e%2e/Cargo.toml", "/app/../../etc/passwd"] {
+        let (status, body) = raw_get(&app, target).await;
+        assert_eq!(status, 404, "{target}: {body}");
+        assert!(!body.contains("[package]") && !body.contains("root:"), "{target} leaked a file");
+    }
+}
+
+/// GET `target` exactly as written (no normalisation); the status code and the body.
+async fn raw_get(app: &TestApp, target: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.addr.trim_start_matches("http://");
+    let mut sock = tokio::net::TcpStream::connect(host).await.unwrap();
+    let req = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    sock.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    sock.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
 }
 
 /// A patient with today's doses planned; (app, site, patient id, device token, the first

@@ -39,6 +39,7 @@ async fn each_role_sees_exactly_its_patients() {
         ("other community_pharmacist", &site.other_community_pharmacist.1, Some(&theirs)),
         ("other gp", &site.other_gp.1, Some(&theirs)),
         ("admin", &site.admin.1, none),
+        ("billing", &site.billing.1, none),
     ];
     for (who, token, sees) in cases {
         let want: Vec<String> = sees.into_iter().cloned().collect();

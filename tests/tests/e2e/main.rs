@@ -23,3 +23,4 @@ mod questionnaires;
 mod reminders;
 mod security;
 mod smoke;
+mod time_zones;

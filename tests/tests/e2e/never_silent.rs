@@ -222,12 +222,16 @@ async fn while_the_database_is_gone_the_api_answers_503_never_500_and_recovers_b
     let ready = app.call(Method::GET, "/readyz", None, None).await;
     assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(ready.body["failing"], json!(["database"]));
+    let health = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!((health.status, health.body["status"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable")));
+    assert_eq!(app.call(Method::GET, "/livez", None, None).await.status, StatusCode::OK, "the process lives on");
     assert!(!app.state.health.database_up());
     admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await.unwrap();
     admin.close().await.ok();
     let back =
         app.eventually(StdDuration::from_secs(30), || async { app.get(&path, &token).await.status == StatusCode::OK });
     assert!(back.await, "the server recovers without a restart");
+    assert_eq!(app.call(Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut all = Vec::new();
     for l in load {
@@ -239,4 +243,79 @@ async fn while_the_database_is_gone_the_api_answers_503_never_500_and_recovers_b
     assert!(noticed.await, "the return was noticed");
     let metrics = app.get("/metrics", &site.admin.1).await;
     assert!(metrics.body.as_str().unwrap().contains("relais_database_outages_total 1"), "{}", metrics.body);
+}
+
+/// The production loops under a burst: a red escalation falling due together with 30,000
+/// reminders is done within a tick, because escalations have a loop of their own (before, it
+/// waited for the whole burst to be written).
+#[tokio::test]
+async fn a_red_escalation_due_during_a_burst_of_30000_reminders_is_done_within_a_tick() {
+    use relais_tests::relais_server::store::{self, due_work, entities::dose};
+    let app = app_with_ticker("2026-11-23T07:20:00Z").await;
+    let site = app.seed_site().await;
+    let (a_pid, a_eid, _) = app.enrol(&site, app.enrolment(&site)).await;
+    let mut body = app.enrolment(&site);
+    body["family_name"] = json!("Bernard");
+    let (_, _, b_code) = app.enrol(&site, body).await;
+    let b = app.activate(&b_code).await;
+    let red = app.report(&b, json!({"temperature_c": 38.6, "chest_pain": false})).await;
+    assert_eq!(red.body["colour"], "red", "{:?}", red.body);
+    // The burst: 30,000 doses of patient A falling due just before 08:00, each with its reminder.
+    let db = &app.state.db;
+    let line = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT id FROM regimen_lines WHERE episode_id = '{a_eid}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "id")
+        .unwrap();
+    let at = utc("2026-11-23T08:00:00Z");
+    let now = app.clock.now();
+    let doses: Vec<dose::Model> = (0..30_000)
+        .map(|i| dose::Model {
+            id: store::new_id(),
+            patient_id: a_pid.clone(),
+            episode_id: a_eid.clone(),
+            line_id: line.clone(),
+            drug: "capecitabine".into(),
+            local_date: at.date_naive(),
+            local_time: "09:00".into(),
+            due_at: at - Duration::milliseconds(i + 1),
+            status: "pending".into(),
+            reported_at: None,
+            taken_at: None,
+            late: false,
+            reminders_sent: 0,
+            created_at: now,
+        })
+        .collect();
+    let items = doses.iter().map(|d| (jobs::reminders::DOSE_REMINDER, d.id.clone(), d.due_at)).collect();
+    store::doses::insert_many(db, doses).await.unwrap();
+    due_work::schedule(db, items, now).await.unwrap();
+    // 08:00:30: the burst and the red alert's first escalation (every 30 min) are due together.
+    let escalated = async || count_where(&app, "alerts", "colour = 'red' AND escalation_level >= 1").await == 1;
+    assert!(!escalated().await);
+    let started = std::time::Instant::now();
+    app.set_now(utc("2026-11-23T08:00:30Z"));
+    assert!(app.eventually(StdDuration::from_secs(30), escalated).await, "escalated");
+    let took = started.elapsed();
+    let written = format!("recipient_id = '{a_pid}' AND kind = 'dose_reminder'");
+    let reminders_written = count_where(&app, "outbox", &written).await;
+    eprintln!("escalation done {took:?} after the jump; {reminders_written} of 30000 reminders written by then");
+    assert!(took < StdDuration::from_secs(3), "within a tick (1 s) and some slack: {took:?}");
+    assert!(reminders_written < 30_000, "the escalation did not wait for the burst to be written");
+    let burst_done =
+        app.eventually(StdDuration::from_secs(120), || async { count_where(&app, "outbox", &written).await >= 30_000 });
+    if !burst_done.await {
+        let open = count_where(&app, "due_work", "kind = 'dose_reminder' AND done_at IS NULL").await;
+        let doses = count_where(&app, "doses", &format!("patient_id = '{a_pid}'")).await;
+        let reminded = count_where(&app, "doses", &format!("patient_id = '{a_pid}' AND reminders_sent > 0")).await;
+        panic!(
+            "burst not written: outbox {} open items {open} doses {doses} reminded {reminded}",
+            count_where(&app, "outbox", &written).await
+        );
+    }
 }

@@ -96,7 +96,7 @@ async fn patient(app: &TestApp, site: &Site, family: &str, idec: &str, pharmacy:
 }
 
 #[tokio::test]
-async fn login_sets_a_strict_http_only_cookie_and_every_page_carries_the_security_headers() {
+async fn login_sets_a_strict_http_only_cookie_and_the_login_and_worklist_pages_carry_the_security_headers() {
     let app = spawn_app().await;
     app.seed_site().await;
     let b = Browser::new(&app);

@@ -303,3 +303,34 @@ async fn a_refused_field_is_shown_next_to_its_input_and_nothing_is_written() {
     let officine = Browser::login(&app, "officine@a.test").await;
     assert_eq!(officine.get("/staff/enrol").await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_lost_phone_is_disconnected_from_the_patient_page() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let phone = app.activate(&code).await;
+    let idec = Browser::login(&app, "idec@a.test").await;
+    let page = idec.get(&format!("/staff/patients/{pid}")).await;
+    assert!(page.html.contains("Téléphone perdu"), "the button is on the page");
+    let token = csrf(&page.html);
+    // Without the form's token: refused, nothing revoked.
+    let forged = idec.post(&format!("/staff/patients/{pid}/phone-lost"), &[("csrf", "forged")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.call(reqwest::Method::GET, "/api/v1/patient/me", Some(&phone), None).await.status, StatusCode::OK);
+    let done = idec.post(&format!("/staff/patients/{pid}/phone-lost"), &[("csrf", &token)]).await;
+    assert_eq!(
+        (done.status, done.location.as_str()),
+        (StatusCode::SEE_OTHER, &*format!("/staff/patients/{pid}?phones_revoked=1"))
+    );
+    let after = idec.get(&done.location).await;
+    assert!(after.html.contains("1 téléphone(s) déconnecté(s)"), "{}", after.html);
+    let me = app.call(reqwest::Method::GET, "/api/v1/patient/me", Some(&phone), None).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "the lost phone is cut off");
+    // A GP sees no such button and may not use it.
+    let gp = Browser::login(&app, "gp@a.test").await;
+    let refused = gp
+        .post(&format!("/staff/patients/{pid}/phone-lost"), &[("csrf", &csrf(&gp.get("/staff/patients").await.html))])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -307,3 +307,65 @@ async fn behind_tls_browsers_are_told_to_stay_on_tls() {
     let plain = spawn_app().await;
     assert!(plain.call(Method::GET, "/livez", None, None).await.headers.get("strict-transport-security").is_none());
 }
+
+/// Patient B's phone using patient A's real ids, for every patient-owned resource: 404, and
+/// nothing of A's changes. (Made-up ids proved nothing: removing an ownership filter failed no
+/// test.)
+#[tokio::test]
+async fn a_patient_using_another_patients_real_ids_gets_404_and_changes_nothing() {
+    let app = spawn_app_at(chrono::DateTime::parse_from_rfc3339("2026-11-22T23:30:00Z").unwrap().into()).await;
+    let site = app.seed_site().await;
+    let (a_pid, _, a_code) = app.enrol(&site, app.enrolment(&site)).await;
+    let mut body = app.enrolment(&site);
+    body["family_name"] = json!("Bernard");
+    let (_, _, b_code) = app.enrol(&site, body).await;
+    // Through Thursday: doses and a questionnaire are planned for both.
+    app.run_until(chrono::DateTime::parse_from_rfc3339("2026-11-26T18:00:00Z").unwrap().into(), Duration::hours(1))
+        .await;
+    let (a, b) = (app.activate(&a_code).await, app.activate(&b_code).await);
+    let today = app.call(Method::GET, "/api/v1/patient/today", Some(&a), None).await;
+    let a_dose = today.body["doses"][1]["id"].as_str().expect("A has the 20:00 dose today").to_owned();
+    assert_eq!(today.body["doses"][1]["status"], "pending");
+    let pending = app.call(Method::GET, "/api/v1/patient/questionnaires/pending", Some(&a), None).await;
+    let a_questionnaire = pending.body[0]["id"].as_str().expect("A has a questionnaire").to_owned();
+    let key = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
+    let sub = json!({"kind": "webpush", "endpoint": "https://fcm.googleapis.com/fcm/send/a",
+                     "keys": {"p256dh": key, "auth": "tBHItJI5svbpez7KI4CCXg"}});
+    let a_device = app.post("/api/v1/patient/devices", &a, sub).await.body["id"].as_str().unwrap().to_owned();
+    let a_report_id = uuid::Uuid::new_v4().to_string();
+    let green = json!({"client_id": a_report_id, "questionnaire_id": null, "answers": {"chest_pain": false}});
+    let first = app.post("/api/v1/patient/reports", &a, green.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    let before = (count(&app.state, "reports").await, count(&app.state, "doses WHERE status = 'pending'").await);
+
+    // B's phone, A's ids.
+    let dose = app.post(&format!("/api/v1/patient/doses/{a_dose}"), &b, json!({"status": "taken"})).await;
+    assert_eq!(dose.status, StatusCode::NOT_FOUND, "dose: {:?}", dose.body);
+    let q = app.call(Method::GET, &format!("/api/v1/patient/questionnaires/{a_questionnaire}"), Some(&b), None).await;
+    assert_eq!(q.status, StatusCode::NOT_FOUND, "questionnaire");
+    let answer = json!({"client_id": uuid::Uuid::new_v4().to_string(), "questionnaire_id": a_questionnaire,
+                        "answers": {"chest_pain": false}});
+    let r = app.post("/api/v1/patient/reports", &b, answer).await;
+    assert!(matches!(r.status.as_u16(), 404 | 422), "answering A's questionnaire: {:?}", r.body);
+    let replay = app.post("/api/v1/patient/reports", &b, green).await;
+    assert!(
+        replay.body.get("report_id") != first.body.get("report_id") || replay.status != StatusCode::CREATED,
+        "B never gets A's report back by reusing its client id: {:?}",
+        replay.body
+    );
+    let del = app.call(Method::DELETE, &format!("/api/v1/patient/devices/{a_device}"), Some(&b), None).await;
+    assert_eq!(del.status, StatusCode::NOT_FOUND, "push subscription");
+
+    // Nothing of A's changed.
+    let today = app.call(Method::GET, "/api/v1/patient/today", Some(&a), None).await;
+    assert_eq!(
+        (today.body["doses"][1]["id"].as_str(), today.body["doses"][1]["status"].as_str()),
+        (Some(a_dose.as_str()), Some("pending"))
+    );
+    let pending = app.call(Method::GET, "/api/v1/patient/questionnaires/pending", Some(&a), None).await;
+    assert_eq!(pending.body[0]["id"], a_questionnaire.as_str());
+    assert_eq!(count(&app.state, &format!("push_devices WHERE id = '{a_device}' AND revoked_at IS NULL")).await, 1);
+    assert_eq!(count(&app.state, "doses WHERE status = 'pending'").await, before.1);
+    assert!(count(&app.state, &format!("reports WHERE patient_id = '{a_pid}'")).await == 1);
+    assert!(count(&app.state, "reports").await <= before.0 + 1, "at most B's own replayed report");
+}

@@ -179,6 +179,18 @@ pub async fn new_code(
     activation(&state, &page, id, name, code.activation_code, code.activation_expires_at, false)
 }
 
+/// "Téléphone perdu": every phone and push subscription of the patient revoked at once; back to
+/// the patient's page, which says how many.
+pub async fn phone_lost(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let done = crate::http::patients::revoke_patient_devices(&state, &page.auth, &id).await?;
+    let to = format!("/staff/patients/{id}?phones_revoked={}", done.devices);
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
 fn activation(
     state: &AppState,
     page: &StaffPage,

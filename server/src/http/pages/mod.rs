@@ -57,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/patients/{id}", get(patient::show))
         .route("/staff/patients/{id}/decision", post(patient::decide))
         .route("/staff/patients/{id}/activation-code", post(enrol::new_code))
+        .route("/staff/patients/{id}/phone-lost", post(enrol::phone_lost))
         .route("/staff/admin", get(admin::view))
         .route("/staff/enrol", get(enrol::form).post(enrol::submit))
         .layer(middleware::from_fn(session::csrf_guard))

@@ -170,6 +170,8 @@ struct ReportRow {
 pub struct ShowQuery {
     #[serde(default)]
     done: String,
+    #[serde(default)]
+    phones_revoked: Option<u64>,
 }
 
 pub async fn show(
@@ -178,13 +180,17 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let notice = match q.done.as_str() {
-        "renew" => "Décision enregistrée : la séquence sera renouvelée à sa date de fin.",
-        "advance" => "Décision enregistrée : passage à la séquence suivante à la date de fin.",
-        "end" => "Le suivi est terminé ; rappels et questionnaires sont arrêtés.",
-        _ => "",
+    let notice = match (q.done.as_str(), q.phones_revoked) {
+        ("renew", _) => "Décision enregistrée : la séquence sera renouvelée à sa date de fin.".to_owned(),
+        ("advance", _) => "Décision enregistrée : passage à la séquence suivante à la date de fin.".to_owned(),
+        ("end", _) => "Le suivi est terminé ; rappels et questionnaires sont arrêtés.".to_owned(),
+        (_, Some(n)) => format!(
+            "{n} téléphone(s) déconnecté(s) : ils ne reçoivent plus rien. Donnez un nouveau code d'activation \
+             pour le nouveau téléphone."
+        ),
+        _ => String::new(),
     };
-    render(&state, &page, &id, notice, "").await.map(IntoResponse::into_response)
+    render(&state, &page, &id, &notice, "").await.map(IntoResponse::into_response)
 }
 
 async fn render(
