@@ -168,34 +168,39 @@ fn created_id(out: &Output) -> String {
     s[open + 1..s[open..].find(')').unwrap() + open].to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_real_binary_paused_longer_than_three_ticks_resumes_its_ticks_and_does_due_work() {
-    let (dir, url) = temp_site("pause");
-    let env = with(
-        &base_env(&dir, &url),
-        &[
-            ("RELAIS__EMAIL__TRANSPORT", "files"),
-            ("RELAIS__PUSH__VAPID_SUBJECT", "mailto:dsi@hopital.example"),
-            ("RELAIS__SCHEDULER__TICK_SECONDS", "1"),
-            ("RELAIS__METRICS__TOKEN", METRICS_TOKEN),
-        ],
-    );
+const PASSWORD: &str = "a-long-enough-password";
+
+/// A site that may serve (files for email, a real VAPID contact) plus `extra`, with its
+/// establishment and an IDEC and an oncologist created by the command line; returns the
+/// directory, the environment and the two professionals' ids.
+fn site_with_a_team(name: &str, extra: &[(&str, &str)]) -> (PathBuf, Vec<(String, String)>, String, String) {
+    let (dir, url) = temp_site(name);
+    let mut settings =
+        vec![("RELAIS__EMAIL__TRANSPORT", "files"), ("RELAIS__PUSH__VAPID_SUBJECT", "mailto:dsi@hopital.example")];
+    settings.extend_from_slice(extra);
+    let env = with(&base_env(&dir, &url), &settings);
     let out = relais(
         &env,
         &["establishment", "add", "--finess", "350000011", "--name", "CH", "--phone-24h", "0299000000"],
         None,
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let password = "a-long-enough-password\n";
     let user = |email: &str, role: &str| {
-        relais(
-            &env,
-            &["user", "add", "--email", email, "--role", role, "--establishment", "350000011", "--password-stdin"],
-            Some(password),
-        )
+        let args =
+            ["user", "add", "--email", email, "--role", role, "--establishment", "350000011", "--password-stdin"];
+        created_id(&relais(&env, &args, Some(&format!("{PASSWORD}\n"))))
     };
-    let idec = created_id(&user("idec@ch.example", "idec"));
-    let onco = created_id(&user("onco@ch.example", "oncologist"));
+    let idec = user("idec@ch.example", "idec");
+    let onco = user("onco@ch.example", "oncologist");
+    (dir, env, idec, onco)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_binary_paused_longer_than_three_ticks_resumes_its_ticks_and_does_due_work() {
+    let (dir, env, idec, onco) = site_with_a_team(
+        "pause",
+        &[("RELAIS__SCHEDULER__TICK_SECONDS", "1"), ("RELAIS__METRICS__TOKEN", METRICS_TOKEN)],
+    );
     let server = Served::start(&env, &["--log-format", "json", "serve"]);
     let (http, addr) = (reqwest::Client::new(), server.addr.clone());
     let ticking =
@@ -211,7 +216,7 @@ async fn the_real_binary_paused_longer_than_three_ticks_resumes_its_ticks_and_do
     // Work that falls due after the pause: a patient's first planning.
     let login: Value = http
         .post(format!("{addr}/api/v1/auth/login"))
-        .json(&json!({"email": "idec@ch.example", "password": password.trim()}))
+        .json(&json!({"email": "idec@ch.example", "password": PASSWORD}))
         .send()
         .await
         .unwrap()
@@ -276,36 +281,15 @@ fn resident_mib(pid: u32) -> u64 {
 /// 106 MB to 3.85 GB, never given back (docs/security.md, "Sign-in").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_parallel_logins_keep_the_real_binary_under_300_mb() {
-    let (dir, url) = temp_site("flood");
-    let env = with(
-        &base_env(&dir, &url),
+    let (dir, env, _, _) = site_with_a_team(
+        "flood",
         &[
-            ("RELAIS__EMAIL__TRANSPORT", "files"),
-            ("RELAIS__PUSH__VAPID_SUBJECT", "mailto:dsi@hopital.example"),
             ("RELAIS__SCHEDULER__ENABLED", "false"),
             // Behind a proxy, so that each request comes from an address of its own and reaches
             // the password check (many addresses: what a botnet does).
             ("RELAIS__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"),
         ],
     );
-    let out = relais(
-        &env,
-        &["establishment", "add", "--finess", "350000011", "--name", "CH", "--phone-24h", "0299000000"],
-        None,
-    );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let add = [
-        "user",
-        "add",
-        "--email",
-        "idec@ch.example",
-        "--role",
-        "idec",
-        "--establishment",
-        "350000011",
-        "--password-stdin",
-    ];
-    assert!(relais(&env, &add, Some("a-long-enough-password\n")).status.success());
     let server = Served::start(&env, &["serve"]);
     let pid = server.child.id();
     let http = reqwest::Client::new();
@@ -316,7 +300,7 @@ async fn two_hundred_parallel_logins_keep_the_real_binary_under_300_mb() {
             let (http, url) = (http.clone(), format!("{}/api/v1/auth/login", server.addr));
             // The nurse signing in, and someone spraying guesses at other accounts.
             let (email, password) = if i % 2 == 0 {
-                ("idec@ch.example".to_owned(), "a-long-enough-password")
+                ("idec@ch.example".to_owned(), PASSWORD)
             } else {
                 (format!("guess{round}-{i}@ch.example"), "a-wrong-password-guess")
             };
@@ -343,7 +327,7 @@ async fn two_hundred_parallel_logins_keep_the_real_binary_under_300_mb() {
         let after = http
             .post(format!("{}/api/v1/auth/login", server.addr))
             .header("x-forwarded-for", "10.20.0.14")
-            .json(&json!({"email": "idec@ch.example", "password": "a-long-enough-password"}))
+            .json(&json!({"email": "idec@ch.example", "password": PASSWORD}))
             .send()
             .await
             .unwrap();

@@ -326,7 +326,6 @@ impl TestApp {
     pub async fn seed_site(&self) -> Site {
         let db = &self.state.db;
         let now = self.clock.now();
-        let hash = relais_server::secrets::hash_password(PASSWORD).unwrap();
         let mk_est = |finess: &'static str, name: &'static str| directory::NewEstablishment {
             finess,
             name,
@@ -343,27 +342,8 @@ impl TestApp {
         let mut n = 0;
         let mut person = async |email: &str, role: Role, est_id: Option<&str>, ph_id: Option<&str>| {
             n += 1;
-            let rpps = format!("1{:010}", n);
-            let p = directory::create_professional(
-                db,
-                directory::NewProfessional {
-                    email,
-                    rpps: Some(&rpps),
-                    role,
-                    family_name: "Test",
-                    given_name: role.as_str(),
-                    phone: Some("+33600000000"),
-                    establishment_id: est_id,
-                    pharmacy_id: ph_id,
-                    on_call: role == Role::Oncologist,
-                    password_hash: &hash,
-                },
-                now,
-            )
-            .await
-            .unwrap();
-            let token = self.login(email).await;
-            (p.id, token)
+            let id = self.add_professional(email, role, &format!("1{n:010}"), est_id, ph_id).await;
+            (id, self.login(email).await)
         };
         let idec = person("idec@a.test", Role::Idec, Some(&est), None).await;
         let oncologist = person("onco@a.test", Role::Oncologist, Some(&est), None).await;
@@ -394,6 +374,39 @@ impl TestApp {
             other_community_pharmacist,
             other_gp,
         }
+    }
+
+    /// Creates a professional with the tests' password; returns its id.
+    pub async fn add_professional(
+        &self,
+        email: &str,
+        role: Role,
+        rpps: &str,
+        establishment_id: Option<&str>,
+        pharmacy_id: Option<&str>,
+    ) -> String {
+        // Hashed once for the whole test binary: argon2 is slow on purpose.
+        static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = HASH.get_or_init(|| relais_server::secrets::hash_password(PASSWORD).unwrap());
+        directory::create_professional(
+            &self.state.db,
+            directory::NewProfessional {
+                email,
+                rpps: Some(rpps),
+                role,
+                family_name: "Test",
+                given_name: role.as_str(),
+                phone: Some("+33600000000"),
+                establishment_id,
+                pharmacy_id,
+                on_call: role == Role::Oncologist,
+                password_hash: hash,
+            },
+            self.clock.now(),
+        )
+        .await
+        .unwrap()
+        .id
     }
 
     /// A valid enrolment body for this site (capecitabine, parcours A, starting on the clock's

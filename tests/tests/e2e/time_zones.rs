@@ -35,33 +35,13 @@ async fn a_martinique_site_and_a_reunion_establishment_each_keep_their_own_time(
     .await
     .unwrap()
     .id;
-    let hash = relais_tests::relais_server::secrets::hash_password(PASSWORD).unwrap();
     let mut ids = Vec::new();
     for (i, (email, role)) in
         [("idec@re.test", Role::Idec), ("onco@re.test", Role::Oncologist), ("pui@re.test", Role::HospitalPharmacist)]
             .into_iter()
             .enumerate()
     {
-        let rpps = format!("2{:010}", i);
-        let p = directory::create_professional(
-            db,
-            directory::NewProfessional {
-                email,
-                rpps: Some(&rpps),
-                role,
-                family_name: "Payet",
-                given_name: role.as_str(),
-                phone: Some("+262692000000"),
-                establishment_id: Some(&est),
-                pharmacy_id: None,
-                on_call: role == Role::Oncologist,
-                password_hash: &hash,
-            },
-            now,
-        )
-        .await
-        .unwrap();
-        ids.push(p.id);
+        ids.push(app.add_professional(email, role, &format!("2{i:010}"), Some(&est), None).await);
     }
     let idec = app.login("idec@re.test").await;
     let body = json!({
