@@ -25,9 +25,9 @@ mod views;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower::ServiceBuilder;
@@ -40,47 +40,74 @@ use tower_http::trace::TraceLayer;
 use crate::AppState;
 use error::ApiError;
 
+/// Who may call an API route: anyone, a signed-in professional (then the role and the care
+/// team decide), or an activated patient phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    Staff,
+    Patient,
+}
+
+/// Every route of the JSON API (under `/api/v1`): method, path, who may call it, handler. The
+/// router is built from this table, and the route × role matrix test reads it, so that a new
+/// route cannot go untested (tests/tests/e2e/route_matrix.rs).
+#[allow(clippy::type_complexity)]
+pub fn api_routes() -> Vec<(Method, &'static str, Access, MethodRouter<AppState>)> {
+    use Access::{Patient, Public, Staff};
+    use axum::routing::delete;
+    vec![
+        (Method::POST, "/auth/login", Public, post(auth::login)),
+        (Method::POST, "/auth/logout", Staff, post(auth::logout)),
+        (Method::GET, "/auth/me", Staff, get(auth::me)),
+        (Method::POST, "/patients", Staff, post(patients::enrol)),
+        (Method::GET, "/patients", Staff, get(patients::list)),
+        (Method::GET, "/patients/{id}", Staff, get(patients::get_one)),
+        (Method::POST, "/patients/{id}/activation-code", Staff, post(patients::new_activation_code)),
+        (Method::GET, "/patients/{id}/audit", Staff, get(patients::audit_trail)),
+        (Method::DELETE, "/patients/{id}/devices", Staff, delete(patients::revoke_devices)),
+        (Method::POST, "/episodes/{id}/decision", Staff, post(episodes::decide)),
+        (Method::POST, "/episodes/{id}/comedications", Staff, post(episodes::add_comedication)),
+        (Method::POST, "/episodes/{id}/regimen", Staff, post(episodes::change_regimen)),
+        (Method::GET, "/catalog/drugs", Staff, get(episodes::catalog)),
+        (Method::POST, "/episodes/{id}/care-events", Staff, post(care_events::declare)),
+        (Method::GET, "/episodes/{id}/care-events", Staff, get(care_events::list)),
+        (Method::GET, "/indicators", Staff, get(indicators::get)),
+        (Method::GET, "/alerts", Staff, get(alerts::list)),
+        (Method::GET, "/alerts/{id}", Staff, get(alerts::detail)),
+        (Method::POST, "/alerts/{id}/acknowledge", Staff, post(alerts::acknowledge)),
+        (Method::POST, "/alerts/{id}/resolve", Staff, post(alerts::resolve)),
+        (Method::POST, "/patient/activate", Public, post(auth::activate)),
+        (Method::POST, "/patient/reports", Patient, post(reports::submit)),
+        (Method::GET, "/patient/today", Patient, get(doses::today)),
+        (Method::GET, "/patient/push-key", Public, get(push_key)),
+        (Method::GET, "/patient/questionnaires/pending", Patient, get(questionnaires::pending)),
+        (Method::GET, "/patient/questionnaires/spontaneous", Patient, get(questionnaires::spontaneous)),
+        (Method::GET, "/patient/questionnaires/{id}", Patient, get(questionnaires::one)),
+        (Method::POST, "/patient/doses/{id}", Patient, post(doses::confirm)),
+        (Method::POST, "/patient/devices", Patient, post(doses::add_device)),
+        (Method::DELETE, "/patient/devices/{id}", Patient, delete(doses::remove_device)),
+        (Method::GET, "/patient/me", Patient, get(auth::patient_me)),
+        (Method::POST, "/patient/logout", Patient, post(auth::patient_logout)),
+        (Method::GET, "/billing/lines", Staff, get(billing::lines)),
+        (Method::POST, "/billing/lines/{id}/paid", Staff, post(billing::mark_paid)),
+        (Method::POST, "/billing/lines/{id}/cancel", Staff, post(billing::cancel)),
+        (Method::GET, "/billing/statements/{file}", Staff, get(billing::statement)),
+        (Method::POST, "/interviews", Staff, post(interviews::record)),
+        (Method::GET, "/interviews/codes", Staff, get(interviews::codes)),
+        (Method::POST, "/staff/devices", Staff, post(staff_devices::add)),
+        (Method::DELETE, "/staff/devices/{id}", Staff, delete(staff_devices::remove)),
+        (Method::GET, "/openapi.json", Public, get(openapi::document)),
+    ]
+}
+
+/// The API's routes without their handlers: (method, path under `/api/v1`, access).
+pub fn api_route_table() -> Vec<(Method, &'static str, Access)> {
+    api_routes().into_iter().map(|(m, p, a, _)| (m, p, a)).collect()
+}
+
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
-        .route("/patients", post(patients::enrol).get(patients::list))
-        .route("/patients/{id}", get(patients::get_one))
-        .route("/patients/{id}/activation-code", post(patients::new_activation_code))
-        .route("/patients/{id}/audit", get(patients::audit_trail))
-        .route("/patients/{id}/devices", axum::routing::delete(patients::revoke_devices))
-        .route("/episodes/{id}/decision", post(episodes::decide))
-        .route("/episodes/{id}/comedications", post(episodes::add_comedication))
-        .route("/episodes/{id}/regimen", post(episodes::change_regimen))
-        .route("/catalog/drugs", get(episodes::catalog))
-        .route("/episodes/{id}/care-events", post(care_events::declare).get(care_events::list))
-        .route("/indicators", get(indicators::get))
-        .route("/alerts", get(alerts::list))
-        .route("/alerts/{id}", get(alerts::detail))
-        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
-        .route("/alerts/{id}/resolve", post(alerts::resolve))
-        .route("/patient/activate", post(auth::activate))
-        .route("/patient/reports", post(reports::submit))
-        .route("/patient/today", get(doses::today))
-        .route("/patient/push-key", get(push_key))
-        .route("/patient/questionnaires/pending", get(questionnaires::pending))
-        .route("/patient/questionnaires/spontaneous", get(questionnaires::spontaneous))
-        .route("/patient/questionnaires/{id}", get(questionnaires::one))
-        .route("/patient/doses/{id}", post(doses::confirm))
-        .route("/patient/devices", post(doses::add_device))
-        .route("/patient/devices/{id}", axum::routing::delete(doses::remove_device))
-        .route("/patient/me", get(auth::patient_me))
-        .route("/patient/logout", post(auth::patient_logout))
-        .route("/billing/lines", get(billing::lines))
-        .route("/billing/lines/{id}/paid", post(billing::mark_paid))
-        .route("/billing/lines/{id}/cancel", post(billing::cancel))
-        .route("/billing/statements/{file}", get(billing::statement))
-        .route("/interviews", post(interviews::record))
-        .route("/interviews/codes", get(interviews::codes))
-        .route("/staff/devices", post(staff_devices::add))
-        .route("/staff/devices/{id}", axum::routing::delete(staff_devices::remove))
-        .route("/openapi.json", get(openapi::document));
+    let api = api_routes().into_iter().fold(Router::new(), |r, (_, path, _, handler)| r.route(path, handler));
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
     let body_limit = state.settings.server.body_limit_bytes;

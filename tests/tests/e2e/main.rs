@@ -21,6 +21,7 @@ mod pathway;
 mod push;
 mod questionnaires;
 mod reminders;
+mod route_matrix;
 mod security;
 mod smoke;
 mod time_zones;

@@ -1,0 +1,170 @@
+//! The route × role matrix of the JSON API, read from the router's own table
+//! (`relais_server::http::api_routes`): every route is called without credentials, with the
+//! wrong kind of credentials, and by professionals of another establishment, pharmacy or
+//! practice on real ids of this site. A route added to the router and not to `MATRIX` fails
+//! the first test, so no route goes without these checks.
+
+use relais_tests::relais_server::http::{Access, api_route_table};
+use relais_tests::*;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The API's routes as this test knows them: (method, path, access).
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("POST", "/auth/login", "public"),
+    ("POST", "/auth/logout", "staff"),
+    ("GET", "/auth/me", "staff"),
+    ("POST", "/patients", "staff"),
+    ("GET", "/patients", "staff"),
+    ("GET", "/patients/{id}", "staff"),
+    ("POST", "/patients/{id}/activation-code", "staff"),
+    ("GET", "/patients/{id}/audit", "staff"),
+    ("DELETE", "/patients/{id}/devices", "staff"),
+    ("POST", "/episodes/{id}/decision", "staff"),
+    ("POST", "/episodes/{id}/comedications", "staff"),
+    ("POST", "/episodes/{id}/regimen", "staff"),
+    ("GET", "/catalog/drugs", "staff"),
+    ("POST", "/episodes/{id}/care-events", "staff"),
+    ("GET", "/episodes/{id}/care-events", "staff"),
+    ("GET", "/indicators", "staff"),
+    ("GET", "/alerts", "staff"),
+    ("GET", "/alerts/{id}", "staff"),
+    ("POST", "/alerts/{id}/acknowledge", "staff"),
+    ("POST", "/alerts/{id}/resolve", "staff"),
+    ("POST", "/patient/activate", "public"),
+    ("POST", "/patient/reports", "patient"),
+    ("GET", "/patient/today", "patient"),
+    ("GET", "/patient/push-key", "public"),
+    ("GET", "/patient/questionnaires/pending", "patient"),
+    ("GET", "/patient/questionnaires/spontaneous", "patient"),
+    ("GET", "/patient/questionnaires/{id}", "patient"),
+    ("POST", "/patient/doses/{id}", "patient"),
+    ("POST", "/patient/devices", "patient"),
+    ("DELETE", "/patient/devices/{id}", "patient"),
+    ("GET", "/patient/me", "patient"),
+    ("POST", "/patient/logout", "patient"),
+    ("GET", "/billing/lines", "staff"),
+    ("POST", "/billing/lines/{id}/paid", "staff"),
+    ("POST", "/billing/lines/{id}/cancel", "staff"),
+    ("GET", "/billing/statements/{file}", "staff"),
+    ("POST", "/interviews", "staff"),
+    ("GET", "/interviews/codes", "staff"),
+    ("POST", "/staff/devices", "staff"),
+    ("DELETE", "/staff/devices/{id}", "staff"),
+    ("GET", "/openapi.json", "public"),
+];
+
+fn access_name(a: Access) -> &'static str {
+    match a {
+        Access::Public => "public",
+        Access::Staff => "staff",
+        Access::Patient => "patient",
+    }
+}
+
+#[test]
+fn every_api_route_is_in_the_matrix() {
+    let table: Vec<(String, String, String)> = api_route_table()
+        .into_iter()
+        .map(|(m, p, a)| (m.to_string(), p.to_owned(), access_name(a).to_owned()))
+        .collect();
+    let known: Vec<(String, String, String)> =
+        MATRIX.iter().map(|(m, p, a)| ((*m).to_owned(), (*p).to_owned(), (*a).to_owned())).collect();
+    for route in &table {
+        assert!(known.contains(route), "{route:?} is served but has no row in MATRIX: add it, with its checks");
+    }
+    for route in &known {
+        assert!(table.contains(route), "{route:?} is in MATRIX but not served");
+    }
+}
+
+/// A body a route would accept from someone in scope, so that a refusal can only come from
+/// the scope check.
+fn body_for(path: &str) -> Value {
+    match path {
+        "/episodes/{id}/decision" => json!({"action": "renew", "reason": null}),
+        "/episodes/{id}/comedications" => json!({"name": "paracétamol"}),
+        "/episodes/{id}/regimen" => {
+            json!({"regimen": [{"drug": "capecitabine", "dose": "1500 mg", "times": ["08:00"]}]})
+        }
+        "/episodes/{id}/care-events" => json!({"kind": "emergency_visit", "date": "2026-11-23"}),
+        "/alerts/{id}/resolve" => json!({"confirmed_grade": 1, "note": "vu"}),
+        _ => json!({}),
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, eid, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.dispatch().await;
+    let phone = app.activate(&code).await;
+    let a =
+        app.post(&format!("/api/v1/episodes/{eid}/comedications"), &site.idec.1, json!({"name": "Warfarine"})).await;
+    let alert = a.body["alert_id"].as_str().expect("an interaction alert").to_owned();
+    let key = "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM";
+    let sub = json!({"kind": "webpush", "endpoint": "https://fcm.googleapis.com/fcm/send/x",
+                     "keys": {"p256dh": key, "auth": "tBHItJI5svbpez7KI4CCXg"}});
+    let staff_device =
+        app.post("/api/v1/staff/devices", &site.idec.1, sub).await.body["id"].as_str().unwrap().to_owned();
+    let fill = |path: &str| -> String {
+        let id = match path {
+            p if p.starts_with("/patients/") => pid.clone(),
+            p if p.starts_with("/episodes/") => eid.clone(),
+            p if p.starts_with("/alerts/") => alert.clone(),
+            p if p.starts_with("/staff/devices/") => staff_device.clone(),
+            _ => "01900000-0000-7000-8000-000000000000".to_owned(),
+        };
+        format!("/api/v1{}", path.replace("{id}", &id).replace("{file}", "2026-11.json"))
+    };
+    let strangers = [
+        ("another establishment's IDEC", &site.other_idec.1),
+        ("another establishment's oncologist", &site.other_oncologist.1),
+        ("another pharmacy", &site.other_community_pharmacist.1),
+        ("another GP", &site.other_gp.1),
+    ];
+    let mut checked = 0;
+    for (method, path, access) in api_route_table() {
+        let url = fill(path);
+        let call = async |token: Option<&str>| {
+            let body = (method != Method::GET && method != Method::DELETE).then(|| body_for(path));
+            app.call(method.clone(), &url, token, body).await
+        };
+        let anonymous = call(None).await;
+        assert!(anonymous.status.as_u16() < 500, "{method} {path}: {:?}", anonymous.status);
+        match access {
+            Access::Public => assert_ne!(anonymous.status, StatusCode::UNAUTHORIZED, "{method} {path} is public"),
+            _ => assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{method} {path} without credentials"),
+        }
+        if access == Access::Staff {
+            assert_eq!(
+                call(Some(&phone)).await.status,
+                StatusCode::UNAUTHORIZED,
+                "{method} {path} with a phone's token"
+            );
+            if path.contains('{') {
+                for (who, token) in strangers {
+                    let a = call(Some(token)).await;
+                    assert!(
+                        matches!(a.status.as_u16(), 403 | 404),
+                        "{method} {path} by {who} on this site's ids: {:?} {:?}",
+                        a.status,
+                        a.body
+                    );
+                }
+            }
+        }
+        if access == Access::Patient {
+            let a = call(Some(&site.idec.1)).await;
+            assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{method} {path} with a staff token");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, MATRIX.len());
+    // The ids were real: the team itself reads them.
+    for path in ["/patients/{id}", "/patients/{id}/audit", "/episodes/{id}/care-events", "/alerts/{id}"] {
+        let a = app.get(&fill(path), &site.hospital_pharmacist.1).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
+    }
+}
