@@ -30,15 +30,20 @@ impl Drop for Sink {
 }
 
 pub(crate) fn smtp_sink() -> Option<Sink> {
-    sink(false)
+    sink(false, None)
+}
+
+/// The SMTP sink listening on a given port.
+pub(crate) fn smtp_sink_on(port: u16) -> Option<Sink> {
+    sink(false, Some(port))
 }
 
 /// The SMTP sink requiring STARTTLS with a certificate from a CA made for the test.
 pub(crate) fn smtp_sink_tls() -> Option<Sink> {
-    sink(true)
+    sink(true, None)
 }
 
-fn sink(tls: bool) -> Option<Sink> {
+fn sink(tls: bool, port: Option<u16>) -> Option<Sink> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/smtp_sink.py");
     let id = uuid::Uuid::new_v4();
     let dir = std::env::temp_dir().join(format!("relais-smtp-{id}"));
@@ -47,6 +52,9 @@ fn sink(tls: bool) -> Option<Sink> {
     cmd.arg(script).arg(&dir);
     if tls {
         cmd.arg("--tls").arg(&certs);
+    }
+    if let Some(p) = port {
+        cmd.env("SMTP_SINK_PORT", p.to_string());
     }
     let child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn();
     let required = std::env::var("RELAIS_REQUIRE_SMTP_TEST").is_ok_and(|v| v == "1");
@@ -108,6 +116,47 @@ async fn a_red_alert_is_emailed_to_the_idec_and_the_on_call_oncologist() {
         assert!(!m.contains("Martin") && !m.contains("38.9"), "no patient name or clinical detail in an email");
     }
     assert_eq!(deliver_due(&app.state, app.clock.now()).await.unwrap().sent, 0, "each message once");
+}
+
+#[tokio::test]
+async fn an_hour_long_mail_outage_on_the_default_schedule_loses_nothing_and_sends_nothing_twice() {
+    // Can the sink run here at all? (Without aiosmtpd the test says SKIPPED, as the others.)
+    if smtp_sink().is_none() {
+        return;
+    }
+    // A port with nothing listening: the mail server is down.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = spawn_app_with(utc("2026-11-23T08:00:00Z"), &[("RELAIS__EMAIL__SMTP_URL", &url)]).await;
+    let site = app.seed_site().await;
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    // An hour of the default retry schedule, the server down all along.
+    let mut retried = 0;
+    for _ in 0..60 {
+        let s = deliver_due(&app.state, app.clock.now()).await.unwrap();
+        assert_eq!((s.sent, s.failed), (0, 0), "{s:?}");
+        retried += s.retried;
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    assert!(retried >= 12, "each of the two emails retried six times or more: {retried}");
+    // The server comes back on the same address: the next retry (at most an hour away) goes.
+    let sink = smtp_sink_on(port).expect("the SMTP sink on the retried port");
+    let mut sent = 0;
+    for _ in 0..75 {
+        let s = deliver_due(&app.state, app.clock.now()).await.unwrap();
+        assert_eq!(s.failed, 0, "{s:?}");
+        sent += s.sent;
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    assert_eq!(sent, 2);
+    let mails = messages(&sink.dir);
+    let mut to: Vec<&str> =
+        mails.iter().map(|m| m.lines().next().unwrap().trim_start_matches("X-Envelope-To: ")).collect();
+    to.sort();
+    assert_eq!(to, ["idec@a.test", "onco@a.test"], "each once");
+    assert_eq!(outbox_delivery::by_status(&app.state.db, "sent").await.unwrap().len(), 2);
 }
 
 #[tokio::test]
