@@ -289,7 +289,15 @@ pub async fn escalate(db: &impl ConnectionTrait, a: &alert::Model, now: DateTime
     if a.escalate_to_backup
         && let Some(est) = directory::establishment(db, &a.establishment_id).await?
     {
-        backup = serde_json::from_str::<Vec<String>>(&est.backup_emails).unwrap_or_default();
+        backup = match serde_json::from_str::<Vec<String>>(&est.backup_emails) {
+            Ok(list) => list,
+            Err(e) => {
+                // Never a silent default: the escalation still goes to the team, and the broken
+                // row is named.
+                tracing::error!(establishment_id = %est.id, error = %e, "backup list of the establishment does not parse");
+                Vec::new()
+            }
+        };
         for email in &backup {
             outbox::enqueue(
                 db,

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use relais_tests::relais_server::notify::delivery::deliver_due;
 use relais_tests::relais_server::store::outbox_delivery;
 use relais_tests::*;
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 pub(crate) struct Sink {
@@ -241,4 +242,44 @@ async fn a_server_certificate_not_signed_by_the_configured_ca_is_refused() {
         let error = row.last_error.as_deref().unwrap_or("");
         assert!(error.contains("certificate") && error.contains("UnknownIssuer"), "refused for its CA: {error}");
     }
+}
+
+#[tokio::test]
+async fn an_unacknowledged_red_alert_escalates_to_the_backup_list_through_the_mail_server() {
+    let Some(sink) = smtp_sink() else { return };
+    let url = format!("smtp://127.0.0.1:{}", sink.port);
+    let app = spawn_app_with(utc("2026-11-23T08:00:00Z"), &[("RELAIS__EMAIL__SMTP_URL", &url)]).await;
+    let site = app.seed_site().await;
+    // The establishment's backup list: the on-call manager and the ward's shared address.
+    let list = json!(["cadre.astreinte@a.test", "oncologie.garde@a.test"]).to_string();
+    app.state
+        .db
+        .execute_unprepared(&format!("UPDATE establishments SET backup_emails = '{list}' WHERE id = '{}'", site.est))
+        .await
+        .unwrap();
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    assert_eq!(deliver_due(&app.state, app.clock.now()).await.unwrap().sent, 2, "the alert to the IDEC and oncologist");
+    // Nobody acknowledges: 30 minutes later, the escalation goes to both and to the backup list.
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(app.escalate().await, 1);
+    let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!((stats.sent, stats.failed), (4, 0), "{stats:?}");
+    let mails = messages(&sink.dir);
+    let mut to: Vec<&str> =
+        mails[2..].iter().map(|m| m.lines().next().unwrap().trim_start_matches("X-Envelope-To: ")).collect();
+    to.sort();
+    assert_eq!(to, ["cadre.astreinte@a.test", "idec@a.test", "onco@a.test", "oncologie.garde@a.test"]);
+    for m in &mails[2..] {
+        assert!(m.contains("RELANCE"), "an escalation: {m}");
+        assert!(!m.contains("Martin"), "no patient name");
+    }
+    // Acknowledged: no further escalation.
+    let alert_id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let ack = app.post(&format!("/api/v1/alerts/{alert_id}/acknowledge"), &site.idec.1, json!({})).await;
+    assert_eq!(ack.status, reqwest::StatusCode::OK, "{:?}", ack.body);
+    app.clock.advance(chrono::Duration::minutes(31));
+    assert_eq!(app.escalate().await, 0);
+    assert_eq!(deliver_due(&app.state, app.clock.now()).await.unwrap().sent, 0);
 }
