@@ -162,6 +162,18 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     assert_eq!(count_where(&app, "doses", "status = 'taken'").await, 1);
     let queued = browser.execute("return localStorage.getItem('relais.queue')", json!([])).await;
 
+    // The app closed and reopened while still offline (the service worker serves it): the
+    // queue is still there, waiting.
+    browser.execute("setTimeout(() => location.reload(), 10); return true", json!([])).await;
+    wait_until(
+        &browser,
+        "return document.readyState === 'complete' && !!document.getElementById('queue-banner') \
+        && document.getElementById('queue-banner').innerText.startsWith('2 envoi(s)')",
+        "the queue after a reload",
+    )
+    .await;
+    assert_eq!(count(&app.state, "reports").await, 1, "still nothing sent");
+
     // Online again: the queue goes out by itself.
     browser.set_offline(false).await;
     wait_until(&browser, "return document.getElementById('queue-banner').hidden", "the queue is sent").await;
