@@ -1,5 +1,6 @@
-//! The `relais` binary itself: `triage` on the snapshot cases (tests/triage_cases, checked by
-//! hand against docs/triage.md), its exit codes, and `user add` input errors.
+//! The `relais` binary itself: `triage` on the regression snapshots (tests/triage_cases, the
+//! engine's recorded output; see domain/triage/tests/snapshots.rs), its exit codes, and
+//! `user add` input errors.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,7 +18,7 @@ fn cases_dir() -> PathBuf {
 }
 
 #[test]
-fn triage_matches_every_snapshot_case() {
+fn triage_on_the_command_line_gives_every_recorded_snapshot() {
     let mut checked = 0;
     let mut entries: Vec<_> = std::fs::read_dir(cases_dir()).unwrap().map(|e| e.unwrap().path()).collect();
     entries.sort();

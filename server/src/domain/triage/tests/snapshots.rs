@@ -1,6 +1,9 @@
-//! Snapshot cases of `relais triage`: `tests/triage_cases/NN-name.json` (docs/api.md input) and
-//! `NN-name.expected.json` (exact output, or `{"error": {"field", "message"}}`). Each expected
-//! file was checked by hand against docs/triage.md; `UPDATE_SNAPSHOTS=1` rewrites them.
+//! Regression snapshots of `relais triage`: `tests/triage_cases/NN-name.json` (docs/api.md
+//! input) and `NN-name.expected.json` (the engine's exact output, or `{"error": {"field",
+//! "message"}}`). They pin the output so that any change in it shows in review; they are the
+//! engine's own output (`UPDATE_SNAPSHOTS=1` rewrites them from it), not an independent check
+//! of the rules. The independent checks are elsewhere: every row of the published composite
+//! table through the engine (`grading/tests.rs`), and the rule-by-rule unit tests.
 
 use serde_json::{Value, json};
 
@@ -19,7 +22,7 @@ fn output(input: &Value) -> Value {
 }
 
 #[test]
-fn every_snapshot_case_gives_its_expected_output() {
+fn every_regression_snapshot_gives_its_recorded_output() {
     let dir = test_support::repo_path("tests/triage_cases");
     let mut inputs: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/triage_cases")
