@@ -51,8 +51,21 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     spawn_app_with(now, &[]).await
 }
 
+/// Starts the app on a copy of an existing SQLite database (a fixture), migrating it to this
+/// release as `relais serve` would.
+pub async fn spawn_app_on_sqlite_copy(fixture: &std::path::Path, now: DateTime<Utc>) -> TestApp {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let path = std::env::temp_dir().join(format!("relais-test-{id}.db"));
+    std::fs::copy(fixture, &path).expect("copy the fixture");
+    spawn(now, &[], Some(path)).await
+}
+
 /// Starts the app with extra settings (`RELAIS__SECTION__KEY`, value).
 pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestApp {
+    spawn(now, extra, None).await
+}
+
+async fn spawn(now: DateTime<Utc>, extra: &[(&str, &str)], sqlite: Option<std::path::PathBuf>) -> TestApp {
     // TEST_LOG=1 (or a filter such as TEST_LOG=debug): the server's log on stderr, to read
     // what a failing test's server did.
     if let Ok(filter) = std::env::var("TEST_LOG") {
@@ -60,15 +73,16 @@ pub async fn spawn_app_with(now: DateTime<Utc>, extra: &[(&str, &str)]) -> TestA
         let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let (url, db) = match pg_base_url() {
-        Some(base) => {
+    let (url, db) = match (sqlite, pg_base_url()) {
+        (Some(path), _) => (format!("sqlite://{}?mode=rwc", path.display()), Db::Sqlite(path)),
+        (None, Some(base)) => {
             let name = format!("relais_t_{id}");
             let admin = Database::connect(format!("{base}/postgres")).await.expect("PostgreSQL reachable");
             admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
             admin.close().await.ok();
             (format!("{base}/{name}"), Db::Postgres { base, name })
         }
-        None => {
+        (None, None) => {
             let path = std::env::temp_dir().join(format!("relais-test-{id}.db"));
             (format!("sqlite://{}?mode=rwc", path.display()), Db::Sqlite(path))
         }

@@ -13,6 +13,7 @@ mod digest;
 mod email;
 mod enrolment;
 mod indicators;
+mod migrations;
 mod never_silent;
 mod pages;
 mod pages_admin;
