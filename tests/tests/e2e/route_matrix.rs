@@ -168,3 +168,149 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
         assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
     }
 }
+
+/// The staff pages as this test knows them: (method, path, access).
+const PAGES: &[(&str, &str, &str)] = &[
+    ("GET", "/staff/login", "public"),
+    ("POST", "/staff/login", "public"),
+    ("POST", "/staff/logout", "staff"),
+    ("GET", "/staff/assets/{file}", "public"),
+    ("GET", "/staff/", "staff"),
+    ("GET", "/staff/alerts", "staff"),
+    ("GET", "/staff/alerts/live", "staff"),
+    ("GET", "/staff/alerts/{id}", "staff"),
+    ("POST", "/staff/alerts/{id}/acknowledge", "staff"),
+    ("POST", "/staff/alerts/{id}/resolve", "staff"),
+    ("GET", "/staff/pharmacy", "staff"),
+    ("POST", "/staff/pharmacy/episodes/{id}/comedications", "staff"),
+    ("GET", "/staff/patients", "staff"),
+    ("GET", "/staff/patients/{id}", "staff"),
+    ("POST", "/staff/patients/{id}/decision", "staff"),
+    ("POST", "/staff/patients/{id}/activation-code", "staff"),
+    ("POST", "/staff/patients/{id}/phone-lost", "staff"),
+    ("GET", "/staff/admin", "staff"),
+    ("GET", "/staff/enrol", "staff"),
+    ("POST", "/staff/enrol", "staff"),
+];
+
+#[test]
+fn every_page_route_is_in_the_matrix() {
+    use relais_tests::relais_server::http::pages::page_route_table;
+    let table: Vec<(String, String, String)> = page_route_table()
+        .into_iter()
+        .map(|(m, p, a)| (m.to_string(), p.to_owned(), access_name(a).to_owned()))
+        .collect();
+    let known: Vec<(String, String, String)> =
+        PAGES.iter().map(|(m, p, a)| ((*m).to_owned(), (*p).to_owned(), (*a).to_owned())).collect();
+    assert_eq!(table, known, "a page route changed: update PAGES and its checks");
+}
+
+/// A signed-in browser (cookie, CSRF token of its pages); no redirect followed.
+struct Session {
+    http: reqwest::Client,
+    base: String,
+    csrf: String,
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").map(|i| i + 19).unwrap_or(0);
+    html[at..].split('"').next().unwrap_or("").to_owned()
+}
+
+impl Session {
+    async fn anonymous(app: &TestApp) -> Self {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut s = Self { http, base: app.addr.clone(), csrf: String::new() };
+        let form = s.http.get(format!("{}/staff/login", s.base)).send().await.unwrap().text().await.unwrap();
+        s.csrf = csrf_of(&form);
+        s
+    }
+
+    async fn signed_in(app: &TestApp, email: &str) -> Self {
+        let mut s = Self::anonymous(app).await;
+        let form = [("csrf", s.csrf.as_str()), ("email", email), ("password", PASSWORD)];
+        let r = s.http.post(format!("{}/staff/login", s.base)).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{email} signs in");
+        let home = s.http.get(format!("{}/staff/", s.base)).send().await.unwrap().text().await.unwrap();
+        s.csrf = csrf_of(&home);
+        s
+    }
+
+    async fn call(&self, method: &Method, path: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.base);
+        match *method {
+            Method::GET => self.http.get(url).send().await.unwrap(),
+            // What the pages' forms send, so that a refusal can only come from the scope check.
+            _ => {
+                let form = [
+                    ("csrf", self.csrf.as_str()),
+                    ("name", "paracétamol"),
+                    ("action", "renew"),
+                    ("confirmed_grade", "1"),
+                    ("note", "vu"),
+                ];
+                self.http.post(url).form(&form).send().await.unwrap()
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_page_keeps_out_strangers_and_other_teams_and_carries_the_security_headers() {
+    use relais_tests::relais_server::http::pages::page_route_table;
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, eid, _) = app.enrol(&site, app.enrolment(&site)).await;
+    let a =
+        app.post(&format!("/api/v1/episodes/{eid}/comedications"), &site.idec.1, json!({"name": "Warfarine"})).await;
+    let alert = a.body["alert_id"].as_str().expect("an interaction alert").to_owned();
+    let fill = |path: &str| -> String {
+        let id = match path {
+            p if p.starts_with("/staff/patients/") => pid.as_str(),
+            p if p.starts_with("/staff/alerts/") => alert.as_str(),
+            _ => eid.as_str(),
+        };
+        path.replace("{id}", id).replace("{file}", "staff.css")
+    };
+    let anonymous = Session::anonymous(&app).await;
+    let strangers = [
+        Session::signed_in(&app, "idec@b.test").await,
+        Session::signed_in(&app, "onco@b.test").await,
+        Session::signed_in(&app, "officine@b.test").await,
+        Session::signed_in(&app, "gp@b.test").await,
+    ];
+    let mut checked = 0;
+    for (method, path, access) in page_route_table() {
+        let url = fill(path);
+        let r = anonymous.call(&method, &url).await;
+        let status = r.status().as_u16();
+        match access {
+            Access::Public => assert!(status < 500 && status != 401, "{method} {path}: {status}"),
+            _ => {
+                let to_login = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("");
+                assert!(
+                    (status == 303 && to_login.starts_with("/staff/login")) || status == 401 || status == 403,
+                    "{method} {path} without a session: {status} {to_login}"
+                );
+            }
+        }
+        if path.contains("{id}") && access == Access::Staff && path != "/staff/alerts/live" {
+            for s in &strangers {
+                let status = s.call(&method, &url).await.status().as_u16();
+                assert!(matches!(status, 403 | 404), "{method} {path} by another team on this site's ids: {status}");
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, PAGES.len());
+    // Every page carries the security headers, whatever it answers (error pages included).
+    let pui = Session::signed_in(&app, "pui@a.test").await;
+    for (method, path, _) in page_route_table().into_iter().filter(|(m, _, _)| *m == Method::GET) {
+        let r = pui.call(&method, &fill(path)).await;
+        assert!(r.status().as_u16() < 500, "{path}: {}", r.status());
+        assert!(r.headers().get("content-security-policy").is_some(), "{path}: CSP");
+        assert_eq!(r.headers()["x-frame-options"], "DENY", "{path}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{path}");
+    }
+}

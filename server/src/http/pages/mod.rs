@@ -27,39 +27,58 @@ mod patient_data;
 mod qr;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
+use crate::http::Access;
 pub use error::PageError;
 pub use session::{Layout, StaffPage};
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
 
+/// Every staff page route: method, path, who may open it, handler. The router is built from this
+/// table, and the route × role matrix test reads it (tests/tests/e2e/route_matrix.rs).
+#[allow(clippy::type_complexity)]
+pub fn page_routes() -> Vec<(Method, &'static str, Access, MethodRouter<AppState>)> {
+    use Access::{Public, Staff};
+    vec![
+        (Method::GET, "/staff/login", Public, get(auth::login_form)),
+        (Method::POST, "/staff/login", Public, post(auth::login)),
+        (Method::POST, "/staff/logout", Staff, post(auth::logout)),
+        (Method::GET, "/staff/assets/{file}", Public, get(assets::serve)),
+        (Method::GET, "/staff/", Staff, get(alerts::list)),
+        (Method::GET, "/staff/alerts", Staff, get(alerts::list)),
+        (Method::GET, "/staff/alerts/live", Staff, get(alerts::live)),
+        (Method::GET, "/staff/alerts/{id}", Staff, get(alerts::detail)),
+        (Method::POST, "/staff/alerts/{id}/acknowledge", Staff, post(alerts::acknowledge)),
+        (Method::POST, "/staff/alerts/{id}/resolve", Staff, post(alerts::resolve)),
+        (Method::GET, "/staff/pharmacy", Staff, get(pharmacy::view)),
+        (Method::POST, "/staff/pharmacy/episodes/{id}/comedications", Staff, post(pharmacy::add)),
+        (Method::GET, "/staff/patients", Staff, get(patient::list)),
+        (Method::GET, "/staff/patients/{id}", Staff, get(patient::show)),
+        (Method::POST, "/staff/patients/{id}/decision", Staff, post(patient::decide)),
+        (Method::POST, "/staff/patients/{id}/activation-code", Staff, post(enrol::new_code)),
+        (Method::POST, "/staff/patients/{id}/phone-lost", Staff, post(enrol::phone_lost)),
+        (Method::GET, "/staff/admin", Staff, get(admin::view)),
+        (Method::GET, "/staff/enrol", Staff, get(enrol::form)),
+        (Method::POST, "/staff/enrol", Staff, post(enrol::submit)),
+    ]
+}
+
+/// The page routes without their handlers: (method, path, access).
+pub fn page_route_table() -> Vec<(Method, &'static str, Access)> {
+    page_routes().into_iter().map(|(m, p, a, _)| (m, p, a)).collect()
+}
+
 /// The `/staff` routes with their security layers.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/staff/login", get(auth::login_form).post(auth::login))
-        .route("/staff/logout", post(auth::logout))
-        .route("/staff/assets/{file}", get(assets::serve))
-        .route("/staff/", get(alerts::list))
-        .route("/staff/alerts", get(alerts::list))
-        .route("/staff/alerts/live", get(alerts::live))
-        .route("/staff/alerts/{id}", get(alerts::detail))
-        .route("/staff/alerts/{id}/acknowledge", post(alerts::acknowledge))
-        .route("/staff/alerts/{id}/resolve", post(alerts::resolve))
-        .route("/staff/pharmacy", get(pharmacy::view))
-        .route("/staff/pharmacy/episodes/{id}/comedications", post(pharmacy::add))
-        .route("/staff/patients", get(patient::list))
-        .route("/staff/patients/{id}", get(patient::show))
-        .route("/staff/patients/{id}/decision", post(patient::decide))
-        .route("/staff/patients/{id}/activation-code", post(enrol::new_code))
-        .route("/staff/patients/{id}/phone-lost", post(enrol::phone_lost))
-        .route("/staff/admin", get(admin::view))
-        .route("/staff/enrol", get(enrol::form).post(enrol::submit))
+    page_routes()
+        .into_iter()
+        .fold(Router::new(), |r, (_, path, _, handler)| r.route(path, handler))
         .layer(middleware::from_fn(session::csrf_guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
