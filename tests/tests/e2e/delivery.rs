@@ -154,9 +154,15 @@ async fn a_worker_killed_mid_batch_delivers_everything_after_restart_resending_o
     let twice: BTreeSet<String> = topics.iter().filter(|(_, t)| t.len() > 1).map(|(p, _)| p.clone()).collect();
     let once = topics.len() - twice.len();
     eprintln!("kill mid-batch: {once} messages delivered once, {} twice", twice.len());
-    // Sent twice exactly when the kill fell between the send and its record.
-    let expected: BTreeSet<String> = received_before.difference(&recorded).cloned().collect();
-    assert_eq!(twice, expected);
+    // Sent twice only when the kill fell between the send and its record: every message the
+    // dead worker put on the wire without a record by the restart is sent again, and nothing it
+    // had not put on the wire before the lease ended is. (Bounds, not one exact set: under load
+    // the dying worker's last writes may still land after the restart's first pass, as after a
+    // real crash.)
+    let must: BTreeSet<String> = received_before.difference(&recorded).cloned().collect();
+    let may: BTreeSet<String> = hits_now.iter().cloned().collect();
+    assert!(must.is_subset(&twice), "resent: {twice:?}, expected at least {must:?}");
+    assert!(twice.is_subset(&may), "resent: {twice:?}, none beyond what was on the wire {may:?}");
     assert!(!twice.is_empty(), "the held send was in flight at the kill");
     for (p, t) in &topics {
         assert!(t.len() <= 2, "{p} sent {} times", t.len());
