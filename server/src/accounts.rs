@@ -69,32 +69,19 @@ pub async fn apply(
         _ => None,
     };
     let txn = store::begin_write(&state.db).await?;
+    match act {
+        Act::Disable => auth_store::set_active(&txn, &p.id, false).await?,
+        Act::Enable => auth_store::set_active(&txn, &p.id, true).await?,
+        // Until unlocked: far in the future rather than a magic value.
+        Act::Lock => auth_store::set_lock(&txn, &p.id, Some(now + chrono::Duration::days(365 * 100))).await?,
+        Act::Unlock => auth_store::set_lock(&txn, &p.id, None).await?,
+        Act::ResetPassword => auth_store::set_password(&txn, &p.id, hash.as_deref().unwrap_or_default()).await?,
+        Act::RevokeSessions => true,
+    };
+    // Every act but enabling and unlocking signs the account out everywhere.
     let sessions_ended = match act {
-        Act::Disable => {
-            let n = auth_store::revoke_sessions_of(&txn, &p.id, None, now).await?;
-            auth_store::set_active(&txn, &p.id, false, now).await?;
-            n
-        }
-        Act::Enable => {
-            auth_store::set_active(&txn, &p.id, true, now).await?;
-            0
-        }
-        Act::Lock => {
-            // Until unlocked: far in the future rather than a magic value.
-            let until = now + chrono::Duration::days(365 * 100);
-            auth_store::set_lock(&txn, &p.id, Some(until)).await?;
-            auth_store::revoke_sessions_of(&txn, &p.id, None, now).await?
-        }
-        Act::Unlock => {
-            auth_store::set_lock(&txn, &p.id, None).await?;
-            0
-        }
-        Act::ResetPassword => {
-            let n = auth_store::revoke_sessions_of(&txn, &p.id, None, now).await?;
-            auth_store::set_password(&txn, &p.id, hash.as_deref().unwrap_or_default(), None, now).await?;
-            n
-        }
-        Act::RevokeSessions => auth_store::revoke_sessions_of(&txn, &p.id, None, now).await?,
+        Act::Enable | Act::Unlock => 0,
+        _ => auth_store::revoke_sessions_of(&txn, &p.id, now).await?,
     };
     let actor = audit::Actor { kind: "operator", id: None, client_addr: None, request_id: None };
     audit::record(&txn, &actor, act.as_str(), "professional", Some(&p.id), None, now).await?;

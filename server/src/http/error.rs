@@ -99,18 +99,31 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let this = match self {
+impl ApiError {
+    /// An internal error whose cause is an unreachable database is an `Unavailable` one: the
+    /// API and the pages both answer it 503 (never 500).
+    pub fn surfaced(self) -> Self {
+        match self {
             Self::Internal(e) if crate::health::is_unreachable_any(&e) => Self::Unavailable(format!("{e:#}")),
             other => other,
-        };
-        let unreachable = match &this {
-            Self::Unavailable(cause) => Some(DatabaseUnreachable(cause.clone())),
-            _ => None,
-        };
+        }
+    }
+
+    /// Marks an answer to an unreachable database: `Retry-After`, and the cause for the layer
+    /// that records it in `Health`. API and pages alike.
+    pub fn mark_unreachable(&self, resp: &mut Response) {
+        if let Self::Unavailable(cause) = self {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            resp.extensions_mut().insert(DatabaseUnreachable(cause.clone()));
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let this = self.surfaced();
         let retry_after = match &this {
-            Self::Unavailable(_) => Some(RETRY_AFTER_SECONDS.to_owned()),
             Self::Busy => Some("1".to_owned()),
             Self::TooManyRequests => Some("60".to_owned()),
             Self::Throttled(s) => Some(s.to_string()),
@@ -166,9 +179,7 @@ impl IntoResponse for ApiError {
         if let Some(v) = retry_after.and_then(|v| axum::http::HeaderValue::from_str(&v).ok()) {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
-        if let Some(u) = unreachable {
-            resp.extensions_mut().insert(u);
-        }
+        this.mark_unreachable(&mut resp);
         resp
     }
 }

@@ -52,8 +52,7 @@ pub enum Access {
 /// Every route of the JSON API (under `/api/v1`): method, path, who may call it, handler. The
 /// router is built from this table, and the route × role matrix test reads it, so that a new
 /// route cannot go untested (tests/tests/e2e/route_matrix.rs).
-#[allow(clippy::type_complexity)]
-pub fn api_routes() -> Vec<(Method, &'static str, Access, MethodRouter<AppState>)> {
+pub fn api_routes() -> RouteTable {
     use Access::{Patient, Public, Staff};
     use axum::routing::delete;
     vec![
@@ -101,13 +100,26 @@ pub fn api_routes() -> Vec<(Method, &'static str, Access, MethodRouter<AppState>
     ]
 }
 
+/// A route table: method, path, who may call it, handler.
+pub type RouteTable = Vec<(Method, &'static str, Access, MethodRouter<AppState>)>;
+
+/// The router serving a route table.
+pub(crate) fn router_of(routes: RouteTable) -> Router<AppState> {
+    routes.into_iter().fold(Router::new(), |r, (_, path, _, handler)| r.route(path, handler))
+}
+
+/// A route table without its handlers: (method, path, access), for the route matrix test.
+pub(crate) fn without_handlers(routes: RouteTable) -> Vec<(Method, &'static str, Access)> {
+    routes.into_iter().map(|(m, p, a, _)| (m, p, a)).collect()
+}
+
 /// The API's routes without their handlers: (method, path under `/api/v1`, access).
 pub fn api_route_table() -> Vec<(Method, &'static str, Access)> {
-    api_routes().into_iter().map(|(m, p, a, _)| (m, p, a)).collect()
+    without_handlers(api_routes())
 }
 
 pub fn router(state: AppState) -> Router {
-    let api = api_routes().into_iter().fold(Router::new(), |r, (_, path, _, handler)| r.route(path, handler));
+    let api = router_of(api_routes());
     let request_id = HeaderName::from_static("x-request-id");
     let timeout = Duration::from_secs(state.settings.server.request_timeout_secs);
     let body_limit = state.settings.server.body_limit_bytes;

@@ -62,52 +62,39 @@ pub async fn session_professional(
     Ok(p.filter(|p| p.active))
 }
 
-/// Ends every live session of a professional, but `keep` (the session that changed the
-/// password); returns how many.
+/// Ends every live session of a professional; returns how many.
 pub async fn revoke_sessions_of(
     db: &impl ConnectionTrait,
     professional_id: &str,
-    keep: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let mut q = staff_session::Entity::update_many()
+    staff_session::Entity::update_many()
         .col_expr(staff_session::Column::RevokedAt, Expr::value(now))
         .filter(staff_session::Column::ProfessionalId.eq(professional_id))
-        .filter(staff_session::Column::RevokedAt.is_null());
-    if let Some(k) = keep {
-        q = q.filter(staff_session::Column::TokenHash.ne(k));
-    }
-    q.exec(db).await.map(|r| r.rows_affected)
+        .filter(staff_session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected)
 }
 
-/// Enables or disables an account (a leaver); disabling also ends its sessions.
-pub async fn set_active(db: &impl ConnectionTrait, id: &str, active: bool, now: DateTime<Utc>) -> Result<bool, DbErr> {
-    let r = professional::Entity::update_many()
+/// Enables or disables an account (a leaver); the caller ends its sessions.
+pub async fn set_active(db: &impl ConnectionTrait, id: &str, active: bool) -> Result<bool, DbErr> {
+    professional::Entity::update_many()
         .col_expr(professional::Column::Active, Expr::value(active))
         .filter(professional::Column::Id.eq(id))
         .exec(db)
-        .await?;
-    if !active {
-        revoke_sessions_of(db, id, None, now).await?;
-    }
-    Ok(r.rows_affected > 0)
+        .await
+        .map(|r| r.rows_affected > 0)
 }
 
-/// Sets a new password hash and ends the account's other sessions.
-pub async fn set_password(
-    db: &impl ConnectionTrait,
-    id: &str,
-    hash: &str,
-    keep_session: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let r = professional::Entity::update_many()
+/// Sets a new password hash; the caller ends the account's sessions.
+pub async fn set_password(db: &impl ConnectionTrait, id: &str, hash: &str) -> Result<bool, DbErr> {
+    professional::Entity::update_many()
         .col_expr(professional::Column::PasswordHash, Expr::value(hash))
         .filter(professional::Column::Id.eq(id))
         .exec(db)
-        .await?;
-    revoke_sessions_of(db, id, keep_session, now).await?;
-    Ok(r.rows_affected > 0)
+        .await
+        .map(|r| r.rows_affected > 0)
 }
 
 pub async fn revoke_session(db: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
@@ -275,10 +262,6 @@ pub async fn reserve_attempt(
     window: Duration,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
-    rate_limit_hit::Entity::delete_many()
-        .filter(rate_limit_hit::Column::At.lt(now - Duration::days(1)))
-        .exec(db)
-        .await?;
     let id = record_failure(db, bucket, client_key, now).await?;
     let (recent, _) = failures_since(db, bucket, client_key, now - window).await?;
     if recent > u64::from(max) {
@@ -328,6 +311,13 @@ pub async fn failures_since(
         .all(db)
         .await?;
     Ok((rows.len() as u64, rows.into_iter().max()))
+}
+
+/// Deletes ledger rows older than `before` (retention: every window is far shorter); returns
+/// how many.
+pub async fn purge_failures(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let r = rate_limit_hit::Entity::delete_many().filter(rate_limit_hit::Column::At.lt(before)).exec(db).await?;
+    Ok(r.rows_affected)
 }
 
 /// Forgets a key's failures (a successful login from that address).

@@ -34,13 +34,12 @@ struct ErrorPage<'a> {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let this = match self {
-            Self::Api(ApiError::Internal(e)) if crate::health::is_unreachable_any(&e) => {
-                Self::Api(ApiError::Unavailable(format!("{e:#}")))
-            }
+            Self::Api(e) => Self::Api(e.surfaced()),
             other => other,
         };
+        // The page below consumes the error: keep what marks the answer.
         let unreachable = match &this {
-            Self::Api(ApiError::Unavailable(cause)) => Some(crate::http::error::DatabaseUnreachable(cause.clone())),
+            Self::Api(ApiError::Unavailable(cause)) => Some(ApiError::Unavailable(cause.clone())),
             _ => None,
         };
         let (status, title, message) = match this {
@@ -102,12 +101,8 @@ impl IntoResponse for PageError {
             Ok(body) => (status, Html(body)).into_response(),
             Err(_) => (status, title.to_owned()).into_response(),
         };
-        if let Some(u) = unreachable {
-            resp.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static(crate::http::error::RETRY_AFTER_SECONDS),
-            );
-            resp.extensions_mut().insert(u);
+        if let Some(e) = unreachable {
+            e.mark_unreachable(&mut resp);
         }
         resp
     }

@@ -29,11 +29,11 @@ mod qr;
 use axum::Router;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::AppState;
-use crate::http::Access;
+use crate::http::{Access, RouteTable, router_of, without_handlers};
 pub use error::PageError;
 pub use session::{Layout, StaffPage};
 
@@ -42,8 +42,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// Every staff page route: method, path, who may open it, handler. The router is built from this
 /// table, and the route × role matrix test reads it (tests/tests/e2e/route_matrix.rs).
-#[allow(clippy::type_complexity)]
-pub fn page_routes() -> Vec<(Method, &'static str, Access, MethodRouter<AppState>)> {
+pub fn page_routes() -> RouteTable {
     use Access::{Public, Staff};
     vec![
         (Method::GET, "/staff/login", Public, get(auth::login_form)),
@@ -71,14 +70,12 @@ pub fn page_routes() -> Vec<(Method, &'static str, Access, MethodRouter<AppState
 
 /// The page routes without their handlers: (method, path, access).
 pub fn page_route_table() -> Vec<(Method, &'static str, Access)> {
-    page_routes().into_iter().map(|(m, p, a, _)| (m, p, a)).collect()
+    without_handlers(page_routes())
 }
 
 /// The `/staff` routes with their security layers.
 pub fn router() -> Router<AppState> {
-    page_routes()
-        .into_iter()
-        .fold(Router::new(), |r, (_, path, _, handler)| r.route(path, handler))
+    router_of(page_routes())
         .layer(middleware::from_fn(session::csrf_guard))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
