@@ -16,6 +16,12 @@ mod m20261123_000006_care_events;
 mod m20261124_000007_claim_indexes;
 mod m20261205_000008_site_facts;
 mod m20261205_000009_session_idle;
+mod m20261206_000010_stored_values;
+mod m20261207_000011_team_history;
+mod m20261207_000012_regimen_blocks;
+
+/// The enumerated columns and the values each may hold (the CHECK constraints of migration 10).
+pub use m20261206_000010_stored_values::ENUMERATED as ENUMERATED_COLUMNS;
 
 pub struct Migrator;
 
@@ -32,6 +38,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_claim_indexes::Migration),
             Box::new(m20261205_000008_site_facts::Migration),
             Box::new(m20261205_000009_session_idle::Migration),
+            Box::new(m20261206_000010_stored_values::Migration),
+            Box::new(m20261207_000011_team_history::Migration),
+            Box::new(m20261207_000012_regimen_blocks::Migration),
         ]
     }
 }

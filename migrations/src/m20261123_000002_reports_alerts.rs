@@ -1,5 +1,5 @@
 //! Questionnaire instances, symptom reports with their provisional grades, and alerts with
-//! their recipients and history (issue 4).
+//! their recipients and history.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

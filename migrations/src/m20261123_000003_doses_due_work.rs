@@ -1,4 +1,4 @@
-//! Dose occurrences, the durable due-work queue and push devices (issue 3).
+//! Dose occurrences, the durable due-work queue and push devices.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -1,4 +1,4 @@
-//! Room for in-place updates on PostgreSQL (issue: reminder benchmark). A due-work item is
+//! Room for in-place updates on PostgreSQL. A due-work item is
 //! written three times (scheduled, leased, done) and a dose several times (planned, reminded,
 //! confirmed or closed); with free space left in each page, the updates that touch no indexed
 //! column (the lease, the reminder count, the outcome) stay on the page as heap-only tuples and

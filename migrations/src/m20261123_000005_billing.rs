@@ -1,4 +1,4 @@
-//! Onco'Link billing (issue 6): forfait lines with their evidence, the monthly closes, the
+//! Onco'Link billing: forfait lines with their evidence, the monthly closes, the
 //! forfait shares cancelled by hand, and the pharmacists' interview ledger (kept apart).
 
 use sea_orm_migration::{prelude::*, schema::*};

@@ -1,4 +1,4 @@
-//! Emergency visits and unplanned hospitalisations declared by professionals (issue 6): one of
+//! Emergency visits and unplanned hospitalisations declared by professionals: one of
 //! the evaluation indicators the funders follow (docs/domain.md). One row per event; the same kind
 //! of event on the same day of the same episode is declared once (the IDEC and the pharmacist
 //! both hearing of one visit must not count it twice).

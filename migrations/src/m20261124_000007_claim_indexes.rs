@@ -1,5 +1,5 @@
-//! Indexes shaped for the claims of the two work queues (issues: reminder burst, end-to-end
-//! delivery throughput).
+//! Indexes shaped for the claims of the two work queues (the reminder burst, the delivery
+//! throughput).
 //!
 //! - Outbox: claimed per lane (patients' messages, professionals' messages) in order of
 //!   `next_attempt_at`. With the index on (status, next_attempt_at) a claim of one lane read and

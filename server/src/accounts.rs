@@ -84,7 +84,18 @@ pub async fn apply(
         _ => auth_store::revoke_sessions_of(&txn, &p.id, now).await?,
     };
     let actor = audit::Actor { kind: "operator", id: None, client_addr: None, request_id: None };
-    audit::record(&txn, &actor, act.as_str(), "professional", Some(&p.id), None, now).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &actor,
+            action: act.as_str(),
+            entity: "professional",
+            entity_id: Some(&p.id),
+            patient_id: None,
+            at: now,
+        },
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(professional_id = %p.id, act = act.as_str(), sessions_ended, "account changed");
     Ok(Done { professional_id: p.id, sessions_ended, new_password: generated })

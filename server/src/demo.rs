@@ -183,7 +183,7 @@ const PATIENTS: &[DemoPatient] = &[
         birth: "1975-03-27",
         tz: "Europe/Paris",
         drug: "temozolomide",
-        dose: "200 mg/m² le soir",
+        dose: "360 mg le soir",
         times: &["21:00"],
         cycle: Some((5, 23)),
         days_ago: 33,
@@ -359,6 +359,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
             email: None,
             time_zone: Some(d.tz.into()),
             locale: Some(if i == 10 { "en".into() } else { "fr".into() }),
+            height_cm: None,
             episode: EpisodeRequest {
                 parcours: None,
                 start_date: start,
@@ -370,10 +371,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
                 }),
                 regimen: vec![RegimenLineRequest {
                     drug: d.drug.into(),
-                    dose: d.dose.into(),
+                    dose: Some(d.dose.into()),
                     times: d.times.iter().map(|t| (*t).to_owned()).collect(),
-                    cycle: d.cycle.map(|(on_days, off_days)| CycleRequest { on_days, off_days }),
-                    start_date: None,
+                    cycle: d.cycle.map(|(on_days, off_days)| CycleRequest::on_off(on_days, off_days)),
+                    ..RegimenLineRequest::default()
                 }],
                 team: TeamRequest {
                     idec: s.idecs[i % s.idecs.len()].clone(),
@@ -381,6 +382,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
                     hospital_pharmacist: Some(s.hosp_pharmacist.clone()),
                     community_pharmacy: Some(s.pharmacies[d.pharmacy].clone()),
                     gp: Some(s.gps[d.gp].clone()),
+                    community_nurse: None,
                 },
             },
         };

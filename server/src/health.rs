@@ -281,6 +281,12 @@ impl Health {
             "Rows purged by the retention job.",
             vec![format!(" {}", self.purged_rows.load(Ordering::Relaxed))],
         );
+        metric(
+            "relais_stored_value_errors_total",
+            "counter",
+            "Values read from an enumerated column that the code does not know (refused, never defaulted).",
+            vec![format!(" {}", crate::store::stored_value_errors())],
+        );
         out
     }
 }

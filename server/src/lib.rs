@@ -3,16 +3,23 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod alerting;
+pub mod app;
+pub mod bench;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
-pub mod domain;
 pub mod health;
 pub mod http;
 pub mod jobs;
 pub mod notify;
 pub mod secrets;
 pub mod store;
+
+/// The pure rules, in their own crate (`server/domain/`) so that the compiler keeps them free of
+/// HTTP, storage, jobs and email; `crate::domain::…` paths stay as they were.
+pub use relais_domain as domain;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -102,6 +109,11 @@ impl AppState {
 
     pub fn site_tz(&self) -> chrono_tz::Tz {
         self.settings.site.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris)
+    }
+
+    /// Today on the site's calendar: the day whose care team is in force (docs/domain.md, "Care team").
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().with_timezone(&self.site_tz()).date_naive()
     }
 }
 

@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, Utc};
+use relais_server::alerting::{AlertInput, raise};
 use relais_server::domain::access::Role;
 use relais_server::domain::routing::Topic;
 use relais_server::domain::triage::Colour;
 use relais_server::domain::{Sequence, enrolment};
-use relais_server::notify::alerts::{AlertInput, raise};
 use relais_server::store::{self, directory, due_work, entities::dose, push_devices};
 use relais_server::{AppState, ManualClock, Rules, Settings};
 use sea_orm::{ConnectionTrait, Database, Statement};
@@ -200,7 +200,7 @@ async fn two_real_instances_on_one_database_do_each_piece_of_work_exactly_once()
             })
             .collect();
         let items =
-            doses.iter().map(|d| (relais_server::jobs::reminders::DOSE_REMINDER, d.id.clone(), d.due_at)).collect();
+            doses.iter().map(|d| (due_work::DueWork::DoseReminder { dose_id: d.id.clone() }, d.due_at)).collect();
         store::doses::insert_many(db, doses).await.unwrap();
         due_work::schedule(db, items, now).await.unwrap();
         // A questionnaire due a minute ago.
@@ -215,7 +215,8 @@ async fn two_real_instances_on_one_database_do_each_piece_of_work_exactly_once()
         .await
         .unwrap()
         .unwrap();
-        due_work::schedule(db, vec![(due_work::QUESTIONNAIRE_DUE, q, now - Duration::minutes(1))], now).await.unwrap();
+        let due = due_work::DueWork::QuestionnaireDue { questionnaire_id: q };
+        due_work::schedule(db, vec![(due, now - Duration::minutes(1))], now).await.unwrap();
         // A red alert opened 31 minutes ago: its first escalation (every 30 min) is due.
         let p = store::patients::get(db, &e.patient_id).await.unwrap().unwrap();
         let ep = store::episodes::get(db, &e.episode_id).await.unwrap().unwrap();

@@ -176,6 +176,15 @@ impl Browser {
         self.cmd(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({"text": text}))).await;
     }
 
+    /// Presses the Tab key, as a keyboard user moves to the next control (focus rings show).
+    pub async fn press_tab(&self) {
+        let tab = "\u{E004}";
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": tab}, {"type": "keyUp", "value": tab}
+        ]}]});
+        self.cmd(reqwest::Method::POST, "/actions", Some(actions)).await;
+    }
+
     /// The rendered text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         let e = self.find(css).await;

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 pub use relais_server;
 
 pub mod browser;
+pub mod contract;
 
 pub const PASSWORD: &str = "correct-horse-battery";
 
@@ -180,6 +181,24 @@ impl Drop for TestApp {
     }
 }
 
+/// Reads an answer, and checks it against the OpenAPI document (panics naming the method, the
+/// path, the status and the schema error when it disagrees).
+async fn answer(method: &Method, path: &str, request: Option<&Value>, resp: reqwest::Response) -> Answer {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let text = resp.text().await.unwrap_or_default();
+    contract::assert_conforms(&contract::Exchange {
+        method,
+        path,
+        request,
+        status,
+        content_type: headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+        body: &text,
+    });
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    Answer { status, body, headers }
+}
+
 /// A JSON answer: status and body (`Value::Null` when empty).
 #[derive(Debug)]
 pub struct Answer {
@@ -211,21 +230,18 @@ impl Answer {
 }
 
 impl TestApp {
+    /// A request as a client sends it; the answer is checked against the OpenAPI document
+    /// (`contract::check`): a status or a body the document does not describe fails the test.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
-        let mut req = self.http.request(method, format!("{}{path}", self.addr));
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.addr));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        if let Some(b) = body {
-            req = req.json(&b);
+        if let Some(b) = &body {
+            req = req.json(b);
         }
         let resp = req.send().await.expect("request");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let text = resp.text().await.unwrap_or_default();
-        let body =
-            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Answer { status, body, headers }
+        answer(&method, path, body.as_ref(), resp).await
     }
 
     /// A request as the reverse proxy forwards it: `X-Forwarded-For: {xff}` (the app must trust
@@ -238,19 +254,15 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Answer {
-        let mut req = self.http.request(method, format!("{}{path}", self.addr)).header("x-forwarded-for", xff);
+        let mut req = self.http.request(method.clone(), format!("{}{path}", self.addr)).header("x-forwarded-for", xff);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        if let Some(b) = body {
-            req = req.json(&b);
+        if let Some(b) = &body {
+            req = req.json(b);
         }
         let resp = req.send().await.expect("request");
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap_or_default();
-        let body =
-            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Answer { status, body, headers }
+        answer(&method, path, body.as_ref(), resp).await
     }
 
     /// Sends a raw body as `application/json` (malformed or oversized payloads).
@@ -264,9 +276,9 @@ impl TestApp {
             req = req.bearer_auth(t);
         }
         let resp = req.send().await.expect("request");
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap_or_default();
-        Answer { status, headers, body: serde_json::from_str(&text).unwrap_or(Value::String(text)) }
+        let a = answer(&Method::POST, path, None, resp).await;
+        // A raw body always got an answer, even when empty (`Value::Null` would hide it).
+        if a.body.is_null() { Answer { body: Value::String(String::new()), ..a } } else { a }
     }
 
     /// `GET /patients/{id}`, asserting 200; the patient record.
@@ -525,8 +537,8 @@ impl TestApp {
 
 impl TestApp {
     /// Runs the due-work dispatcher (plans, reminders, closes) at the clock's instant.
-    pub async fn dispatch(&self) -> relais_server::jobs::reminders::Stats {
-        relais_server::jobs::reminders::dispatch_due(&self.state, self.clock.now()).await.expect("dispatch")
+    pub async fn dispatch(&self) -> relais_server::jobs::due_work::Stats {
+        relais_server::jobs::due_work::dispatch_due(&self.state, self.clock.now()).await.expect("dispatch")
     }
 
     /// Dispatches at each instant from the clock's current one to `until`, step by step.

@@ -56,7 +56,7 @@ window.addEventListener("queue-sent", (ev) => {
   // A report that left the phone late still gets its answer; a red one takes the screen.
   if (!ev.detail.background) return;
   const red = ev.detail.sent.find((s) => s.item.kind === "report" && s.answer?.colour === "red");
-  if (red) showResult(red.answer);
+  if (red) showResult(red.answer, red.item.why);
   else if (location.hash === "" || location.hash === "#/today") renderToday();
 });
 // Phones without the online event (or a flaky network) still retry now and then.

@@ -5,7 +5,7 @@ import { cachedGet } from "./api.js";
 import { t } from "./i18n.js";
 import { enqueue, flush, pending } from "./queue.js";
 import { offerPush } from "./push.js";
-import { h, show, telHref } from "./ui.js";
+import { h, phoneText, show, telHref } from "./ui.js";
 
 export function patient() {
   try {
@@ -104,7 +104,7 @@ export async function renderToday({ afterDose = false } = {}) {
     );
   }
   nodes.push(h("a", { class: "big button symptom", href: "#/symptom", id: "symptom-now" }, t("symptom_now")));
-  if (day.team_phone) nodes.push(h("a", { class: "big button call", href: telHref(day.team_phone) }, `${t("call_team")} · ${day.team_phone}`));
+  if (day.team_phone) nodes.push(h("a", { class: "big button call", href: telHref(day.team_phone) }, `${t("call_team")} · ${phoneText(day.team_phone)}`));
   show(...nodes);
   // Keep what the phone needs offline: the waiting questionnaires and "I have a symptom now".
   if (navigator.onLine) {

@@ -30,6 +30,15 @@ export function show(...nodes) {
 }
 
 /// A `tel:` link for a phone number as the team wrote it.
+/// A French number as a patient reads and dials it ("+33299000000" → "02 99 00 00 00"); any
+/// other number as it was entered (the same rule as the server's, docs/design.md).
+export function phoneText(phone) {
+  const compact = String(phone || "").trim().replace(/[ .\-\u00a0]/g, "");
+  const national = compact.startsWith("+33") ? "0" + compact.slice(3) : compact;
+  if (!/^0[1-9]\d{8}$/.test(national)) return String(phone || "").trim();
+  return national.match(/\d\d/g).join(" ");
+}
+
 export function telHref(phone) {
   return "tel:" + String(phone).replace(/[^+\d]/g, "");
 }

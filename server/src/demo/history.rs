@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::http::reports::{ReportRequest, submit_report};
+use crate::app::{self, reports::ReportRequest};
 use crate::store::audit::Actor;
 use crate::store::{self, alerts, doses, reports};
 
@@ -81,7 +81,7 @@ pub async fn step(
     until: DateTime<Utc>,
     stats: &mut Stats,
 ) -> anyhow::Result<()> {
-    crate::jobs::reminders::dispatch_due(state, t).await?;
+    crate::jobs::due_work::dispatch_due(state, t).await?;
     take_doses(state, patients, t, stats).await?;
     for p in patients.iter_mut() {
         for q in reports::pending_questionnaires(&state.db, &p.patient_id, t - Duration::hours(3)).await? {
@@ -124,9 +124,11 @@ async fn submit(
     answers: Value,
     at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let req = ReportRequest { client_id: uuid::Uuid::new_v4().to_string(), questionnaire_id, answers };
+    let req = ReportRequest { client_id: uuid::Uuid::new_v4().to_string(), questionnaire_id, answers, other: None };
     let actor = Actor { kind: "patient", id: Some(p.patient_id.clone()), ..Default::default() };
-    submit_report(state, &p.patient_id, req, actor, at).await.map_err(|e| anyhow::anyhow!("demo report: {e:?}"))?;
+    app::reports::submit(state, &p.patient_id, req, actor, at)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo report: {e:?}"))?;
     Ok(())
 }
 
@@ -168,15 +170,15 @@ async fn handle_alerts(state: &AppState, p: &SimPatient, t: DateTime<Utc>) -> an
     for a in alerts::unresolved_for_episode(&state.db, &p.episode_id).await? {
         let ack_after = if a.colour == "red" { Duration::minutes(20) } else { Duration::hours(4) };
         let txn = store::begin_write(&state.db).await?;
+        let idec = Actor { kind: "professional", id: Some(p.idec.clone()), ..Actor::default() };
         if a.status == "open" && t >= a.opened_at + ack_after {
-            alerts::acknowledge(&txn, &a.id, &p.idec, t).await?;
-            alerts::event(&txn, &a.id, "acknowledged", "professional", Some(&p.idec), Value::Null, t).await?;
+            app::alerts::record_acknowledgement(&txn, &a, &p.idec, &idec, t).await?;
         } else if a.status == "acknowledged" && a.acknowledged_at.is_some_and(|at| t >= at + Duration::hours(1)) {
-            let grade = a.provisional_grade.unwrap_or(1).clamp(0, 4) as u8;
+            // Only a toxicity alert has a grade to confirm.
+            let toxicity = a.topic()? == crate::domain::routing::Topic::Toxicity;
+            let grade = toxicity.then(|| a.provisional_grade.unwrap_or(1).clamp(0, 4) as u8);
             let note = "Patient appelé, conseils donnés, suivi habituel.";
-            alerts::resolve(&txn, &a.id, &p.idec, grade, note, t).await?;
-            let detail = json!({"confirmed_grade": grade, "note": note});
-            alerts::event(&txn, &a.id, "resolved", "professional", Some(&p.idec), detail, t).await?;
+            app::alerts::record_resolution(&txn, &a, &p.idec, &idec, (grade, note), t).await?;
             closed += 1;
         }
         txn.commit().await?;

@@ -152,7 +152,18 @@ pub async fn sign_in(
                 request_id: ctx.request_id.clone(),
             },
         };
-        audit::record(&txn, &actor, "login_failed", "session", None, None, now).await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: &actor,
+                action: "login_failed",
+                entity: "session",
+                entity_id: None,
+                patient_id: None,
+                at: now,
+            },
+        )
+        .await?;
         txn.commit().await?;
         tracing::warn!(professional_id = p.as_ref().map_or("-", |p| p.id.as_str()), reason = why, "login failed");
         return Err(ApiError::Unauthorized);
@@ -164,7 +175,18 @@ pub async fn sign_in(
     auth_store::withdraw_attempt(&txn, &reservation).await?;
     auth_store::clear_failures(&txn, LOGIN_ACCOUNT_ADDR, &account_key).await?;
     auth_store::create_session(&txn, &p.id, &token_hash, now, ttl, ctx.client_addr.as_deref()).await?;
-    audit::record(&txn, &ctx.actor("professional", &p.id), "login", "session", None, None, now).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &ctx.actor("professional", &p.id),
+            action: "login",
+            entity: "session",
+            entity_id: None,
+            patient_id: None,
+            at: now,
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok((token, p))
 }
@@ -255,12 +277,14 @@ pub async fn activate(
     let device_id = auth_store::create_device(&txn, &patient_id, &token_hash, now).await?;
     audit::record(
         &txn,
-        &ctx.actor("patient", &patient_id),
-        "activate",
-        "device",
-        Some(&device_id),
-        Some(&patient_id),
-        now,
+        audit::Entry {
+            actor: &ctx.actor("patient", &patient_id),
+            action: "activate",
+            entity: "device",
+            entity_id: Some(&device_id),
+            patient_id: Some(&patient_id),
+            at: now,
+        },
     )
     .await?;
     txn.commit().await?;
@@ -278,12 +302,14 @@ pub async fn patient_logout(State(state): State<AppState>, auth: PatientAuth) ->
     auth_store::revoke_device(&txn, &auth.device_id, now).await?;
     audit::record(
         &txn,
-        &auth.ctx.actor("patient", &auth.patient_id),
-        "logout",
-        "device",
-        Some(&auth.device_id),
-        Some(&auth.patient_id),
-        now,
+        audit::Entry {
+            actor: &auth.ctx.actor("patient", &auth.patient_id),
+            action: "logout",
+            entity: "device",
+            entity_id: Some(&auth.device_id),
+            patient_id: Some(&auth.patient_id),
+            at: now,
+        },
     )
     .await?;
     txn.commit().await?;
@@ -313,12 +339,14 @@ pub async fn patient_me(State(state): State<AppState>, auth: PatientAuth) -> Res
     let team_phone = directory::establishment(&state.db, &p.establishment_id).await?.map(|e| e.phone_24h);
     audit::record(
         &state.db,
-        &auth.ctx.actor("patient", &p.id),
-        "read",
-        "patient",
-        Some(&p.id),
-        Some(&p.id),
-        state.now(),
+        audit::Entry {
+            actor: &auth.ctx.actor("patient", &p.id),
+            action: "read",
+            entity: "patient",
+            entity_id: Some(&p.id),
+            patient_id: Some(&p.id),
+            at: state.now(),
+        },
     )
     .await?;
     Ok(Json(PatientMe {

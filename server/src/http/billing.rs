@@ -13,30 +13,16 @@ use utoipa::{IntoParams, ToSchema};
 use super::error::ApiError;
 use super::extract::StaffAuth;
 use crate::AppState;
-use crate::domain::access::Role;
+use crate::app;
 use crate::domain::billing::{Actor, LineState, Month, Statement, euros_fr, statements, to_csv};
-use crate::store::billing::{self as ledger, LineError, LineFilter, Scope, entities::billing_line};
-use crate::store::{audit, billing::close_of};
+use crate::store::billing::{LineFilter, Scope, entities::billing_line};
 
-/// Whose lines the caller may see; other roles have no billing access.
 pub(super) fn scope_of(auth: &StaffAuth) -> Result<Scope, ApiError> {
-    let s = &auth.staff;
-    match s.role {
-        r if r.may_bill() => s
-            .establishment_id
-            .clone()
-            .map(Scope::Establishment)
-            .ok_or(ApiError::Forbidden("your account has no establishment")),
-        Role::CommunityPharmacist => {
-            s.pharmacy_id.clone().map(Scope::Pharmacy).ok_or(ApiError::Forbidden("your account has no pharmacy"))
-        }
-        Role::Gp => Ok(Scope::Gp(s.id.clone())),
-        _ => Err(ApiError::Forbidden("billing is for admins, the billing office, pharmacies and GPs")),
-    }
+    Ok(app::billing::scope_of(auth)?)
 }
 
 fn month(raw: &str, field: &str) -> Result<Month, ApiError> {
-    Month::parse(raw).ok_or_else(|| ApiError::field(field, format!("`{raw}` is not a month written YYYY-MM")))
+    Ok(app::billing::month(raw, field)?)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -69,12 +55,16 @@ pub struct LineView {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
-impl From<billing_line::Model> for LineView {
-    fn from(l: billing_line::Model) -> Self {
-        Self {
+impl TryFrom<billing_line::Model> for LineView {
+    type Error = crate::store::StoredValueError;
+
+    /// A line whose state or actor the code does not know is an error naming the row, never
+    /// shown as "due" to the hospital.
+    fn try_from(l: billing_line::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
             amount_eur: euros_fr(l.amount_cents),
-            state: LineState::parse(&l.state).unwrap_or(LineState::Due),
-            actor: Actor::parse(&l.actor).unwrap_or(Actor::Hospital),
+            state: l.state()?,
+            actor: l.actor()?,
             id: l.id,
             line_key: l.line_key,
             episode_id: l.episode_id,
@@ -93,7 +83,7 @@ impl From<billing_line::Model> for LineView {
             exported_at: l.exported_at,
             paid_at: l.paid_at,
             cancelled_at: l.cancelled_at,
-        }
+        })
     }
 }
 
@@ -116,7 +106,6 @@ pub async fn lines(
     auth: StaffAuth,
     Query(q): Query<LinesQuery>,
 ) -> Result<Json<Vec<LineView>>, ApiError> {
-    let scope = scope_of(&auth)?;
     let filter = LineFilter {
         month: q.month.as_deref().map(|m| month(m, "month")).transpose()?,
         state: q
@@ -130,8 +119,8 @@ pub async fn lines(
             .map(|a| Actor::parse(a).ok_or_else(|| ApiError::field("actor", "hospital, pharmacy or gp")))
             .transpose()?,
     };
-    let rows = ledger::lines(&state.db, &scope, &filter).await?;
-    Ok(Json(rows.into_iter().map(LineView::from).collect()))
+    let rows = app::billing::lines(&state, &auth, &filter).await?;
+    Ok(Json(rows.into_iter().map(LineView::try_from).collect::<Result<_, _>>()?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -153,25 +142,23 @@ pub struct MonthStatements {
 /// A closed month's statements: `{YYYY-MM}.csv` (semicolon-separated, decimal comma; columns in
 /// docs/billing.md) or `{YYYY-MM}.json`. 404 while the month is not closed.
 #[utoipa::path(get, path = "/api/v1/billing/statements/{file}", params(("file" = String, Path, description = "YYYY-MM.csv or YYYY-MM.json"), StatementQuery),
-    responses((status = 200, body = MonthStatements), (status = 401), (status = 403), (status = 404), (status = 422)))]
+    responses((status = 200, description = "the month's statements: JSON for YYYY-MM.json, CSV for YYYY-MM.csv",
+        content((MonthStatements = "application/json"), (String = "text/csv"))),
+        (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn statement(
     State(state): State<AppState>,
     auth: StaffAuth,
     Path(file): Path<String>,
     Query(q): Query<StatementQuery>,
 ) -> Result<Response, ApiError> {
-    let scope = scope_of(&auth)?;
+    scope_of(&auth)?;
     let (raw, csv) = match (file.strip_suffix(".csv"), file.strip_suffix(".json")) {
         (Some(m), _) => (m, true),
         (_, Some(m)) => (m, false),
         _ => return Err(ApiError::field("month", "the file is YYYY-MM.csv or YYYY-MM.json")),
     };
     let m = month(raw, "month")?;
-    let closed = close_of(&state.db, m).await?.ok_or(ApiError::NotFound)?;
-    let mut lines = ledger::statement_lines(&state.db, m, &scope).await?;
-    if let Some(r) = &q.recipient {
-        lines.retain(|l| &l.recipient_identifier == r);
-    }
+    let (closed_at, lines) = app::billing::month_statement(&state, &auth, m, q.recipient.as_deref()).await?;
     if csv {
         let body = to_csv(m, &lines);
         let disposition = format!("attachment; filename=\"releve-forfaits-{m}.csv\"");
@@ -184,35 +171,12 @@ pub async fn statement(
     let total_cents = lines.iter().map(|l| l.amount_cents).sum();
     Ok(Json(MonthStatements {
         month: m.to_string(),
-        closed_at: closed.closed_at,
+        closed_at,
         total_cents,
         total_eur: euros_fr(total_cents),
         statements: statements(lines),
     })
     .into_response())
-}
-
-async fn line_in_scope(state: &AppState, auth: &StaffAuth, id: &str) -> Result<billing_line::Model, ApiError> {
-    let scope = scope_of(auth)?;
-    let l = ledger::line(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    if !scope.covers(&l) {
-        return Err(ApiError::NotFound);
-    }
-    if !auth.staff.role.may_bill() {
-        return Err(ApiError::Forbidden("payments and cancellations are recorded by the billing office"));
-    }
-    Ok(l)
-}
-
-impl From<LineError> for ApiError {
-    fn from(e: LineError) -> Self {
-        match e {
-            LineError::NotFound => ApiError::NotFound,
-            LineError::Conflict(m) => ApiError::Conflict { field: None, message: m.into() },
-            LineError::Sync(s) => ApiError::Internal(s.into()),
-            LineError::Db(d) => d.into(),
-        }
-    }
 }
 
 /// Records the payment of an exported line (`exported → paid`); 409 if it is not exported or
@@ -224,11 +188,8 @@ pub async fn mark_paid(
     auth: StaffAuth,
     Path(id): Path<String>,
 ) -> Result<Json<LineView>, ApiError> {
-    line_in_scope(&state, &auth, &id).await?;
-    let now = state.now();
-    let l = ledger::mark_paid(&state.db, &id, now).await?;
-    audit::record(&state.db, &auth.actor(), "paid", "billing_line", Some(&id), None, now).await?;
-    Ok(Json(l.into()))
+    let l = app::billing::mark_paid(&state, &auth, &id).await?;
+    Ok(Json(l.try_into()?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -248,17 +209,11 @@ pub async fn cancel(
     auth: StaffAuth,
     Path(id): Path<String>,
 ) -> Result<Json<Cancelled>, ApiError> {
-    let l = line_in_scope(&state, &auth, &id).await?;
-    let now = state.now();
-    ledger::cancel(&state.db, &state.rules.tariffs, &id, &auth.staff.id, now).await?;
-    audit::record(&state.db, &auth.actor(), "cancel", "billing_line", Some(&id), None, now).await?;
-    let base = format!("{}:{}", l.sequence_id, l.actor);
-    let lines = ledger::lines_of_episode(&state.db, &l.episode_id)
+    let lines = app::billing::cancel(&state, &auth, &id)
         .await?
         .into_iter()
-        .filter(|r| r.line_key == base || r.line_key.starts_with(&format!("{base}:")))
-        .map(LineView::from)
-        .collect();
+        .map(LineView::try_from)
+        .collect::<Result<_, _>>()?;
     Ok(Json(Cancelled { lines }))
 }
 

@@ -1,4 +1,4 @@
-//! Emergency visits and unplanned hospitalisations declared by professionals (issue 6), one of
+//! Emergency visits and unplanned hospitalisations declared by professionals, one of
 //! the evaluation indicators: `POST/GET /episodes/{id}/care-events`. "Care event" names what
 //! happened to the patient outside the planned follow-up, declared by whoever heard of it.
 
@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{JsonBody, StaffAuth};
-use super::patients::visible_patient;
 use crate::AppState;
+use crate::app::patients::visible_patient;
 use crate::domain::care_events::{self, CareEventKind};
 use crate::store::care_events::{NewCareEvent, care_event};
 use crate::store::entities::{episode, patient};
@@ -21,7 +21,7 @@ use crate::store::{self, audit, care_events as events, episodes};
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CareEventRequest {
-    /// emergency_visit | unplanned_hospitalisation
+    #[schema(value_type = CareEventKind)]
     pub kind: String,
     /// Local date of the visit or of the admission (YYYY-MM-DD), within the episode and not in
     /// the future.
@@ -33,6 +33,7 @@ pub struct CareEventRequest {
     pub related_to_treatment: Option<bool>,
     /// What happened, for the team (at most 2000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -49,9 +50,9 @@ pub struct CareEventView {
     pub declared_at: DateTime<Utc>,
 }
 
-fn view(e: care_event::Model) -> CareEventView {
-    CareEventView {
-        kind: CareEventKind::parse(&e.kind).unwrap_or(CareEventKind::EmergencyVisit),
+fn view(e: care_event::Model) -> Result<CareEventView, crate::store::StoredValueError> {
+    Ok(CareEventView {
+        kind: e.kind()?,
         id: e.id,
         episode_id: e.episode_id,
         date: e.event_date,
@@ -59,7 +60,7 @@ fn view(e: care_event::Model) -> CareEventView {
         note: e.note,
         declared_by: e.declared_by,
         declared_at: e.declared_at,
-    }
+    })
 }
 
 /// The episode and its patient if the caller may see the patient; 404 otherwise (existence is
@@ -86,7 +87,7 @@ pub async fn declare(
     JsonBody(req): JsonBody<CareEventRequest>,
 ) -> Result<(StatusCode, Json<CareEventView>), ApiError> {
     let (ep, patient) = visible_episode(&state, &auth, &id).await?;
-    let tz: chrono_tz::Tz = patient.time_zone.parse().unwrap_or(state.site_tz());
+    let tz = patient.time_zone()?;
     let now = state.now();
     let today = now.with_timezone(&tz).date_naive();
     let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
@@ -112,7 +113,18 @@ pub async fn declare(
         Err(e) if store::unique_violation(&e).is_some() => return Err(conflict()),
         Err(e) => return Err(e.into()),
     };
-    audit::record(&txn, &auth.actor(), "create", "care_event", Some(&event_id), Some(&ep.patient_id), now).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &auth.actor(),
+            action: "create",
+            entity: "care_event",
+            entity_id: Some(&event_id),
+            patient_id: Some(&ep.patient_id),
+            at: now,
+        },
+    )
+    .await?;
     txn.commit().await?;
     tracing::info!(episode_id = %ep.id, care_event_id = %event_id, kind = kind.as_str(), "care event declared");
     let created = events::of_episode(&state.db, &ep.id)
@@ -120,7 +132,7 @@ pub async fn declare(
         .into_iter()
         .find(|e| e.id == event_id)
         .ok_or(ApiError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(view(created))))
+    Ok((StatusCode::CREATED, Json(view(created)?)))
 }
 
 /// The emergency visits and unplanned hospitalisations declared for this episode, most recent
@@ -134,7 +146,17 @@ pub async fn list(
 ) -> Result<Json<Vec<CareEventView>>, ApiError> {
     let (ep, _) = visible_episode(&state, &auth, &id).await?;
     let rows = events::of_episode(&state.db, &ep.id).await?;
-    audit::record(&state.db, &auth.actor(), "list", "care_event", Some(&ep.id), Some(&ep.patient_id), state.now())
-        .await?;
-    Ok(Json(rows.into_iter().map(view).collect()))
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: &auth.actor(),
+            action: "list",
+            entity: "care_event",
+            entity_id: Some(&ep.id),
+            patient_id: Some(&ep.patient_id),
+            at: state.now(),
+        },
+    )
+    .await?;
+    Ok(Json(rows.into_iter().map(view).collect::<Result<_, _>>()?))
 }

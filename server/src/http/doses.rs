@@ -5,24 +5,24 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::{JsonBody, PatientAuth};
 use crate::AppState;
-use crate::domain::Sequence;
+use crate::app::{self, doses::DoseReport};
 use crate::domain::regimen;
-use crate::domain::routing::Topic;
-use crate::domain::triage::Colour;
-use crate::jobs::reminders::lines_of;
-use crate::notify::alerts::{AlertInput, raise};
 use crate::store::{self, audit, directory, doses, episodes, patients, push_devices, reports};
 
 #[derive(Serialize, ToSchema)]
 pub struct DoseView {
     pub id: String,
+    /// The catalogue key.
     pub drug: String,
+    /// The drug's name in the patient's language (never the key).
+    pub drug_name: String,
+    /// The dose of that day as the patient takes it: the step in force, or the computed dose
+    /// in units ("2 150 mg : 4 comprimés à 500 mg + 1 comprimé à 150 mg").
     pub dose: String,
     pub time: String,
     pub due_at: DateTime<Utc>,
@@ -32,14 +32,34 @@ pub struct DoseView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = TodayCycle)]
 pub struct CycleView {
     pub drug: String,
     /// Day of the cycle (1-based) and its length; `on` false during the planned break.
     pub day: u16,
     pub length: u16,
     pub on: bool,
-    pub on_days: u16,
-    pub off_days: u16,
+    /// For a cycle of one block from day 1: its days on and off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_days: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub off_days: Option<u16>,
+    /// Otherwise its blocks of on-days, e.g. [[1, 5], [8, 12]].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<Vec<[u16; 2]>>,
+}
+
+/// A questionnaire waiting for answers.
+#[derive(Serialize, ToSchema)]
+pub struct PendingRef {
+    pub id: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// The id of a registered push device.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceAdded {
+    pub id: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -50,8 +70,7 @@ pub struct Today {
     pub next_dose: Option<DoseView>,
     pub cycles: Vec<CycleView>,
     /// Ids and due times of questionnaires waiting for answers.
-    #[schema(value_type = Vec<Object>)]
-    pub pending_questionnaires: Vec<Value>,
+    pub pending_questionnaires: Vec<PendingRef>,
     /// The care team's 24 h number.
     pub team_phone: Option<String>,
     /// The server's clock: the phone dates a dose confirmed offline in the server's time, so a
@@ -66,16 +85,28 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
     let db = &state.db;
     let now = state.now();
     let p = patients::get(db, &auth.patient_id).await?.ok_or(ApiError::Unauthorized)?;
-    let tz = p.tz();
+    let tz = p.time_zone()?;
     let date = now.with_timezone(&tz).date_naive();
     let ep = patients::current_episode(db, &p.id).await?;
     let lines = match &ep {
         Some(e) => episodes::active_regimen(db, &e.id).await?,
         None => vec![],
     };
-    let dose_text = |line_id: &str| lines.iter().find(|l| l.id == line_id).map(|l| l.dose.clone()).unwrap_or_default();
+    let domain_lines = episodes::lines_of(&lines)?;
+    let dose_text = |d: &store::entities::dose::Model| {
+        domain_lines
+            .iter()
+            .find(|l| l.id == d.line_id)
+            .map(|l| regimen::dose_on(l, d.local_date).to_owned())
+            .unwrap_or_default()
+    };
+    let locale = p.locale()?;
+    let name = |drug: &str| {
+        state.rules.catalog.display_name(drug).map_or_else(|| drug.to_owned(), |n| n.get(locale).to_owned())
+    };
     let view = |d: store::entities::dose::Model| DoseView {
-        dose: dose_text(&d.line_id),
+        dose: dose_text(&d),
+        drug_name: name(&d.drug),
         id: d.id,
         drug: d.drug,
         time: d.local_time,
@@ -88,64 +119,49 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
         doses.iter().find(|d| d.status == "pending" && d.due_at >= now - Duration::hours(1)).map(|d| DoseView {
             id: d.id.clone(),
             drug: d.drug.clone(),
+            drug_name: d.drug_name.clone(),
             dose: d.dose.clone(),
             time: d.time.clone(),
             due_at: d.due_at,
             status: d.status.clone(),
             late: d.late,
         });
-    let cycles = lines_of(&lines)
+    let cycles = domain_lines
         .iter()
         .filter_map(|l| {
-            let (on_days, off_days) = l.cycle?;
+            let cycle = l.cycle.as_ref()?;
             let c = regimen::cycle_day(l, date)?;
-            Some(CycleView { drug: l.drug.clone(), day: c.day, length: c.length, on: c.on, on_days, off_days })
+            let one = cycle.as_on_off();
+            Some(CycleView {
+                drug: l.drug.clone(),
+                day: c.day,
+                length: c.length,
+                on: c.on,
+                on_days: one.map(|o| o.0),
+                off_days: one.map(|o| o.1),
+                blocks: one.is_none().then(|| cycle.on.iter().map(|&(a, b)| [a, b]).collect()),
+            })
         })
         .collect();
     let pending_questionnaires = reports::pending_questionnaires(db, &p.id, now)
         .await?
         .into_iter()
-        .map(|q| json!({"id": q.id, "due_at": q.due_at}))
+        .map(|q| PendingRef { id: q.id, due_at: q.due_at })
         .collect();
     let team_phone = directory::establishment(db, &p.establishment_id).await?.map(|e| e.phone_24h);
-    audit::record(db, &auth.ctx.actor("patient", &p.id), "read", "today", None, Some(&p.id), now).await?;
+    audit::record(
+        db,
+        audit::Entry {
+            actor: &auth.ctx.actor("patient", &p.id),
+            action: "read",
+            entity: "today",
+            entity_id: None,
+            patient_id: Some(&p.id),
+            at: now,
+        },
+    )
+    .await?;
     Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone, now }))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DoseReport {
-    /// taken | skipped | vomited
-    pub status: String,
-    /// When it was taken (RFC 3339); default now.
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
-}
-
-async fn adherence_alert(
-    state: &AppState,
-    txn: &sea_orm::DatabaseTransaction,
-    patient_id: &str,
-    reason: String,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    let p = patients::get(txn, patient_id).await?.ok_or(ApiError::NotFound)?;
-    let Some(ep) = patients::current_episode(txn, patient_id).await? else { return Ok(()) };
-    let seq =
-        episodes::active_sequence(txn, &ep.id).await?.and_then(|s| Sequence::parse(&s.kind)).unwrap_or(Sequence::S1);
-    let input = AlertInput {
-        patient: &p,
-        episode: &ep,
-        sequence: seq,
-        topic: Topic::Adherence,
-        colour: Colour::Amber,
-        provisional_grade: None,
-        reasons: vec![reason],
-        report_id: None,
-        also: vec![],
-    };
-    raise(txn, state, input, now).await?;
-    Ok(())
 }
 
 /// Confirms a dose: taken (late after the repeat delay), skipped or vomited. The same
@@ -161,85 +177,46 @@ pub async fn confirm(
     Path(id): Path<String>,
     JsonBody(req): JsonBody<DoseReport>,
 ) -> Result<Json<DoseView>, ApiError> {
-    if !matches!(req.status.as_str(), "taken" | "skipped" | "vomited") {
-        return Err(ApiError::field("status", "taken, skipped or vomited"));
-    }
-    let now = state.now();
-    let d = doses::get(&state.db, &id).await?.filter(|d| d.patient_id == auth.patient_id).ok_or(ApiError::NotFound)?;
-    let at = req.at.unwrap_or(now);
-    if at > now + Duration::minutes(5) {
-        return Err(ApiError::field("at", "is in the future"));
-    }
-    if at < d.due_at - Duration::hours(12) {
-        return Err(ApiError::field("at", "is more than 12 hours before the dose's time"));
-    }
-    if d.status == "cancelled" {
-        return Err(ApiError::Conflict { field: None, message: "this dose is no longer planned".into() });
-    }
-    let txn = store::begin_write(&state.db).await?;
-    let late = at > d.due_at + Duration::minutes(i64::from(state.settings.reminders.repeat_after_minutes));
-    let taken_at = matches!(req.status.as_str(), "taken" | "vomited").then_some(at);
-    if !doses::report(&txn, &d.id, &["pending", "missed"], &req.status, taken_at, late, now).await? {
-        // A phone that queued the confirmation offline retries it with the same status and the
-        // same `at` (the instant of the tap): that is the confirmation already stored, not a
-        // second intake, so it answers as the first time and raises nothing.
-        let current = doses::get(&txn, &d.id).await?.ok_or(ApiError::NotFound)?;
-        if req.at.is_some() && current.status == req.status && current.taken_at == taken_at {
-            drop(txn);
-            return Ok(Json(dose_view(&state, current).await?));
-        }
-        if d.status == "taken" && req.status == "taken" {
-            let reason = format!(
-                "second intake reported for the {} dose of {} ({}): possible double dose",
-                d.local_time, d.local_date, d.drug
-            );
-            adherence_alert(&state, &txn, &d.patient_id, reason, now).await?;
-            txn.commit().await?;
-        }
-        return Err(ApiError::Conflict {
-            field: None,
-            message: format!("this dose is already confirmed ({})", d.status),
-        });
-    }
-    if req.status == "skipped"
-        && let Some(ep) = episodes::get(&txn, &d.episode_id).await?
-    {
-        crate::notify::adherence::check(&txn, &state, &ep, now).await?;
-    }
-    if req.status == "vomited" {
-        let reason =
-            format!("dose vomited ({} {} {}): re-dosing rules differ by drug", d.drug, d.local_date, d.local_time);
-        adherence_alert(&state, &txn, &d.patient_id, reason, now).await?;
-    }
-    audit::record(
-        &txn,
-        &auth.ctx.actor("patient", &d.patient_id),
-        &req.status,
-        "dose",
-        Some(&d.id),
-        Some(&d.patient_id),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    let d = doses::get(&state.db, &id).await?.ok_or(ApiError::NotFound)?;
+    let d = app::doses::confirm(&state, &auth, &id, &req).await?;
     Ok(Json(dose_view(&state, d).await?))
 }
 
 async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<DoseView, ApiError> {
-    let dose = episodes::regimen_history(&state.db, &d.episode_id)
-        .await?
-        .into_iter()
-        .find(|l| l.id == d.line_id)
-        .map(|l| l.dose)
-        .unwrap_or_default();
-    Ok(DoseView { id: d.id, drug: d.drug, dose, time: d.local_time, due_at: d.due_at, status: d.status, late: d.late })
+    let rows: Vec<_> =
+        episodes::regimen_history(&state.db, &d.episode_id).await?.into_iter().filter(|l| l.id == d.line_id).collect();
+    let dose =
+        episodes::lines_of(&rows)?.first().map(|l| regimen::dose_on(l, d.local_date).to_owned()).unwrap_or_default();
+    // The dose's patient exists (a foreign key): its locale is read, never assumed.
+    let p = patients::get(&state.db, &d.patient_id).await?.ok_or(ApiError::NotFound)?;
+    let locale = p.locale()?;
+    let drug_name =
+        state.rules.catalog.display_name(&d.drug).map_or_else(|| d.drug.clone(), |n| n.get(locale).to_owned());
+    Ok(DoseView {
+        id: d.id,
+        drug: d.drug,
+        drug_name,
+        dose,
+        time: d.local_time,
+        due_at: d.due_at,
+        status: d.status,
+        late: d.late,
+    })
+}
+
+/// `webpush`: a browser's subscription (`endpoint` and `keys` required); `fcm`: an FCM
+/// registration token (`token` required).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // documents the values `DeviceRequest::kind` takes; parse_device checks them
+pub enum DeviceKind {
+    Webpush,
+    Fcm,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceRequest {
-    /// webpush | fcm
+    #[schema(value_type = DeviceKind)]
     pub kind: String,
     #[serde(default)]
     pub endpoint: Option<String>,
@@ -292,28 +269,30 @@ pub(super) fn parse_device(state: &AppState, req: DeviceRequest) -> Result<push_
 
 /// Registers a Web Push subscription or an FCM token for this phone.
 #[utoipa::path(post, path = "/api/v1/patient/devices", request_body = DeviceRequest,
-    responses((status = 201, description = "{\"id\"}"), (status = 401), (status = 422)))]
+    responses((status = 201, body = DeviceAdded), (status = 401), (status = 422)))]
 pub async fn add_device(
     State(state): State<AppState>,
     auth: PatientAuth,
     JsonBody(req): JsonBody<DeviceRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<DeviceAdded>), ApiError> {
     let now = state.now();
     let device = parse_device(&state, req)?;
     let txn = store::begin_write(&state.db).await?;
     let id = push_devices::add_for_patient(&txn, &auth.patient_id, device, now).await?;
     audit::record(
         &txn,
-        &auth.ctx.actor("patient", &auth.patient_id),
-        "create",
-        "push_device",
-        Some(&id),
-        Some(&auth.patient_id),
-        now,
+        audit::Entry {
+            actor: &auth.ctx.actor("patient", &auth.patient_id),
+            action: "create",
+            entity: "push_device",
+            entity_id: Some(&id),
+            patient_id: Some(&auth.patient_id),
+            at: now,
+        },
     )
     .await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(DeviceAdded { id })))
 }
 
 /// Removes a push device of this patient.

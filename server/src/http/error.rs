@@ -6,8 +6,10 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::app::ActionError;
 use crate::domain::FieldError;
 use crate::store::episodes::WriteError;
 
@@ -57,28 +59,86 @@ impl From<FieldError> for ApiError {
     }
 }
 
+impl From<ActionError> for ApiError {
+    fn from(e: ActionError) -> Self {
+        match e {
+            ActionError::Unauthorized => Self::Unauthorized,
+            ActionError::Forbidden(m) => Self::Forbidden(m),
+            ActionError::NotFound => Self::NotFound,
+            ActionError::Conflict { field, message } => Self::Conflict { field, message },
+            ActionError::Invalid { field, message } => Self::Unprocessable { field, message },
+            ActionError::Unavailable(cause) => Self::Unavailable(cause),
+            ActionError::Internal(e) => Self::Internal(e),
+        }
+    }
+}
+
+/// Store errors are mapped once, by the actions' error (a unique key is a 409 naming the
+/// field, an unreachable database a 503).
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
-        if let Some(constraint) = crate::store::unique_violation(&e) {
-            // Name the field, not the constraint text (which may quote values).
-            let field =
-                ["ins", "email", "rpps", "finess"].into_iter().find(|f| constraint.contains(f)).map(str::to_owned);
-            return Self::Conflict { field, message: "already exists".into() };
-        }
-        if crate::health::is_unreachable(&e) {
-            return Self::Unavailable(e.to_string());
-        }
-        Self::Internal(e.into())
+        ActionError::from(e).into()
+    }
+}
+
+impl From<crate::store::StoredValueError> for ApiError {
+    fn from(e: crate::store::StoredValueError) -> Self {
+        ActionError::from(e).into()
     }
 }
 
 impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
-        match e {
-            WriteError::Field(f) => f.into(),
-            WriteError::Db(d) => d.into(),
-        }
+        ActionError::from(e).into()
     }
+}
+
+/// Every error answer of the API: `{"error": {"code", "message", "field", "request_id"}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What went wrong, for programs.
+    pub code: ErrorCode,
+    /// What went wrong, for people (never an internal cause).
+    pub message: String,
+    /// The field at fault (422, some 409), as a path into the request (`episode.regimen[0].dose`).
+    pub field: Option<String>,
+    /// The server's id of the request (`x-request-id`), to quote to the support team.
+    pub request_id: Option<String>,
+}
+
+/// The `code` of an error body; each goes with one status.
+#[derive(Serialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: malformed JSON or an unreadable body.
+    BadRequest,
+    /// 401
+    Unauthorized,
+    /// 403
+    Forbidden,
+    /// 404
+    NotFound,
+    /// 409
+    Conflict,
+    /// 413
+    PayloadTooLarge,
+    /// 415
+    UnsupportedMediaType,
+    /// 422: a field's value is refused; `field` names it.
+    Invalid,
+    /// 429: `Retry-After` says when to try again.
+    TooManyRequests,
+    /// 503: every password check slot is taken; try again in a second.
+    Busy,
+    /// 503: the database is unreachable; `Retry-After` says when to try again.
+    Unavailable,
+    /// 500
+    Internal,
 }
 
 /// Seconds a client is asked to wait before trying again after a 503.
@@ -130,51 +190,57 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let (status, code, message, field) = match &this {
-            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
-            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "authentication failed".into(), None),
-            Self::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", (*m).into(), None),
-            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "not found".into(), None),
-            Self::Conflict { field, message } => (StatusCode::CONFLICT, "conflict", message.clone(), field.clone()),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest, m.clone(), None),
+            Self::Unauthorized => {
+                (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, "authentication failed".into(), None)
+            }
+            Self::Forbidden(m) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, (*m).into(), None),
+            Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found".into(), None),
+            Self::Conflict { field, message } => {
+                (StatusCode::CONFLICT, ErrorCode::Conflict, message.clone(), field.clone())
+            }
             Self::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large".into(), None)
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "request body too large".into(), None)
             }
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "the body must be JSON (Content-Type: application/json)".into(),
                 None,
             ),
             Self::Unprocessable { field, message } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "invalid", message.clone(), Some(field.clone()))
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid, message.clone(), Some(field.clone()))
             }
-            Self::TooManyRequests => {
-                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "too many attempts, try again later".into(), None)
-            }
+            Self::TooManyRequests => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::TooManyRequests,
+                "too many attempts, try again later".into(),
+                None,
+            ),
             Self::Throttled(s) => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+                ErrorCode::TooManyRequests,
                 format!("too many attempts, try again in {s} s"),
                 None,
             ),
             Self::Busy => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                ErrorCode::Busy,
                 "too many sign-ins at once, try again in a second".into(),
                 None,
             ),
             Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
+                ErrorCode::Unavailable,
                 "the service is temporarily unavailable, try again shortly".into(),
                 None,
             ),
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "internal error");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into(), None)
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error".into(), None)
             }
         };
-        let body =
-            json!({"error": {"code": code, "message": message, "field": field, "request_id": current_request_id()}});
+        let body = ErrorBody { error: ErrorDetail { code, message, field, request_id: current_request_id() } };
         let mut resp = (status, Json(body)).into_response();
         if let Some(v) = retry_after.and_then(|v| axum::http::HeaderValue::from_str(&v).ok()) {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::AppState;
-use crate::domain::access::Staff;
+pub use crate::app::actor::{Ctx, PatientAuth, StaffAuth};
 use crate::secrets::{self, hash_token};
-use crate::store::{self, audit::Actor, entities::professional};
+use crate::store;
 
 pub const SESSION_COOKIE: &str = "relais_session";
 /// Header carrying the CSRF token on API writes authenticated by the session cookie.
@@ -59,25 +59,6 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     }
 }
 
-/// Client address (`client_addr`: X-Forwarded-For only from a trusted proxy) and the server's
-/// request id, for rate limits and the audit log.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    pub client_addr: Option<String>,
-    pub request_id: Option<String>,
-}
-
-impl Ctx {
-    pub fn actor(&self, kind: &'static str, id: &str) -> Actor {
-        Actor {
-            kind,
-            id: Some(id.to_owned()),
-            client_addr: self.client_addr.clone(),
-            request_id: self.request_id.clone(),
-        }
-    }
-}
-
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = ApiError;
 
@@ -114,20 +95,6 @@ pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-/// A signed-in professional (Bearer token, or the session cookie plus the CSRF header on writes).
-pub struct StaffAuth {
-    pub staff: Staff,
-    pub professional: professional::Model,
-    pub token_hash: String,
-    pub ctx: Ctx,
-}
-
-impl StaffAuth {
-    pub fn actor(&self) -> Actor {
-        self.ctx.actor("professional", &self.staff.id)
-    }
-}
-
 impl FromRequestParts<AppState> for StaffAuth {
     type Rejection = ApiError;
 
@@ -161,13 +128,6 @@ impl StaffAuth {
         let staff = store::directory::staff_of(&p).ok_or(ApiError::Unauthorized)?;
         Ok(Self { staff, professional: p, token_hash, ctx })
     }
-}
-
-/// An activated patient phone (Bearer device token).
-pub struct PatientAuth {
-    pub patient_id: String,
-    pub device_id: String,
-    pub ctx: Ctx,
 }
 
 impl FromRequestParts<AppState> for PatientAuth {

@@ -1,5 +1,5 @@
-//! `GET /indicators`: the evaluation indicators of a period (issue 6; definitions in
-//! docs/indicators.md), as JSON or as CSV for a spreadsheet.
+//! `GET /indicators`: the evaluation indicators of a period, as JSON or as CSV for a
+//! spreadsheet (the action, with who may read them, is `app::indicators`).
 //!
 //! Who: an admin or a hospital professional (IDEC, oncologist, hospital pharmacist), for their
 //! own establishment only. The figures are aggregates with no patient named, but they describe
@@ -16,9 +16,8 @@ use utoipa::IntoParams;
 use super::error::ApiError;
 use super::extract::StaffAuth;
 use crate::AppState;
-use crate::domain::access::Role;
-use crate::domain::indicators::{self, Indicators, Period};
-use crate::store::{self, audit};
+use crate::app;
+use crate::domain::indicators::{self, Indicators};
 
 #[derive(Deserialize, IntoParams)]
 pub struct IndicatorsQuery {
@@ -30,32 +29,21 @@ pub struct IndicatorsQuery {
     pub format: Option<String>,
 }
 
-/// Computes the indicators of a period, for one establishment or (`None`) all of them.
-async fn compute(state: &AppState, period: &Period, establishment_id: Option<&str>) -> Result<Indicators, ApiError> {
-    let facts = store::indicators::facts(&state.db, period, establishment_id, state.site_tz(), state.now()).await?;
-    Ok(indicators::compute(period, &facts))
-}
-
 /// The evaluation indicators of the caller's establishment over [from, to].
 #[utoipa::path(get, path = "/api/v1/indicators", params(IndicatorsQuery),
-    responses((status = 200, body = Indicators, description = "JSON, or CSV with format=csv"), (status = 401), (status = 403), (status = 422)))]
+    responses((status = 200, description = "JSON, or CSV with format=csv",
+        content((Indicators = "application/json"), (String = "text/csv"))), (status = 401), (status = 403), (status = 422)))]
 pub async fn get(
     State(state): State<AppState>,
     auth: StaffAuth,
     Query(q): Query<IndicatorsQuery>,
 ) -> Result<Response, ApiError> {
-    if !(auth.staff.role == Role::Admin || auth.staff.role.is_hospital()) {
-        return Err(ApiError::Forbidden("indicators are for the hospital team and admins of an establishment"));
-    }
-    let est = auth.staff.establishment_id.clone().ok_or(ApiError::Forbidden("your account has no establishment"))?;
-    let period = Period::parse(q.from.as_deref(), q.to.as_deref())?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
         Some(_) => return Err(ApiError::field("format", "json or csv")),
     };
-    let ind = compute(&state, &period, Some(&est)).await?;
-    audit::record(&state.db, &auth.actor(), "read", "indicators", Some(&est), None, state.now()).await?;
+    let (period, ind) = app::indicators::of_period(&state, &auth, q.from.as_deref(), q.to.as_deref()).await?;
     if !csv {
         return Ok(Json(ind).into_response());
     }

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use super::billing::{created, scope_of};
 use super::error::ApiError;
 use super::extract::{JsonBody, StaffAuth};
-use super::patients::visible_patient;
 use crate::AppState;
+use crate::app::patients::visible_patient;
 use crate::domain::access::Role;
 use crate::domain::billing::euros_fr;
 use crate::domain::interviews::{InterviewKind, TreatmentClass};
@@ -71,12 +71,14 @@ pub async fn record(
     let new_codes = interviews::sync_codes_of(&txn, &state.rules.interviews, &r.accompaniment, today, now).await?;
     audit::record(
         &txn,
-        &auth.actor(),
-        "create",
-        "pharmacist_interview",
-        Some(&r.interview_id),
-        Some(&ep.patient_id),
-        now,
+        audit::Entry {
+            actor: &auth.actor(),
+            action: "create",
+            entity: "pharmacist_interview",
+            entity_id: Some(&r.interview_id),
+            patient_id: Some(&ep.patient_id),
+            at: now,
+        },
     )
     .await?;
     txn.commit().await?;

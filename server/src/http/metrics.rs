@@ -42,13 +42,24 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     let backlog = async {
         let outbox = outbox_delivery::count_by_status(&state.db).await?;
         let (due, scheduled) = due_work::backlog(&state.db, state.now()).await?;
-        Ok::<_, sea_orm::DbErr>(Backlog { outbox, due_work_due: due, due_work_scheduled: scheduled })
+        let failing = due_work::failing_by_kind(&state.db).await?;
+        Ok::<_, sea_orm::DbErr>(Backlog {
+            outbox,
+            due_work_due: due,
+            due_work_scheduled: scheduled,
+            due_work_failing: failing,
+        })
     };
     match backlog.await {
         Ok(b) => text.push_str(&state.metrics.render(&b)),
         Err(e) => {
             tracing::warn!(error = %e, "metrics: backlogs not read");
-            text.push_str(&state.metrics.render(&Backlog { outbox: vec![], due_work_due: -1, due_work_scheduled: -1 }));
+            text.push_str(&state.metrics.render(&Backlog {
+                outbox: vec![],
+                due_work_due: -1,
+                due_work_scheduled: -1,
+                due_work_failing: vec![],
+            }));
         }
     }
     let mut resp = text.into_response();

@@ -2,6 +2,7 @@
 //! call the store and the domain, and answer; they hold no rule of their own.
 
 mod alerts;
+mod api_docs;
 mod app;
 mod auth;
 mod billing;
@@ -14,12 +15,13 @@ pub mod extract;
 mod indicators;
 mod interviews;
 mod metrics;
-mod openapi;
+pub mod openapi;
 pub mod pages;
 mod patients;
 mod questionnaires;
 pub(crate) mod reports;
 mod staff_devices;
+mod teams;
 mod views;
 
 use std::time::Duration;
@@ -69,6 +71,8 @@ pub fn api_routes() -> RouteTable {
         (Method::POST, "/episodes/{id}/comedications", Staff, post(episodes::add_comedication)),
         (Method::POST, "/episodes/{id}/regimen", Staff, post(episodes::change_regimen)),
         (Method::GET, "/catalog/drugs", Staff, get(episodes::catalog)),
+        (Method::POST, "/episodes/{id}/team", Staff, post(teams::change)),
+        (Method::GET, "/episodes/{id}/team", Staff, get(teams::read)),
         (Method::POST, "/episodes/{id}/care-events", Staff, post(care_events::declare)),
         (Method::GET, "/episodes/{id}/care-events", Staff, get(care_events::list)),
         (Method::GET, "/indicators", Staff, get(indicators::get)),
@@ -97,6 +101,7 @@ pub fn api_routes() -> RouteTable {
         (Method::POST, "/staff/devices", Staff, post(staff_devices::add)),
         (Method::DELETE, "/staff/devices/{id}", Staff, delete(staff_devices::remove)),
         (Method::GET, "/openapi.json", Public, get(openapi::document)),
+        (Method::GET, "/docs", Public, get(api_docs::page)),
     ]
 }
 
@@ -251,7 +256,15 @@ async fn readyz(State(state): State<AppState>) -> axum::response::Response {
     }
 }
 
+/// The server's VAPID public key.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PushKey {
+    /// The `applicationServerKey` a browser subscribes with (base64url, uncompressed P-256 point).
+    pub vapid_public_key: String,
+}
+
 /// The server's VAPID public key (the `applicationServerKey` a browser subscribes with).
-async fn push_key(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({"vapid_public_key": state.push.public_key}))
+#[utoipa::path(get, path = "/api/v1/patient/push-key", responses((status = 200, body = PushKey)))]
+async fn push_key(State(state): State<AppState>) -> Json<PushKey> {
+    Json(PushKey { vapid_public_key: state.push.public_key.clone() })
 }

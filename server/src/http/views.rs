@@ -24,6 +24,8 @@ pub struct TeamView {
     pub hospital_pharmacist: Option<PersonRef>,
     pub community_pharmacy: Option<PersonRef>,
     pub gp: Option<PersonRef>,
+    /// The community nurse (IDEL), when the team names one.
+    pub community_nurse: Option<PersonRef>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -49,18 +51,103 @@ pub struct RegimenView {
     pub id: String,
     pub drug: String,
     pub dose: String,
+    /// The drug's French display name.
+    pub drug_name: String,
     pub times: Vec<String>,
     pub cycle: Option<CycleView>,
+    /// Ramp-up steps by day of the line; empty = `dose` every day.
+    pub steps: Vec<StepView>,
+    pub dose_computation: Option<DoseComputationView>,
     #[schema(value_type = String, format = Date)]
     pub start_date: NaiveDate,
     #[schema(value_type = Option<String>, format = Date)]
     pub end_date: Option<NaiveDate>,
 }
 
+/// A cycle as the API reads it: `{"on_days", "off_days"}` for one block from day 1 (the form
+/// every client knows), `{"length_days", "on": [[from, to], ...]}` otherwise.
 #[derive(Serialize, ToSchema)]
 pub struct CycleView {
-    pub on_days: i32,
-    pub off_days: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_days: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub off_days: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_days: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<Vec<[u16; 2]>>,
+}
+
+impl CycleView {
+    /// The cycle in French words for the staff pages: "14 j de prise, 7 j de pause" or
+    /// "J1–J5, J8–J12 tous les 28 jours".
+    pub fn text_fr(&self) -> String {
+        match (self.on_days, self.off_days, self.length_days, &self.on) {
+            (Some(on), Some(off), _, _) => format!("{on} j de prise, {off} j de pause"),
+            (_, _, Some(length), Some(blocks)) => {
+                let b: Vec<String> =
+                    blocks.iter().map(|[a, z]| if a == z { format!("J{a}") } else { format!("J{a}–J{z}") }).collect();
+                format!("{} tous les {length} jours", b.join(", "))
+            }
+            _ => String::new(),
+        }
+    }
+
+    pub fn of(c: &crate::domain::regimen::Cycle) -> Self {
+        match c.as_on_off() {
+            Some((on, off)) => {
+                Self { on_days: Some(on.into()), off_days: Some(off.into()), length_days: None, on: None }
+            }
+            None => Self {
+                on_days: None,
+                off_days: None,
+                length_days: Some(c.length.into()),
+                on: Some(c.on.iter().map(|&(a, b)| [a, b]).collect()),
+            },
+        }
+    }
+}
+
+/// A ramp-up step.
+#[derive(Serialize, ToSchema)]
+pub struct StepView {
+    pub from_day: u32,
+    pub dose: String,
+}
+
+/// How a dose per m² or per kg was computed (staff only; the patient reads `dose`).
+#[derive(Serialize, ToSchema)]
+pub struct DoseComputationView {
+    /// per_m2 or per_kg
+    pub basis: String,
+    pub prescribed_mg: f64,
+    pub height_cm: Option<f64>,
+    pub weight_kg: f64,
+    pub bsa_m2: Option<f64>,
+    pub computed_mg: f64,
+    pub rounded_mg: f64,
+    pub difference_pct: f64,
+    /// The computation in words, e.g. "1 250 mg/m² × 1,71 m² (Mosteller, 165 cm, 64 kg) = …".
+    pub text: String,
+}
+
+impl DoseComputationView {
+    pub fn of(c: &crate::domain::dosing::Computation) -> Self {
+        Self {
+            basis: match c.basis {
+                crate::domain::dosing::Basis::PerM2 => "per_m2".into(),
+                crate::domain::dosing::Basis::PerKg => "per_kg".into(),
+            },
+            prescribed_mg: c.prescribed_mg,
+            height_cm: c.height_cm,
+            weight_kg: c.weight_kg,
+            bsa_m2: c.bsa_m2.map(|b| (b * 100.0).round() / 100.0),
+            computed_mg: (c.computed_mg * 10.0).round() / 10.0,
+            rounded_mg: c.rounded_mg,
+            difference_pct: (c.difference_pct * 10.0).round() / 10.0,
+            text: crate::domain::dosing::staff_text(c),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -181,7 +268,7 @@ pub async fn episode_view(state: &AppState, ep: episode::Model) -> Result<Episod
     } else {
         episodes::active_regimen(db, &ep.id).await?
     };
-    let team = match patients::current_team(db, &ep.id).await? {
+    let team = match patients::current_team(db, &ep.id, state.today()).await? {
         Some(t) => Some(TeamView {
             idec: person_by_id(db, Some(&t.idec_id)).await?,
             oncologist: person_by_id(db, Some(&t.oncologist_id)).await?,
@@ -193,21 +280,22 @@ pub async fn episode_view(state: &AppState, ep: episode::Model) -> Result<Episod
                 None => None,
             },
             gp: person_by_id(db, t.gp_id.as_ref()).await?,
+            community_nurse: person_by_id(db, t.community_nurse_id.as_ref()).await?,
         }),
         None => None,
     };
     let comeds = episodes::comedications(db, &ep.id).await?;
-    let tz: chrono_tz::Tz = match crate::store::patients::get(db, &ep.patient_id).await? {
-        Some(p) => p.tz(),
-        None => chrono_tz::Europe::Paris,
-    };
+    let tz = crate::store::patients::get(db, &ep.patient_id)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound(format!("patient of episode {}", ep.id)))?
+        .time_zone()?;
     let today = state.now().with_timezone(&tz).date_naive();
     let rate_view = |r: Option<crate::domain::adherence::Rate>| {
         r.map(|r| RateView { taken: r.taken, scheduled: r.scheduled, percent: r.percent, late: r.late })
     };
     let adherence = AdherenceView {
-        last_7_days: rate_view(crate::notify::adherence::rate(db, &ep.id, today, 7).await?),
-        last_28_days: rate_view(crate::notify::adherence::rate(db, &ep.id, today, 28).await?),
+        last_7_days: rate_view(crate::alerting::adherence::rate(db, &ep.id, today, 7).await?),
+        last_28_days: rate_view(crate::alerting::adherence::rate(db, &ep.id, today, 28).await?),
     };
     let seq_view = |s: &crate::store::entities::sequence::Model| SequenceView {
         id: s.id.clone(),
@@ -227,26 +315,33 @@ pub async fn episode_view(state: &AppState, ep: episode::Model) -> Result<Episod
         sequences: seqs.iter().map(seq_view).collect(),
         regimen: lines
             .into_iter()
-            .map(|l| RegimenView {
-                id: l.id,
-                drug: l.drug,
-                dose: l.dose,
-                times: serde_json::from_str(&l.times).unwrap_or_default(),
-                cycle: l.cycle_on_days.zip(l.cycle_off_days).map(|(on_days, off_days)| CycleView { on_days, off_days }),
-                start_date: l.start_date,
-                end_date: l.end_date,
+            .map(|l| {
+                Ok(RegimenView {
+                    times: l.times()?,
+                    cycle: l.cycle()?.as_ref().map(CycleView::of),
+                    steps: l.steps()?.into_iter().map(|s| StepView { from_day: s.from_day, dose: s.dose }).collect(),
+                    dose_computation: l.computation()?.as_ref().map(DoseComputationView::of),
+                    drug_name: state.rules.catalog.name_fr(&l.drug).to_owned(),
+                    id: l.id,
+                    drug: l.drug,
+                    dose: l.dose,
+                    start_date: l.start_date,
+                    end_date: l.end_date,
+                })
             })
-            .collect(),
+            .collect::<Result<_, crate::store::StoredValueError>>()?,
         team,
         comedications: comeds
             .into_iter()
-            .map(|c| ComedicationView {
-                id: c.id,
-                name: c.name,
-                tags: serde_json::from_str(&c.tags).unwrap_or_default(),
-                declared_at: c.declared_at,
+            .map(|c| {
+                Ok(ComedicationView {
+                    tags: c.tags()?.into_iter().collect(),
+                    id: c.id,
+                    name: c.name,
+                    declared_at: c.declared_at,
+                })
             })
-            .collect(),
+            .collect::<Result<_, crate::store::StoredValueError>>()?,
         id: ep.id,
         parcours: ep.parcours,
         indication: ep.indication,

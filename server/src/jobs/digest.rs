@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Timelike, Utc};
-use serde_json::json;
-
 use crate::AppState;
+use crate::notify::message::{Digest, DigestEntry, Message};
 use crate::store::entities::alert;
 use crate::store::{self, alerts, outbox};
+use chrono::{DateTime, Timelike, Utc};
 
 /// Queues the digests due at `now`; returns how many professionals are concerned (a second
 /// run the same day queues nothing new, the dedupe key absorbs it).
@@ -30,20 +29,19 @@ pub async fn run_digest(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<
     let messages = by_professional
         .iter()
         .map(|(pro, list)| {
-            let items: Vec<_> = list
+            let alerts = list
                 .iter()
-                .map(|a| {
-                    json!({"alert_id": a.id, "topic": a.topic,
-                           "opened": a.opened_at.with_timezone(&tz).date_naive().to_string(),
-                           "url": format!("/staff/alerts/{}", a.id)})
+                .map(|a| DigestEntry {
+                    alert_id: a.id.clone(),
+                    topic: a.topic.clone(),
+                    opened: a.opened_at.with_timezone(&tz).date_naive(),
+                    url: format!("/staff/alerts/{}", a.id),
                 })
                 .collect();
             outbox::NewMessage {
-                channel: "email",
                 recipient_kind: "professional",
                 recipient_id: pro,
-                kind: "amber_digest",
-                payload: json!({"date": date.to_string(), "alerts": items, "url": "/staff/alerts"}),
+                message: Message::AmberDigest(Digest { date, alerts, url: "/staff/alerts".into() }),
                 dedupe_key: format!("amber_digest:{pro}:{date}"),
             }
         })

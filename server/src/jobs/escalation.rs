@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::AppState;
-use crate::notify::alerts::escalate;
+use crate::alerting::escalate;
 use crate::store::{self, alerts};
 
 const BATCH: u64 = 200;

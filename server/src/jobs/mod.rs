@@ -5,6 +5,7 @@
 
 pub mod billing;
 pub mod digest;
+pub mod due_work;
 pub mod escalation;
 pub mod pathway;
 pub mod questionnaires;
@@ -99,7 +100,7 @@ pub async fn tick(state: &AppState) -> Vec<JobOutcome> {
             }};
         }
         job!("transitions", pathway::run_transitions);
-        job!("due_work", reminders::dispatch_due);
+        job!("due_work", due_work::dispatch_due);
         job!("digest", digest::run_digest);
         job!("billing", billing::run);
         job!("self_check", self_check::run_if_due);

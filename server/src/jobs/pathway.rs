@@ -4,11 +4,12 @@
 //! applies the missed transitions in order.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 
 use crate::AppState;
+use crate::domain::Sequence;
 use crate::domain::enrolment::s3_eligible;
-use crate::domain::pathway::{Decision, next_at_end};
+use crate::domain::pathway::next_at_end;
+use crate::notify::message::{AutoRenewal, GpTakeover, Message};
 use crate::store::{self, audit, episodes, outbox, patients};
 
 const BATCH: u64 = 200;
@@ -20,11 +21,21 @@ pub async fn run_transitions(state: &AppState, now: DateTime<Utc>) -> anyhow::Re
     let mut applied = 0;
     // Sequences not yet due in their patient's zone stay active; page past them.
     let mut skipped = 0;
+    // A sequence whose patient's zone cannot be read is passed over (the others go on) and
+    // fails the run: never moved on by a guessed zone.
+    let mut unreadable = None;
     loop {
         let due = episodes::sequences_ending_by(&state.db, horizon, skipped, BATCH).await?;
         let mut progressed = 0;
         for (seq, tz) in &due {
-            let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Europe::Paris);
+            let tz = match tz {
+                Ok(tz) => *tz,
+                Err(e) => {
+                    skipped += 1;
+                    unreadable.get_or_insert_with(|| e.to_string());
+                    continue;
+                }
+            };
             if seq.planned_end_date > now.with_timezone(&tz).date_naive() {
                 skipped += 1;
                 continue;
@@ -32,14 +43,22 @@ pub async fn run_transitions(state: &AppState, now: DateTime<Utc>) -> anyhow::Re
             match transition(state, seq, now).await {
                 Ok(true) => progressed += 1,
                 Ok(false) => {}
-                Err(e) => tracing::error!(sequence_id = %seq.id, error = %e, "sequence transition failed"),
+                Err(e) => {
+                    tracing::error!(sequence_id = %seq.id, error = %e, "sequence transition failed");
+                    if e.downcast_ref::<store::StoredValueError>().is_some() {
+                        unreadable.get_or_insert_with(|| e.to_string());
+                    }
+                }
             }
         }
         applied += progressed;
         // A caught-up sequence may itself be due: go round until nothing moves and every
         // candidate has been seen.
         if progressed == 0 && (due.len() as u64) < BATCH {
-            return Ok(applied);
+            return match unreadable {
+                None => Ok(applied),
+                Some(e) => Err(anyhow::anyhow!("{applied} transition(s) applied, one or more refused: {e}")),
+            };
         }
     }
 }
@@ -54,41 +73,45 @@ async fn transition(
     if ep.end_date.is_some() {
         return Ok(false);
     }
-    let drugs: Vec<String> = episodes::active_regimen(&txn, &ep.id).await?.into_iter().map(|l| l.drug).collect();
+    // Partner drugs (prednisone…) play no part in S3, triage or interactions (docs/domain.md).
+    let drugs: Vec<String> = state
+        .rules
+        .catalog
+        .anticancer(&episodes::active_regimen(&txn, &ep.id).await?.into_iter().map(|l| l.drug).collect::<Vec<_>>());
     let eligible = s3_eligible(&state.rules.catalog, drugs.iter().map(String::as_str));
-    let decision = seq.decision.as_deref().and_then(Decision::parse);
-    let next = next_at_end(&state.rules.pathway, episodes::current_of(seq), decision, eligible);
+    let decision = seq.decision()?;
+    let next = next_at_end(&state.rules.pathway, episodes::current_of(seq)?, decision, eligible);
     let Some(new_id) = episodes::complete_and_open(&txn, seq, &next, now).await? else {
         return Ok(false);
     };
     audit::record(
         &txn,
-        &audit::Actor::system(),
-        if next.automatic { "auto_renew" } else { "transition" },
-        "sequence",
-        Some(&new_id),
-        Some(&ep.patient_id),
-        now,
+        audit::Entry {
+            actor: &audit::Actor::system(),
+            action: if next.automatic { "auto_renew" } else { "transition" },
+            entity: "sequence",
+            entity_id: Some(&new_id),
+            patient_id: Some(&ep.patient_id),
+            at: now,
+        },
     )
     .await?;
     if next.automatic
-        && let Some(team) = patients::current_team(&txn, &ep.id).await?
+        && let Some(team) = patients::current_team(&txn, &ep.id, next.start).await?
     {
         // Nobody is silently dropped from follow-up: the IDEC is told the system renewed.
         outbox::enqueue(
             &txn,
             outbox::NewMessage {
-                channel: "email",
                 recipient_kind: "professional",
                 recipient_id: &team.idec_id,
-                kind: "sequence_auto_renewed",
-                payload: json!({
-                    "episode_id": ep.id,
-                    "patient_id": ep.patient_id,
-                    "sequence": next.kind.as_str(),
-                    "renewal_index": next.renewal_index,
-                    "start_date": next.start,
-                    "planned_end_date": next.planned_end,
+                message: Message::SequenceAutoRenewed(AutoRenewal {
+                    episode_id: ep.id.clone(),
+                    patient_id: ep.patient_id.clone(),
+                    sequence: next.kind.as_str().to_owned(),
+                    renewal_index: next.renewal_index,
+                    start_date: next.start,
+                    planned_end_date: next.planned_end,
                 }),
                 dedupe_key: format!("auto-renewal:{}:{}", ep.id, seq.ordinal + 1),
             },
@@ -96,23 +119,21 @@ async fn transition(
         )
         .await?;
     }
-    if next.kind.as_str() == "S3"
-        && seq.kind != "S3"
-        && let Some(gp_id) = patients::current_team(&txn, &ep.id).await?.and_then(|t| t.gp_id)
+    if next.kind == Sequence::S3
+        && seq.kind()? != Sequence::S3
+        && let Some(gp_id) = patients::current_team(&txn, &ep.id, next.start).await?.and_then(|t| t.gp_id)
     {
         // The GP takes over the follow-up with the community pharmacist: tell them, once.
         outbox::enqueue(
             &txn,
             outbox::NewMessage {
-                channel: "email",
                 recipient_kind: "professional",
                 recipient_id: &gp_id,
-                kind: "gp_takeover",
-                payload: json!({
-                    "episode_id": ep.id,
-                    "patient_id": ep.patient_id,
-                    "date": next.start,
-                    "url": format!("/staff/patients/{}", ep.patient_id),
+                message: Message::GpTakeover(GpTakeover {
+                    episode_id: ep.id.clone(),
+                    patient_id: ep.patient_id.clone(),
+                    date: next.start,
+                    url: format!("/staff/patients/{}", ep.patient_id),
                 }),
                 dedupe_key: format!("gp_takeover:{}:{}", ep.id, seq.ordinal + 1),
             },

@@ -7,20 +7,21 @@
 //! (subject: instance) notifies the patient, judges the previous ones and plans the next.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use relais_mobile_bridge::{PushKind, PushPayload};
 use sea_orm::{ConnectionTrait, DbErr};
-use serde_json::json;
 
 use crate::AppState;
+use crate::alerting::{AlertInput, raise};
 use crate::domain::Sequence;
 use crate::domain::calendar::local_instant;
 use crate::domain::questionnaire::due_dates;
 use crate::domain::routing::Topic;
-use crate::domain::triage::Colour;
-use crate::notify::alerts::{AlertInput, raise};
-use crate::store::entities::{due_work, episode, patient};
+use crate::domain::triage::{Colour, Locale};
+use crate::notify::message::Message;
+use crate::store::due_work::{Claimed, DueWork};
+use crate::store::entities::{episode, patient};
+use crate::store::stored_value::QuestionnaireStatus;
 use crate::store::{due_work as queue, episodes, outbox, patients, reports};
-
-pub use crate::store::due_work::{QUESTIONNAIRE_DUE, QUESTIONNAIRE_PLAN};
 
 /// Plans the first instance due on or after `from` (a local date) per the sequence's cadence.
 async fn plan_next(
@@ -32,14 +33,14 @@ async fn plan_next(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let Some(seq) = episodes::active_sequence(db, &ep.id).await? else { return Ok(()) };
-    let kind = Sequence::parse(&seq.kind).unwrap_or(Sequence::S1);
+    let kind = seq.kind()?;
     let cadence = state.rules.questionnaires.cadence(kind);
     let horizon = from.checked_add_days(Days::new(7 * u64::from(cadence.every_weeks.max(1)) + 7)).unwrap_or(from);
     let Some(day) = due_dates(cadence, from, horizon, ep.start_date).into_iter().next() else { return Ok(()) };
-    let tz = p.tz();
+    let tz = p.time_zone()?;
     let due_at = local_instant(tz, day.and_time(cadence.local_time));
     if let Some(id) = reports::plan_questionnaire(db, &p.id, &ep.id, day, due_at, now).await? {
-        queue::schedule(db, vec![(QUESTIONNAIRE_DUE, id, due_at)], now).await?;
+        queue::schedule(db, vec![(DueWork::QuestionnaireDue { questionnaire_id: id }, due_at)], now).await?;
     }
     Ok(())
 }
@@ -52,29 +53,38 @@ async fn active(
     Ok(patients::get(db, &ep.patient_id).await?.map(|p| (ep, p)))
 }
 
-/// Performs claimed questionnaire items; each item in its own transaction.
-pub async fn perform(
+/// Plans each item's episode's first questionnaire from the item's local day
+/// (`questionnaire_plan`; subject: an episode).
+pub(super) async fn plan(
     state: &AppState,
     txn: &impl ConnectionTrait,
-    items: &[due_work::Model],
+    items: &[Claimed],
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     for item in items {
-        match item.kind.as_str() {
-            QUESTIONNAIRE_PLAN => {
-                if let Some((ep, p)) = active(txn, &item.subject_id).await? {
-                    let tz = p.tz();
-                    let today = item.due_at.with_timezone(&tz).date_naive();
-                    plan_next(txn, state, &ep, &p, today.max(ep.start_date), now).await?;
-                }
-            }
-            _ => due(txn, state, &item.subject_id, now).await?,
+        if let Some((ep, p)) = active(txn, item.work.subject()).await? {
+            let tz = p.time_zone()?;
+            let today = item.due_at.with_timezone(&tz).date_naive();
+            plan_next(txn, state, &ep, &p, today.max(ep.start_date), now).await?;
         }
     }
     Ok(())
 }
 
-async fn due(
+/// Performs each item's due questionnaire (`questionnaire_due`; subject: a questionnaire).
+pub(super) async fn due(
+    state: &AppState,
+    txn: &impl ConnectionTrait,
+    items: &[Claimed],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    for item in items {
+        due_one(txn, state, item.work.subject(), now).await?;
+    }
+    Ok(())
+}
+
+async fn due_one(
     db: &impl ConnectionTrait,
     state: &AppState,
     questionnaire_id: &str,
@@ -85,13 +95,19 @@ async fn due(
     // Not answered by the time the next one is due: missed.
     let earlier = reports::questionnaires_before(db, &ep.id, q.due_at).await?;
     let mut previous_missed = false;
-    for e in earlier.iter().filter(|e| e.status == "pending") {
-        previous_missed |= reports::mark_missed(db, &e.id).await?;
+    let statuses = earlier.iter().map(|e| e.status()).collect::<Result<Vec<_>, _>>()?;
+    for (e, status) in earlier.iter().zip(&statuses) {
+        if *status == QuestionnaireStatus::Pending {
+            previous_missed |= reports::mark_missed(db, &e.id).await?;
+        }
     }
-    let in_a_row = earlier.iter().take_while(|e| e.status != "answered").count();
+    let in_a_row = statuses.iter().take_while(|s| **s != QuestionnaireStatus::Answered).count();
     if in_a_row >= 2 {
-        let seq =
-            episodes::active_sequence(db, &ep.id).await?.and_then(|s| Sequence::parse(&s.kind)).unwrap_or(Sequence::S1);
+        // An episode in follow-up has an active sequence; without one, S1's routing (as before).
+        let seq = match episodes::active_sequence(db, &ep.id).await? {
+            Some(s) => s.kind()?,
+            None => Sequence::S1,
+        };
         let reason = format!("{in_a_row} questionnaires in a row not answered (last due {})", earlier[0].local_date);
         let input = AlertInput {
             patient: &p,
@@ -106,22 +122,30 @@ async fn due(
         };
         raise(db, state, input, now).await?;
     }
-    if q.status == "pending" {
-        let (title, body) = match (p.locale.as_str(), previous_missed) {
-            ("en", false) => ("Relais", "Your follow-up questionnaire is ready (2 minutes)."),
-            ("en", true) => ("Relais", "Your care team has not received your last questionnaire. A new one is ready."),
-            (_, false) => ("Relais", "Votre questionnaire de suivi est prêt (2 minutes)."),
-            (_, true) => ("Relais", "Votre équipe n'a pas reçu votre dernier questionnaire. Un nouveau est prêt."),
+    if q.status()? == QuestionnaireStatus::Pending {
+        let (title, body) = match (p.locale()?, previous_missed) {
+            (Locale::En, false) => ("Relais", "Your follow-up questionnaire is ready (2 minutes)."),
+            (Locale::En, true) => {
+                ("Relais", "Your care team has not received your last questionnaire. A new one is ready.")
+            }
+            (Locale::Fr, false) => ("Relais", "Votre questionnaire de suivi est prêt (2 minutes)."),
+            (Locale::Fr, true) => {
+                ("Relais", "Votre équipe n'a pas reçu votre dernier questionnaire. Un nouveau est prêt.")
+            }
+        };
+        let push = PushPayload {
+            kind: PushKind::QuestionnaireDue,
+            title: title.into(),
+            body: body.into(),
+            url: format!("/app/#/questionnaire/{}", q.id),
+            id: q.id.clone(),
         };
         outbox::enqueue(
             db,
             outbox::NewMessage {
-                channel: "push",
                 recipient_kind: "patient",
                 recipient_id: &p.id,
-                kind: "questionnaire_due",
-                payload: json!({"type": "questionnaire_due", "title": title, "body": body,
-                                "url": format!("/app/#/questionnaire/{}", q.id), "id": q.id}),
+                message: Message::QuestionnaireDue(push),
                 dedupe_key: format!("questionnaire_due:{}", q.id),
             },
             now,

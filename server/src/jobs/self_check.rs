@@ -5,12 +5,11 @@
 //! at `scheduler.self_check_hour` (site time): a bug of this kind then costs at most a day
 //! (docs/operations.md, "Self-check").
 
-use chrono::{DateTime, Timelike, Utc};
-use serde_json::json;
-
 use crate::AppState;
 use crate::domain::access::Role;
+use crate::notify::message::{Message, PlanningRepaired, RepairedEpisode};
 use crate::store::{self, audit, directory, due_work, outbox};
+use chrono::{DateTime, Timelike, Utc};
 
 /// Runs the check if this process has not run it yet, or not yet today past the set hour.
 pub async fn run_if_due(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> {
@@ -42,7 +41,7 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> 
             due_work::schedule_dose_planning(&txn, &b.episode_id, now).await?;
         }
         if b.questionnaires {
-            due_work::schedule_again(&txn, due_work::QUESTIONNAIRE_PLAN, &b.episode_id, now, now).await?;
+            due_work::schedule_questionnaire_planning(&txn, &b.episode_id, now).await?;
         }
         tracing::error!(
             episode_id = %b.episode_id,
@@ -50,13 +49,27 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> 
             questionnaires = b.questionnaires,
             "self-check: an active episode had no planning; repaired (a bug: please report it)"
         );
-        audit::record(&txn, &audit::Actor::system(), "planning_repaired", "episode", Some(&b.episode_id), None, now)
-            .await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: &audit::Actor::system(),
+                action: "planning_repaired",
+                entity: "episode",
+                entity_id: Some(&b.episode_id),
+                patient_id: None,
+                at: now,
+            },
+        )
+        .await?;
     }
     if !broken.is_empty() {
         let episodes: Vec<_> = broken
             .iter()
-            .map(|b| json!({"episode_id": b.episode_id, "doses": b.doses, "questionnaires": b.questionnaires}))
+            .map(|b| RepairedEpisode {
+                episode_id: b.episode_id.clone(),
+                doses: b.doses,
+                questionnaires: b.questionnaires,
+            })
             .collect();
         let admins = directory::professionals_with_role(&txn, Role::Admin, None).await?;
         if admins.is_empty() {
@@ -66,11 +79,13 @@ pub async fn run(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<usize> 
             outbox::enqueue(
                 &txn,
                 outbox::NewMessage {
-                    channel: "email",
                     recipient_kind: "professional",
                     recipient_id: &admin.id,
-                    kind: "planning_repaired",
-                    payload: json!({"count": broken.len(), "episodes": episodes, "url": "/staff/admin"}),
+                    message: Message::PlanningRepaired(PlanningRepaired {
+                        count: broken.len(),
+                        episodes: episodes.clone(),
+                        url: "/staff/admin".into(),
+                    }),
                     dedupe_key: format!("planning_repaired:{}:{}", admin.id, now.timestamp()),
                 },
                 now,

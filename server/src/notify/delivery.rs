@@ -9,11 +9,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::AppState;
 use crate::notify::email::{SendError, render};
+use crate::notify::message::{Channel, Message};
+use crate::notify::metrics::Queue;
 use crate::store::entities::{outbox, push_device};
 use crate::store::outbox_delivery::{self as delivery, Recorded};
 use crate::store::{self, alerts, push_devices};
@@ -159,7 +160,19 @@ async fn deliver_batch(
         }
     }
     let mut tasks = JoinSet::new();
+    let mut outcomes = Vec::new();
     for row in rows {
+        let message = match Message::from_row(&row.id, &row.channel, &row.kind, &row.payload) {
+            Ok(message) => message,
+            Err(e) => {
+                // Never sent with empty fields, never skipped: failed, named and counted.
+                state.metrics.unreadable(Queue::Outbox);
+                tracing::error!(outbox_id = %row.id, kind = %row.kind, "{e}");
+                let alert_id = alert_of_unreadable(&row.payload);
+                outcomes.push(Attempted { row, alert_id, recorded: Recorded::Failed(e.to_string()), gone: vec![] });
+                continue;
+            }
+        };
         let to = if row.recipient_kind == "email_address" {
             Some(row.recipient_id.clone())
         } else {
@@ -169,19 +182,14 @@ async fn deliver_batch(
         let targets = devices.get(&(row.recipient_kind.clone(), row.recipient_id.clone())).cloned().unwrap_or_default();
         tasks.spawn(async move {
             let _permit = limit.acquire().await;
-            if row.channel == "push" {
-                let (r, gone) = push_all(&state, &row, &targets).await;
-                return (row, Attempt::Push(r, gone));
-            }
-            let Some(to) = to else {
-                return (row, Attempt::Email(Err(SendError::Permanent("recipient has no email address".into()))));
+            let attempt = match message.channel() {
+                Channel::Push => {
+                    let (r, gone) = push_all(&state, &message, &row.dedupe_key, &targets).await;
+                    Attempt::Push(r, gone)
+                }
+                Channel::Email => Attempt::Email(email(&state, &message, to).await),
             };
-            let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
-            let (subject, text, html) = render(&row.kind, &payload, &state.settings.server.public_url);
-            let started = std::time::Instant::now();
-            let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
-            state.metrics.observe("email", started.elapsed());
-            (row, Attempt::Email(r))
+            (row, message.alert_id().map(str::to_owned), attempt)
         });
     }
     // The claim's lease is renewed every third of it while the sends go on: a batch stuck behind
@@ -190,12 +198,11 @@ async fn deliver_batch(
     let lease = std::time::Duration::from_secs(u64::from(s.lease_seconds));
     let started = std::time::Instant::now();
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + lease / 3, lease / 3);
-    let mut outcomes = Vec::new();
     loop {
         tokio::select! {
             done = tasks.join_next() => {
                 let Some(done) = done else { break };
-                let Ok((row, attempt)) = done else { continue };
+                let Ok((row, alert_id, attempt)) = done else { continue };
                 let (recorded, gone) = match attempt {
                     Attempt::Email(Ok(())) => (Recorded::Sent, vec![]),
                     Attempt::Email(Err(SendError::Transient(e))) => {
@@ -207,7 +214,7 @@ async fn deliver_batch(
                     }
                     Attempt::Push(PushResult::Done(r), gone) => (r, gone),
                 };
-                outcomes.push((row, recorded, gone));
+                outcomes.push(Attempted { row, alert_id, recorded, gone });
             }
             _ = renew.tick() => {
                 let until = now + Duration::from_std(started.elapsed() + lease)?;
@@ -220,9 +227,9 @@ async fn deliver_batch(
     let txn = store::begin_write(&state.db).await?;
     // Most of a batch is sent: one statement records them all.
     let sent: Vec<String> =
-        outcomes.iter().filter(|(_, r, _)| *r == Recorded::Sent).map(|(row, _, _)| row.id.clone()).collect();
+        outcomes.iter().filter(|o| o.recorded == Recorded::Sent).map(|o| o.row.id.clone()).collect();
     delivery::record_sent(&txn, &sent, now).await?;
-    for (row, r, gone) in &outcomes {
+    for Attempted { row, alert_id, recorded: r, gone } in &outcomes {
         if *r != Recorded::Sent {
             delivery::record(&txn, &row.id, r, now).await?;
         }
@@ -243,12 +250,42 @@ async fn deliver_batch(
             Recorded::Failed(e) => {
                 stats.failed += 1;
                 tracing::warn!(outbox_id = %row.id, kind = %row.kind, "message not delivered: {e}");
-                mark_alert_undelivered(&txn, row, now).await?;
+                if let Some(alert_id) = alert_id {
+                    mark_alert_undelivered(&txn, row, alert_id, now).await?;
+                }
             }
         }
     }
     txn.commit().await?;
     Ok(stats)
+}
+
+/// One message's attempt, as recorded.
+struct Attempted {
+    row: outbox::Model,
+    /// The alert the message is about: a failure is written on it.
+    alert_id: Option<String>,
+    recorded: Recorded,
+    /// Devices their push service says are gone.
+    gone: Vec<String>,
+}
+
+/// Sends a message by email to `to` (None: the professional has no address).
+async fn email(state: &AppState, message: &Message, to: Option<String>) -> Result<(), SendError> {
+    let Some(to) = to else { return Err(SendError::Permanent("recipient has no email address".into())) };
+    let Some((subject, text, html)) = render(message, &state.settings.server.public_url) else {
+        return Err(SendError::Permanent(format!("a {} message is not sent by email", message.kind())));
+    };
+    let started = std::time::Instant::now();
+    let r = state.mailer.send(&state.settings.email.from, &to, &subject, text, html).await;
+    state.metrics.observe("email", started.elapsed());
+    r
+}
+
+/// The alert an unreadable row is about, if its payload still names one: a message about an
+/// alert that was never delivered shows on the alert, readable or not.
+fn alert_of_unreadable(payload: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(payload).ok()?.get("alert_id")?.as_str().map(str::to_owned)
 }
 
 enum Attempt {
@@ -265,14 +302,19 @@ enum PushResult {
 /// Sends a message to every live device of its recipient (a patient's phones, a professional's
 /// browsers): delivered if one device got it; retried if none did but one may later; refused
 /// otherwise.
-async fn push_all(state: &AppState, row: &outbox::Model, devices: &[push_device::Model]) -> (PushResult, Vec<String>) {
+async fn push_all(
+    state: &AppState,
+    message: &Message,
+    dedupe_key: &str,
+    devices: &[push_device::Model],
+) -> (PushResult, Vec<String>) {
     if devices.is_empty() {
         return (PushResult::Done(Recorded::NoDevice), vec![]);
     }
     let (mut delivered, mut retry, mut gone, mut errors) = (false, None::<Option<Duration>>, Vec::new(), Vec::new());
     for d in devices {
         let started = std::time::Instant::now();
-        let outcome = state.push.send(row, d).await;
+        let outcome = state.push.send(message, dedupe_key, d).await;
         state.metrics.observe(&d.kind, started.elapsed());
         match outcome {
             Outcome::Delivered => delivered = true,
@@ -304,10 +346,9 @@ async fn push_all(state: &AppState, row: &outbox::Model, devices: &[push_device:
 async fn mark_alert_undelivered(
     db: &impl sea_orm::ConnectionTrait,
     row: &outbox::Model,
+    alert_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
-    let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
-    let Some(alert_id) = payload["alert_id"].as_str() else { return Ok(()) };
     let Some(mut a) = alerts::get(db, alert_id).await? else { return Ok(()) };
     // Staff read the note on the worklist: the recipient by address, in French then English.
     let who = if row.recipient_kind == "email_address" {
@@ -327,12 +368,14 @@ async fn mark_alert_undelivered(
     alerts::update(db, a).await?;
     alerts::event(
         db,
-        alert_id,
-        "delivery_failed",
-        "system",
-        None,
-        serde_json::json!({"recipient": row.recipient_id, "channel": row.channel}),
-        now,
+        alerts::Event {
+            alert_id,
+            kind: "delivery_failed",
+            actor_kind: "system",
+            actor_id: None,
+            detail: serde_json::json!({"recipient": row.recipient_id, "channel": row.channel}),
+            at: now,
+        },
     )
     .await
 }

@@ -4,7 +4,9 @@
 //! (the email may be read on a shared or personal device; the page checks who is asking).
 
 use askama::Template;
-use serde_json::Value;
+use chrono::NaiveDate;
+
+use super::message::Message;
 
 /// What the templates show; each kind uses the fields it needs.
 #[derive(Debug, Default)]
@@ -72,55 +74,69 @@ fn topic_fr(topic: &str) -> String {
     .to_owned()
 }
 
-/// `2026-11-24` → `24/11/2026` (French readers first).
-fn date_fr(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map_or_else(|_| iso.to_owned(), |d| d.format("%d/%m/%Y").to_string())
+/// A date as French readers write it: `24/11/2026`.
+fn date_fr(d: NaiveDate) -> String {
+    d.format("%d/%m/%Y").to_string()
 }
 
-/// Subject and bodies (plain text, HTML) of a notification.
-pub fn render(kind: &str, payload: &Value, public_url: &str) -> (String, String, String) {
+/// Subject and bodies (plain text, HTML) of a message sent by email; None for a message that is
+/// pushed to devices.
+pub fn render(message: &Message, public_url: &str) -> Option<(String, String, String)> {
     let base = public_url.trim_end_matches('/');
-    let s = |k: &str| payload[k].as_str().unwrap_or("").to_owned();
-    let colour = s("colour");
-    let topic = s("topic");
-    let mut m = Mail {
-        link: format!("{base}{}", payload["url"].as_str().unwrap_or("/staff/")),
-        colour_fr: colour_fr(&colour),
-        colour_en: colour.clone(),
-        topic_fr: topic_fr(&topic),
-        topic_en: topic.clone(),
-        level: payload["level"].as_i64().unwrap_or(0),
-        date: date_fr(&s("date")),
-        ..Mail::default()
-    };
-    let (c_fr, t_fr) = (m.colour_fr.clone(), m.topic_fr.clone());
+    let link = |url: &str| format!("{base}{url}");
+    let mut m = Mail::default();
     let pair = |text: Result<String, askama::Error>, html: Result<String, askama::Error>| {
         // The templates are compiled in: rendering fails only on a formatting error.
         (text.unwrap_or_default(), html.unwrap_or_default())
     };
-    let (subject, (text, html)) = match kind {
-        "alert" => (
-            format!("[Relais] Alerte {c_fr} ({t_fr}) / {colour} alert"),
-            pair(AlertText { m: &m }.render(), AlertHtml { m: &m }.render()),
-        ),
-        "alert_escalation" => (
-            format!("[Relais] RELANCE : alerte {c_fr} non acquittée / unacknowledged {colour} alert"),
-            pair(EscalationText { m: &m }.render(), EscalationHtml { m: &m }.render()),
-        ),
-        "amber_digest" => {
-            m.items = payload["alerts"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| {
-                    let topic = a["topic"].as_str().unwrap_or("").to_owned();
-                    DigestItem {
-                        topic_fr: topic_fr(&topic),
-                        topic_en: topic,
-                        opened: date_fr(a["opened"].as_str().unwrap_or("")),
-                        link: format!("{base}{}", a["url"].as_str().unwrap_or("/staff/alerts")),
+    let (subject, (text, html)) = match message {
+        Message::Alert(a) | Message::AlertEscalation(a) | Message::AlertInfo(a) => {
+            m.link = link(&a.url);
+            m.colour_fr = colour_fr(&a.colour);
+            m.colour_en = a.colour.clone();
+            m.topic_fr = topic_fr(&a.topic);
+            m.topic_en = a.topic.clone();
+            m.level = i64::from(a.level);
+            let (c_fr, t_fr, colour, topic) = (m.colour_fr.clone(), m.topic_fr.clone(), &a.colour, &a.topic);
+            match message {
+                Message::Alert(_) => (
+                    format!("[Relais] Alerte {c_fr} ({t_fr}) / {colour} alert"),
+                    pair(AlertText { m: &m }.render(), AlertHtml { m: &m }.render()),
+                ),
+                Message::AlertEscalation(_) => (
+                    format!("[Relais] RELANCE : alerte {c_fr} non acquittée / unacknowledged {colour} alert"),
+                    pair(EscalationText { m: &m }.render(), EscalationHtml { m: &m }.render()),
+                ),
+                _ => {
+                    // Informed only: the alert is someone else's to handle (its page is theirs);
+                    // the patient's page, which the informed professional sees, is the link.
+                    if let Some(pid) = &a.patient_id {
+                        m.link = link(&format!("/staff/patients/{pid}"));
                     }
+                    m.fr = format!(
+                        "Pour information : une alerte {c_fr} ({t_fr}) concerne un de vos patients ; le pharmacien la prend en charge."
+                    );
+                    m.en = format!(
+                        "For your information: a {colour} alert ({topic}) concerns one of your patients; the pharmacist is handling it."
+                    );
+                    (
+                        "[Relais] Information sur un patient suivi / information about a patient".into(),
+                        pair(NoticeText { m: &m }.render(), NoticeHtml { m: &m }.render()),
+                    )
+                }
+            }
+        }
+        Message::AmberDigest(d) => {
+            m.link = link(&d.url);
+            m.date = date_fr(d.date);
+            m.items = d
+                .alerts
+                .iter()
+                .map(|a| DigestItem {
+                    topic_fr: topic_fr(&a.topic),
+                    topic_en: a.topic.clone(),
+                    opened: date_fr(a.opened),
+                    link: link(&a.url),
                 })
                 .collect();
             (
@@ -128,90 +144,130 @@ pub fn render(kind: &str, payload: &Value, public_url: &str) -> (String, String,
                 pair(DigestText { m: &m }.render(), DigestHtml { m: &m }.render()),
             )
         }
-        "gp_takeover" => (
-            "[Relais] Un patient passe en séquence 3 : vous prenez le relais / a patient moves to sequence 3".into(),
-            pair(GpText { m: &m }.render(), GpHtml { m: &m }.render()),
-        ),
-        other => {
-            let (subject, fr, en) = notice(other, payload, &c_fr, &colour, &t_fr, &topic);
-            m.fr = fr;
-            m.en = en;
-            (subject, pair(NoticeText { m: &m }.render(), NoticeHtml { m: &m }.render()))
+        Message::GpTakeover(g) => {
+            m.link = link(&g.url);
+            m.date = date_fr(g.date);
+            (
+                "[Relais] Un patient passe en séquence 3 : vous prenez le relais / a patient moves to sequence 3"
+                    .into(),
+                pair(GpText { m: &m }.render(), GpHtml { m: &m }.render()),
+            )
         }
-    };
-    (subject, text, html)
-}
-
-fn notice(kind: &str, payload: &Value, c_fr: &str, colour: &str, t_fr: &str, topic: &str) -> (String, String, String) {
-    match kind {
-        "alert_info" => (
-            "[Relais] Information sur un patient suivi / information about a patient".into(),
-            format!(
-                "Pour information : une alerte {c_fr} ({t_fr}) concerne un de vos patients ; le pharmacien la prend en charge."
-            ),
-            format!(
-                "For your information: a {colour} alert ({topic}) concerns one of your patients; the pharmacist is handling it."
-            ),
-        ),
-        "sequence_auto_renewed" => {
-            let seq = payload["sequence"].as_str().unwrap_or("");
+        Message::SequenceAutoRenewed(r) => {
+            // Straight to the patient's page (the IDEC is signed in to open it); the message
+            // itself names no patient.
+            m.link = link(&format!("/staff/patients/{}", r.patient_id));
+            let seq = &r.sequence;
+            m.fr = format!(
+                "Faute de décision avant la fin de la séquence, la séquence {seq} d'un de vos patients a été renouvelée \
+                 à partir du {}. Merci de vérifier son parcours.",
+                date_fr(r.start_date)
+            );
+            m.en = format!(
+                "No decision was taken before the end of the sequence, so {seq} of one of your patients was renewed \
+                 from {}. Please review their pathway.",
+                r.start_date
+            );
             (
                 "[Relais] Séquence renouvelée automatiquement / sequence renewed automatically".into(),
-                format!(
-                    "Faute de décision avant la fin de la séquence, la séquence {seq} a été renouvelée. Merci de vérifier le parcours."
-                ),
-                format!(
-                    "No decision was taken before the end of the sequence, so {seq} was renewed. Please review the pathway."
-                ),
+                pair(NoticeText { m: &m }.render(), NoticeHtml { m: &m }.render()),
             )
         }
-        "planning_repaired" => {
-            let n = payload["count"].as_u64().unwrap_or(0);
+        Message::PlanningRepaired(r) => {
+            m.link = link(&r.url);
+            let n = r.count;
+            m.fr = format!(
+                "L'auto-contrôle quotidien a trouvé {n} traitement(s) en cours sans planification de leurs rappels \
+                 ou questionnaires, et l'a rétablie. C'est le signe d'un défaut du logiciel : merci de le signaler \
+                 à l'éditeur avec la date de ce message (les identifiants des épisodes sont dans le journal du serveur)."
+            );
+            m.en = format!(
+                "The daily self-check found {n} active treatment(s) whose reminders or questionnaires were not \
+                 planned, and restored their planning. This is a software defect: please report it with this \
+                 message's date (the episode ids are in the server's log)."
+            );
             (
                 "[Relais] Auto-contrôle : planification réparée / self-check: planning repaired".into(),
-                format!(
-                    "L'auto-contrôle quotidien a trouvé {n} traitement(s) en cours sans planification de leurs rappels \
-                     ou questionnaires, et l'a rétablie. C'est le signe d'un défaut du logiciel : merci de le signaler \
-                     à l'éditeur avec la date de ce message (les identifiants des épisodes sont dans le journal du serveur)."
-                ),
-                format!(
-                    "The daily self-check found {n} active treatment(s) whose reminders or questionnaires were not \
-                     planned, and restored their planning. This is a software defect: please report it with this \
-                     message's date (the episode ids are in the server's log)."
-                ),
+                pair(NoticeText { m: &m }.render(), NoticeHtml { m: &m }.render()),
             )
         }
-        other => (
-            format!("[Relais] {other}"),
-            "Un nouvel élément vous attend dans Relais.".into(),
-            "Something new is waiting for you in Relais.".into(),
-        ),
-    }
+        Message::AlertPush(_)
+        | Message::AlertEscalationPush(_)
+        | Message::DoseReminder(_)
+        | Message::QuestionnaireDue(_)
+        | Message::PushMessage(_) => return None,
+    };
+    Some((subject, text, html))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::notify::message::{AlertNotice, Digest, DigestEntry};
+
+    fn alert(colour: &str, topic: &str) -> Message {
+        Message::Alert(AlertNotice {
+            alert_id: "A1".into(),
+            colour: colour.into(),
+            topic: topic.into(),
+            patient_id: Some("P1".into()),
+            level: 0,
+            url: "/staff/alerts/A1".into(),
+        })
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
 
     #[test]
     fn an_alert_mail_links_to_the_staff_page_in_both_languages_and_escapes_html() {
-        let p = json!({"colour": "red", "topic": "toxicity", "url": "/staff/alerts/A1", "level": 0});
-        let (subject, text, html) = render("alert", &p, "https://relais.example/");
+        let (subject, text, html) = render(&alert("red", "toxicity"), "https://relais.example/").unwrap();
         assert_eq!(subject, "[Relais] Alerte ROUGE (effets indésirables) / red alert");
         assert!(text.contains("Ouvrir : https://relais.example/staff/alerts/A1"), "{text}");
         assert!(text.find("Une alerte ROUGE").unwrap() < text.find("A red alert").unwrap(), "French first");
         assert!(html.contains("href=\"https://relais.example/staff/alerts/A1\""), "{html}");
-        let p = json!({"colour": "<b>", "topic": "x", "url": "/staff/alerts/A1"});
-        assert!(!render("alert", &p, "https://r").2.contains("<b>"), "escaped in HTML");
+        assert!(!render(&alert("<b>", "x"), "https://r").unwrap().2.contains("<b>"), "escaped in HTML");
+    }
+
+    #[test]
+    fn the_auto_renewal_and_information_mails_link_to_the_patient_page_without_a_name() {
+        let renewed = Message::SequenceAutoRenewed(crate::notify::message::AutoRenewal {
+            episode_id: "E1".into(),
+            patient_id: "P1".into(),
+            sequence: "S2".into(),
+            renewal_index: 1,
+            start_date: day("2027-03-23"),
+            planned_end_date: day("2027-06-23"),
+        });
+        let (_, text, html) = render(&renewed, "https://r/").unwrap();
+        assert!(text.contains("https://r/staff/patients/P1"), "{text}");
+        assert!(html.contains("href=\"https://r/staff/patients/P1\""), "{html}");
+        assert!(text.contains("23/03/2027") && text.find("séquence S2").unwrap() < text.find("so S2").unwrap());
+        let Message::Alert(notice) = alert("amber", "toxicity") else { unreachable!() };
+        let (_, text, _) = render(&Message::AlertInfo(notice.clone()), "https://r").unwrap();
+        let pid = notice.patient_id.clone().expect("the test alert names its patient");
+        assert!(text.contains(&format!("https://r/staff/patients/{pid}")), "{text}");
+        assert!(!text.contains("/staff/alerts/"), "not the alert page the informed cannot open: {text}");
     }
 
     #[test]
     fn the_digest_lists_each_alert_with_its_link() {
-        let p = json!({"date": "2026-11-24", "url": "/staff/alerts", "alerts": [
-            {"topic": "adherence", "opened": "2026-11-23", "url": "/staff/alerts/A1"},
-            {"topic": "toxicity", "opened": "2026-11-20", "url": "/staff/alerts/A2"}]});
-        let (subject, text, html) = render("amber_digest", &p, "https://r");
+        let entry = |topic: &str, opened: &str, url: &str| DigestEntry {
+            alert_id: "A".into(),
+            topic: topic.into(),
+            opened: day(opened),
+            url: url.into(),
+        };
+        let digest = Message::AmberDigest(Digest {
+            date: day("2026-11-24"),
+            url: "/staff/alerts".into(),
+            alerts: vec![
+                entry("adherence", "2026-11-23", "/staff/alerts/A1"),
+                entry("toxicity", "2026-11-20", "/staff/alerts/A2"),
+            ],
+        });
+        let (subject, text, html) = render(&digest, "https://r").unwrap();
         assert!(subject.starts_with("[Relais] 2 alerte(s) orange"), "{subject}");
         assert!(
             text.contains("- Alerte orange (observance), ouverte le 23/11/2026 : https://r/staff/alerts/A1"),

@@ -1,10 +1,11 @@
-//! Turns domain events into alerts and messages: who receives what, written to the outbox in
-//! the transaction of the event (delivery is the outbox worker's job).
+//! Delivering messages: the typed outbox messages (`message`), the worker that claims and sends
+//! them (`delivery`) by email (`email`, `email_templates`) or push (`push`, through
+//! mobile-bridge), and the process's counters (`metrics`). What raises and routes alerts is
+//! `alerting`; this module only carries what was decided there.
 
-pub mod adherence;
-pub mod alerts;
 pub mod delivery;
 pub mod email;
 pub mod email_templates;
+pub mod message;
 pub mod metrics;
 pub mod push;

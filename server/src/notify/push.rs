@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
-use relais_mobile_bridge::{
-    FcmSender, Outcome, PushOptions, PushPayload, Subscription, Urgency, VapidKeys, WebPushSender,
-};
+use relais_mobile_bridge::{FcmSender, Outcome, PushOptions, Subscription, Urgency, VapidKeys, WebPushSender};
 use sha2::{Digest, Sha256};
 
+use super::message::Message;
 use crate::config::PushSettings;
-use crate::store::entities::{outbox, push_device};
+use crate::store::entities::push_device;
 
 pub struct Push {
     pub webpush: WebPushSender,
@@ -76,17 +75,25 @@ impl Push {
         Ok(Self { webpush: WebPushSender::new(keys, s.vapid_subject.clone(), client), fcm, public_key })
     }
 
-    /// Sends one outbox message to one device.
-    pub async fn send(&self, row: &outbox::Model, device: &push_device::Model) -> Outcome {
-        let Ok(payload) = serde_json::from_str::<PushPayload>(&row.payload) else {
-            return Outcome::Rejected("payload does not follow the push contract".into());
+    /// Sends one outbox message (`dedupe_key` is its row's) to one device.
+    pub async fn send(&self, message: &Message, dedupe_key: &str, device: &push_device::Model) -> Outcome {
+        let Some(payload) = message.push_payload() else {
+            return Outcome::Rejected(format!("a {} message is not pushed", message.kind()));
         };
-        let urgent = matches!(
-            row.kind.as_str(),
-            "dose_reminder" | "alert" | "alert_escalation" | "alert_push" | "alert_escalation_push"
-        );
+        let urgent = match message {
+            Message::DoseReminder(_) | Message::AlertPush(_) | Message::AlertEscalationPush(_) => true,
+            Message::QuestionnaireDue(_)
+            | Message::PushMessage(_)
+            | Message::Alert(_)
+            | Message::AlertInfo(_)
+            | Message::AlertEscalation(_)
+            | Message::AmberDigest(_)
+            | Message::GpTakeover(_)
+            | Message::SequenceAutoRenewed(_)
+            | Message::PlanningRepaired(_) => false,
+        };
         // The same event carries the same topic, so a phone shows one notification for it.
-        let topic: String = Sha256::digest(row.dedupe_key.split(':').skip(1).collect::<Vec<_>>().join(":").as_bytes())
+        let topic: String = Sha256::digest(dedupe_key.split(':').skip(1).collect::<Vec<_>>().join(":").as_bytes())
             .iter()
             .take(16)
             .map(|b| format!("{b:02x}"))
@@ -98,16 +105,17 @@ impl Push {
                     p256dh: device.p256dh.clone().unwrap_or_default(),
                     auth: device.auth.clone().unwrap_or_default(),
                 };
-                let ttl = if row.kind == "dose_reminder" { 4 * 3600 } else { 24 * 3600 };
+                // A dose reminder is worth nothing once the dose's window has closed.
+                let ttl = if matches!(message, Message::DoseReminder(_)) { 4 * 3600 } else { 24 * 3600 };
                 let opts = PushOptions {
                     ttl_secs: ttl,
                     urgency: if urgent { Urgency::High } else { Urgency::Normal },
                     topic: Some(topic),
                 };
-                self.webpush.send(&sub, &payload, &opts).await
+                self.webpush.send(&sub, payload, &opts).await
             }
             "fcm" => match (&self.fcm, &device.fcm_token) {
-                (Some(fcm), Some(token)) => fcm.send(token, &payload, urgent, Some(&topic)).await,
+                (Some(fcm), Some(token)) => fcm.send(token, payload, urgent, Some(&topic)).await,
                 (None, _) => Outcome::Rejected("FCM is not configured on this server".into()),
                 (_, None) => Outcome::Gone,
             },

@@ -9,6 +9,7 @@ use sea_orm::{
 use super::entities::{alert, alert_event, alert_recipient};
 use super::new_id;
 use crate::domain::access::Staff;
+use crate::domain::triage::Colour;
 
 /// The alert of this patient and topic that is not resolved yet, if any.
 pub async fn unresolved_for(
@@ -64,6 +65,35 @@ pub async fn update(db: &impl ConnectionTrait, a: alert::Model) -> Result<(), Db
     alert::Entity::update(am).exec(db).await.map(|_| ())
 }
 
+/// Makes a recipient one who handles the alert (not only informed), adding them if needed.
+pub async fn make_handler(
+    db: &impl ConnectionTrait,
+    alert_id: &str,
+    professional_id: &str,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if !add_recipient(db, alert_id, professional_id, role, false, now).await? {
+        alert_recipient::Entity::update_many()
+            .col_expr(alert_recipient::Column::InformedOnly, Expr::value(false))
+            .filter(alert_recipient::Column::AlertId.eq(alert_id))
+            .filter(alert_recipient::Column::ProfessionalId.eq(professional_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Replaces an alert's note (who it was routed to instead, who did not acknowledge it in time).
+pub async fn set_note(db: &impl ConnectionTrait, id: &str, note: &str) -> Result<(), DbErr> {
+    alert::Entity::update_many()
+        .col_expr(alert::Column::Note, Expr::value(note))
+        .filter(alert::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Adds a recipient once (a second add of the same person changes nothing).
 pub async fn add_recipient(
     db: &impl ConnectionTrait,
@@ -95,15 +125,20 @@ pub async fn recipients(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec
         .await
 }
 
-pub async fn event(
-    db: &impl ConnectionTrait,
-    alert_id: &str,
-    kind: &str,
-    actor_kind: &str,
-    actor_id: Option<&str>,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+/// One line of an alert's history.
+pub struct Event<'a> {
+    pub alert_id: &'a str,
+    /// `opened`, `raised`, `updated`, `escalated`, `acknowledged`, `resolved`, `delivery_failed`
+    pub kind: &'a str,
+    /// `system` or `professional`
+    pub actor_kind: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn event(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
+    let Event { alert_id, kind, actor_kind, actor_id, detail, at: now } = event;
     alert_event::Entity::insert(alert_event::ActiveModel {
         id: Set(new_id()),
         alert_id: Set(alert_id.to_owned()),
@@ -130,23 +165,36 @@ pub async fn events(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<ale
 /// same role in the alert's establishment (hospital staff cover each other); and, in either
 /// case, someone who may see the patient now (`access::staff_sees`), so that an alert never
 /// outlives the access that made its recipient one (an ended episode, a new pharmacy).
-pub async fn visible(db: &impl ConnectionTrait, staff: &Staff, a: &alert::Model) -> Result<bool, DbErr> {
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    a: &alert::Model,
+    day: chrono::NaiveDate,
+) -> Result<bool, DbErr> {
     let Some(p) = super::patients::get(db, &a.patient_id).await? else { return Ok(false) };
-    if !crate::domain::access::staff_sees(staff, &super::patients::facts(db, &p).await?) {
+    if !crate::domain::access::staff_sees(staff, &super::patients::facts(db, &p, day).await?) {
         return Ok(false);
     }
-    let rs = recipients(db, &a.id).await?;
-    Ok(rs.iter().filter(|r| !r.informed_only).any(|r| {
-        r.professional_id == staff.id
+    for r in recipients(db, &a.id).await?.iter().filter(|r| !r.informed_only) {
+        if r.professional_id == staff.id
             || (staff.role.is_hospital()
-                && r.role == staff.role.as_str()
+                && r.role()? == staff.role
                 && staff.establishment_id.as_deref() == Some(a.establishment_id.as_str()))
-    }))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The alerts a professional may see, in a status; most urgent first (red, then earliest
-/// deadline, then oldest).
-pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff, status: &str) -> Result<Vec<alert::Model>, DbErr> {
+/// deadline, then oldest); community professionals' as of `day`.
+pub async fn visible_to(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    status: &str,
+    day: chrono::NaiveDate,
+) -> Result<Vec<alert::Model>, DbErr> {
     let mut who = Condition::any().add(alert_recipient::Column::ProfessionalId.eq(&staff.id));
     if staff.role.is_hospital() {
         who = who.add(alert_recipient::Column::Role.eq(staff.role.as_str()));
@@ -173,13 +221,15 @@ pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff, status: &str) 
         // Community professionals see a patient only while on the current team (hospital staff
         // see their establishment's patients, which the filter above already is).
         let mine: std::collections::HashSet<String> =
-            super::patients::visible_to(db, staff).await?.into_iter().map(|p| p.id).collect();
+            super::patients::visible_to(db, staff, day).await?.into_iter().map(|p| p.id).collect();
         rows.retain(|a| mine.contains(&a.patient_id));
     }
-    rows.sort_by(|a, b| {
-        (a.colour != "red", a.deadline_at, a.opened_at).cmp(&(b.colour != "red", b.deadline_at, b.opened_at))
-    });
-    Ok(rows)
+    let mut keyed = Vec::with_capacity(rows.len());
+    for a in rows {
+        keyed.push(((a.colour()? != Colour::Red, a.deadline_at, a.opened_at), a));
+    }
+    keyed.sort_by_key(|(key, _)| *key);
+    Ok(keyed.into_iter().map(|(_, a)| a).collect())
 }
 
 /// Open alerts whose next escalation is due.
@@ -230,13 +280,13 @@ pub async fn acknowledge(db: &impl ConnectionTrait, id: &str, by: &str, now: Dat
     Ok(r.rows_affected == 1)
 }
 
-/// open or acknowledged → resolved with the professional's confirmed grade; false if it was
-/// already resolved.
+/// open or acknowledged → resolved with the professional's confirmed grade (toxicity alerts
+/// only); false if it was already resolved.
 pub async fn resolve(
     db: &impl ConnectionTrait,
     id: &str,
     by: &str,
-    grade: u8,
+    grade: Option<u8>,
     note: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
@@ -244,7 +294,7 @@ pub async fn resolve(
         .col_expr(alert::Column::Status, Expr::value("resolved"))
         .col_expr(alert::Column::ResolvedAt, Expr::value(now))
         .col_expr(alert::Column::ResolvedBy, Expr::value(by))
-        .col_expr(alert::Column::ConfirmedGrade, Expr::value(i32::from(grade)))
+        .col_expr(alert::Column::ConfirmedGrade, Expr::value(grade.map(i32::from)))
         .col_expr(alert::Column::ResolutionNote, Expr::value(note))
         .col_expr(alert::Column::NextEscalationAt, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(alert::Column::UpdatedAt, Expr::value(now))

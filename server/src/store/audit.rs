@@ -24,15 +24,21 @@ impl Actor {
     }
 }
 
-pub async fn record(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    action: &str,
-    entity: &str,
-    entity_id: Option<&str>,
-    patient_id: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+/// One line of the audit log: who did what to which record of which patient, and when.
+pub struct Entry<'a> {
+    pub actor: &'a Actor,
+    /// What was done: `create`, `read`, `list`, `acknowledge`, `resolve`, `change_regimen`, ...
+    pub action: &'a str,
+    /// The kind of record: `patient`, `episode`, `report`, `alert`, `dose`, ...
+    pub entity: &'a str,
+    pub entity_id: Option<&'a str>,
+    /// Whose data it is, for the patient's audit trail.
+    pub patient_id: Option<&'a str>,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>) -> Result<(), DbErr> {
+    let Entry { actor, action, entity, entity_id, patient_id, at } = entry;
     let row = audit_entry::ActiveModel {
         id: Set(new_id()),
         at: Set(at),

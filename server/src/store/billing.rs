@@ -17,12 +17,11 @@ use sea_orm::{
 pub use ledger::*;
 
 use super::entities::{care_team, episode, sequence};
-use super::{begin_write, directory, episodes, new_id};
+use super::{StoredValueError, begin_write, directory, episodes, new_id};
 use crate::domain::billing::{
     Actor, Correction, EpisodeFacts, Evidence, Line, LineState, SequenceFact, StoredLine, Tariffs, corrections,
     lines_for,
 };
-use crate::domain::{Parcours, Sequence};
 use entities::{billing_line, billing_waiver};
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +31,12 @@ pub enum SyncError {
     Rules { episode_id: String, message: String },
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<StoredValueError> for SyncError {
+    fn from(e: StoredValueError) -> Self {
+        Self::Db(e.into())
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -118,12 +123,14 @@ pub async fn sync_in(
         .map(|w| w.base_key)
         .collect();
     wanted.retain(|l| !waived.contains(&l.base_key()));
-    for r in &rows {
-        if let (Some(a), Some(i), Some(id)) = (Actor::parse(&r.actor), &r.actor_identifier, &r.actor_id) {
-            ids.entry((a, i.clone())).or_insert_with(|| id.clone());
+    // Every stored line is read, or the sync stops naming the row: a line left out would be
+    // billed again.
+    let existing: Vec<StoredLine> = rows.iter().map(stored_line).collect::<Result<_, _>>()?;
+    for (r, s) in rows.iter().zip(&existing) {
+        if let (Some(i), Some(id)) = (&r.actor_identifier, &r.actor_id) {
+            ids.entry((s.line.actor, i.clone())).or_insert_with(|| id.clone());
         }
     }
-    let existing: Vec<StoredLine> = rows.iter().filter_map(stored_line).collect();
     let mut stats = SyncStats { episodes: 1, ..SyncStats::default() };
     for c in corrections(&existing, &wanted) {
         match c {
@@ -135,14 +142,15 @@ pub async fn sync_in(
                 // What it reverses: the last positive line sent to that actor for that share.
                 let of = rows
                     .iter()
+                    .zip(&existing)
                     .rev()
-                    .find(|r| {
-                        LineState::parse(&r.state).is_some_and(LineState::is_settled)
+                    .find(|(r, s)| {
+                        s.state.is_settled()
                             && r.amount_cents > 0
-                            && stored_line(r).is_some_and(|s| s.line.base_key() == line.base_key())
+                            && s.line.base_key() == line.base_key()
                             && r.actor_identifier == line.actor_id
                     })
-                    .map(|r| r.id.clone());
+                    .map(|(r, _)| r.id.clone());
                 insert(db, &ep, &line, &ids, of, now).await?;
                 stats.credited += 1;
             }
@@ -180,7 +188,7 @@ async fn facts_of(
     let mut gp_rpps: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut sequences = Vec::new();
     for s in episodes::sequences(db, &ep.id).await? {
-        let Some(kind) = Sequence::parse(&s.kind) else { continue };
+        let kind = s.kind()?;
         let team = team_on(&teams, &s);
         let mut pharmacy = None;
         if let Some(ph) = team.and_then(|t| t.pharmacy_id.clone()) {
@@ -193,7 +201,12 @@ async fn facts_of(
             pharmacy = Some(f);
         }
         let mut gp = None;
-        if let Some(g) = team.and_then(|t| t.gp_id.clone()) {
+        // A GP share waits for a GP: with none on the team that day, it goes to the first GP a
+        // later version of the team names (named late, they take over that follow-up).
+        let gp_id = team
+            .and_then(|t| t.gp_id.clone())
+            .or_else(|| teams.iter().filter(|t| t.valid_from > s.start_date).find_map(|t| t.gp_id.clone()));
+        if let Some(g) = gp_id {
             if !gp_rpps.contains_key(&g) {
                 let r = directory::professional(db, &g).await?.and_then(|p| p.rpps);
                 gp_rpps.insert(g.clone(), r);
@@ -208,14 +221,14 @@ async fn facts_of(
             kind,
             renewal_index: s.renewal_index.max(0) as u32,
             start: s.start_date,
-            state: s.state.clone(),
+            state: s.state()?.as_str().to_owned(),
             ended_on: s.actual_end_date,
             establishment_finess: est_finess.clone(),
             pharmacy_finess: pharmacy,
             gp_rpps: gp,
         });
     }
-    let parcours = Parcours::parse(&ep.parcours).unwrap_or(Parcours::A);
+    let parcours = ep.parcours()?;
     Ok((EpisodeFacts { episode_id: ep.id.clone(), parcours, sequences }, ids))
 }
 
@@ -234,24 +247,24 @@ fn team_on<'a>(teams: &'a [care_team::Model], s: &sequence::Model) -> Option<&'a
 }
 
 /// A stored row as the pure corrections see it.
-fn stored_line(r: &billing_line::Model) -> Option<StoredLine> {
-    Some(StoredLine {
+fn stored_line(r: &billing_line::Model) -> Result<StoredLine, StoredValueError> {
+    Ok(StoredLine {
         line: Line {
             key: r.line_key.clone(),
             episode_id: r.episode_id.clone(),
             sequence_id: r.sequence_id.clone(),
-            actor: Actor::parse(&r.actor)?,
+            actor: r.actor()?,
             actor_id: r.actor_identifier.clone(),
             amount_cents: r.amount_cents,
             tariff_version: r.tariff_version.clone(),
             evidence: Evidence {
                 sequence_start: r.service_date,
-                kind: Sequence::parse(&r.sequence_kind)?,
+                kind: r.sequence_kind()?,
                 renewal_index: r.renewal_index.max(0) as u32,
                 pharmacy_at_start: r.pharmacy_at_start.clone(),
             },
         },
-        state: LineState::parse(&r.state)?,
+        state: r.state()?,
     })
 }
 

@@ -1,4 +1,4 @@
-//! Emergency visits and unplanned hospitalisations declared by professionals (issue 6).
+//! Emergency visits and unplanned hospitalisations declared by professionals.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};

@@ -141,11 +141,13 @@ pub async fn professionals_with_role(
     q.order_by_asc(professional::Column::FamilyName).all(db).await
 }
 
-/// The authorisation view of a professional row (`None` for an unknown role string).
+/// The authorisation view of a professional row; `None` for an unknown stored role, which
+/// [`professional::Model::role`] has logged and counted (docs/design.md, "Stored values"): the
+/// sign-in that needs it is refused, never given a guessed role.
 pub fn staff_of(p: &professional::Model) -> Option<Staff> {
     Some(Staff {
         id: p.id.clone(),
-        role: Role::parse(&p.role)?,
+        role: p.role().ok()?,
         establishment_id: p.establishment_id.clone(),
         pharmacy_id: p.pharmacy_id.clone(),
     })

@@ -9,8 +9,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
+use super::StoredValueError;
 use super::due_work::{MAX_IDS, rows_per_insert};
 use super::entities::{dose, episode, patient, regimen_line};
+use crate::domain::adherence::DoseStatus;
+use crate::domain::triage::Locale;
 
 /// Inserts planned doses; an occurrence already planned (same line, same instant) is kept.
 pub async fn insert_many(db: &impl ConnectionTrait, rows: Vec<dose::Model>) -> Result<(), DbErr> {
@@ -67,6 +70,17 @@ pub async fn of_episode_between(
         .order_by_asc(dose::Column::DueAt)
         .all(db)
         .await
+}
+
+/// The doses still pending among these; an unknown stored status is an error naming the row.
+pub fn pending(ds: &[dose::Model]) -> Result<Vec<&dose::Model>, StoredValueError> {
+    let mut out = Vec::new();
+    for d in ds {
+        if d.outcome()? == Some(DoseStatus::Pending) {
+            out.push(d);
+        }
+    }
+    Ok(out)
 }
 
 /// Sets the outcome of a dose if it is still `from` (a status or a list of them).
@@ -139,11 +153,12 @@ pub async fn cancel_future(
 }
 
 /// The locale of each of these patients, in one query per few thousand patients (reminders
-/// come by the thousand; a query per patient would dominate the dispatch).
+/// come by the thousand; a query per patient would dominate the dispatch). An unknown stored
+/// locale is an error naming the patient's row (docs/design.md, "Stored values").
 pub async fn patient_locales(
     db: &impl ConnectionTrait,
     patient_ids: &[String],
-) -> Result<HashMap<String, String>, DbErr> {
+) -> Result<HashMap<String, Locale>, DbErr> {
     let mut out = HashMap::with_capacity(patient_ids.len());
     for chunk in patient_ids.chunks(MAX_IDS) {
         let rows: Vec<(String, String)> = patient::Entity::find()
@@ -154,7 +169,12 @@ pub async fn patient_locales(
             .into_tuple()
             .all(db)
             .await?;
-        out.extend(rows);
+        for (id, locale) in rows {
+            let Some(l) = Locale::parse(&locale) else {
+                return Err(StoredValueError::new("patients", &id, "locale", &locale).into());
+            };
+            out.insert(id, l);
+        }
     }
     Ok(out)
 }

@@ -258,9 +258,13 @@ pub mod care_team {
         pub hospital_pharmacist_id: Option<String>,
         pub pharmacy_id: Option<String>,
         pub gp_id: Option<String>,
+        /// The IDEL (migration 11).
+        pub community_nurse_id: Option<String>,
         pub valid_from: Date,
         pub valid_to: Option<Date>,
         pub created_at: DateTimeUtc,
+        /// Who recorded this version; None for the team written at inclusion.
+        pub changed_by: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -283,6 +287,13 @@ pub mod regimen_line {
         pub times: String,
         pub cycle_on_days: Option<i32>,
         pub cycle_off_days: Option<i32>,
+        /// With `cycle_on` (JSON blocks `[[1, 5], [8, 12]]`): the cycle as prescribed.
+        pub cycle_length_days: Option<i32>,
+        pub cycle_on: Option<String>,
+        /// JSON `[{"from_day": 1, "dose": "20 mg"}, ...]`; absent = `dose` every day.
+        pub dose_steps: Option<String>,
+        /// JSON of `domain::dosing::Computation` for a dose per m² or per kg.
+        pub dose_computation: Option<String>,
         pub start_date: Date,
         pub end_date: Option<Date>,
         pub replaces_id: Option<String>,

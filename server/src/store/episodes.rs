@@ -9,10 +9,12 @@ use sea_orm::{
 };
 
 use super::entities::{care_team, comedication, episode, patient, pharmacy, professional, regimen_line, sequence};
-use super::new_id;
+use super::stored_value::StoredStep;
+use super::{StoredValueError, new_id};
 use crate::domain::access::Role;
 use crate::domain::enrolment::{NewEnrolment, RegimenLine, TeamRequest};
 use crate::domain::pathway::{self, Current, EndReason, Next, PathwayRules};
+use crate::domain::regimen::Cycle;
 use crate::domain::{FieldError, Parcours, Sequence};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +23,12 @@ pub enum WriteError {
     Field(#[from] FieldError),
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+impl From<StoredValueError> for WriteError {
+    fn from(e: StoredValueError) -> Self {
+        Self::Db(e.into())
+    }
 }
 
 pub struct Enrolled {
@@ -41,15 +49,17 @@ pub async fn check_team(
         ("oncologist", Some(&t.oncologist), Role::Oncologist),
         ("hospital_pharmacist", t.hospital_pharmacist.as_ref(), Role::HospitalPharmacist),
         ("gp", t.gp.as_ref(), Role::Gp),
+        ("community_nurse", t.community_nurse.as_ref(), Role::CommunityNurse),
     ];
+    let field_of = |slot: &str| if prefix.is_empty() { slot.to_owned() } else { format!("{prefix}.{slot}") };
     for (slot, id, role) in slots {
         let Some(id) = id else { continue };
-        let field = format!("{prefix}.{slot}");
+        let field = field_of(slot);
         let p = professional::Entity::find_by_id(id.clone()).one(db).await?;
         let Some(p) = p.filter(|p| p.active) else {
             return Err(FieldError::new(field, "no active professional with this id").into());
         };
-        if p.role != role.as_str() {
+        if p.role()? != role {
             return Err(
                 FieldError::new(field, format!("this professional is a {}, not a {}", p.role, role.as_str())).into()
             );
@@ -61,7 +71,7 @@ pub async fn check_team(
     if let Some(ph) = &t.community_pharmacy
         && pharmacy::Entity::find_by_id(ph.clone()).one(db).await?.is_none()
     {
-        return Err(FieldError::new(format!("{prefix}.community_pharmacy"), "no pharmacy with this id").into());
+        return Err(FieldError::new(field_of("community_pharmacy"), "no pharmacy with this id").into());
     }
     Ok(())
 }
@@ -157,9 +167,11 @@ pub async fn open_episode(
         hospital_pharmacist_id: Set(team.hospital_pharmacist.clone()),
         pharmacy_id: Set(team.community_pharmacy.clone()),
         gp_id: Set(team.gp.clone()),
+        community_nurse_id: Set(team.community_nurse.clone()),
         valid_from: Set(start),
         valid_to: Set(None),
         created_at: Set(now),
+        changed_by: Set(None),
     })
     .exec_without_returning(db)
     .await?;
@@ -220,8 +232,17 @@ async fn insert_regimen(
             drug: Set(l.drug.clone()),
             dose: Set(l.dose.clone()),
             times: Set(serde_json::to_string(&times).unwrap_or_default()),
-            cycle_on_days: Set(l.cycle.map(|c| i32::from(c.0))),
-            cycle_off_days: Set(l.cycle.map(|c| i32::from(c.1))),
+            // The old columns keep a one-block cycle readable by the previous release.
+            cycle_on_days: Set(l.cycle.as_ref().and_then(Cycle::as_on_off).map(|c| i32::from(c.0))),
+            cycle_off_days: Set(l.cycle.as_ref().and_then(Cycle::as_on_off).map(|c| i32::from(c.1))),
+            cycle_length_days: Set(l.cycle.as_ref().map(|c| i32::from(c.length))),
+            cycle_on: Set(l.cycle.as_ref().map(|c| serde_json::to_string(&c.on).unwrap_or_default())),
+            dose_steps: Set((!l.steps.is_empty()).then(|| {
+                let steps: Vec<StoredStep> =
+                    l.steps.iter().map(|s| StoredStep { from_day: s.from_day, dose: s.dose.clone() }).collect();
+                serde_json::to_string(&steps).unwrap_or_default()
+            })),
+            dose_computation: Set(l.computation.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default())),
             start_date: Set(l.start_date),
             end_date: Set(None),
             replaces_id: Set(replaces_id),
@@ -347,7 +368,7 @@ pub async fn end_episode(
     // Nothing more is reminded from now on.
     super::doses::cancel_future(db, &ep.id, now, None).await?;
     if let Some(seq) = active_sequence(db, &ep.id).await? {
-        let current = current_of(&seq);
+        let current = current_of(&seq)?;
         let state = pathway::state_when_episode_ends(current, reason, on);
         sequence::Entity::update_many()
             .col_expr(sequence::Column::State, Expr::value(state))
@@ -362,10 +383,13 @@ pub async fn end_episode(
         .filter(regimen_line::Column::EndDate.is_null())
         .exec(db)
         .await?;
+    // Every version still in force on `on`, or planned after it, ends that day.
     care_team::Entity::update_many()
         .col_expr(care_team::Column::ValidTo, Expr::value(on))
         .filter(care_team::Column::EpisodeId.eq(&ep.id))
-        .filter(care_team::Column::ValidTo.is_null())
+        .filter(
+            sea_orm::Condition::any().add(care_team::Column::ValidTo.is_null()).add(care_team::Column::ValidTo.gt(on)),
+        )
         .exec(db)
         .await?;
     Ok(true)
@@ -394,23 +418,24 @@ pub async fn replace_regimen(
     super::due_work::schedule_dose_planning(db, episode_id, now).await
 }
 
-pub fn current_of(seq: &sequence::Model) -> Current {
-    Current {
-        kind: Sequence::parse(&seq.kind).unwrap_or(Sequence::S1),
+pub fn current_of(seq: &sequence::Model) -> Result<Current, StoredValueError> {
+    Ok(Current {
+        kind: seq.kind()?,
         renewal_index: seq.renewal_index.max(0) as u32,
         start: seq.start_date,
         planned_end: seq.planned_end_date,
-    }
+    })
 }
 
 /// Active sequences whose planned end is on or before `until` (a UTC date far enough ahead to
-/// cover every time zone; the caller checks each against its patient's local date).
+/// cover every time zone; the caller checks each against its patient's local date), each with
+/// its patient's zone, or the error that stops this one sequence (an unknown stored zone).
 pub async fn sequences_ending_by(
     db: &impl ConnectionTrait,
     until: NaiveDate,
     offset: u64,
     limit: u64,
-) -> Result<Vec<(sequence::Model, String)>, DbErr> {
+) -> Result<Vec<(sequence::Model, Result<chrono_tz::Tz, DbErr>)>, DbErr> {
     let seqs = sequence::Entity::find()
         .filter(sequence::Column::State.eq("active"))
         .filter(sequence::Column::PlannedEndDate.lte(until))
@@ -422,11 +447,16 @@ pub async fn sequences_ending_by(
         .await?;
     let mut out = Vec::with_capacity(seqs.len());
     for s in seqs {
-        let tz = match get(db, &s.episode_id).await? {
-            Some(ep) => super::patients::get(db, &ep.patient_id).await?.map(|p| p.time_zone),
+        let patient = match get(db, &s.episode_id).await? {
+            Some(ep) => super::patients::get(db, &ep.patient_id).await?,
             None => None,
         };
-        out.push((s, tz.unwrap_or_else(|| "Europe/Paris".into())));
+        // The foreign keys guarantee the episode and the patient; a zone is read, never assumed.
+        let tz = match patient {
+            Some(p) => p.time_zone().map_err(DbErr::from),
+            None => Err(DbErr::RecordNotFound(format!("the patient of sequence {}", s.id))),
+        };
+        out.push((s, tz));
     }
     Ok(out)
 }
@@ -465,4 +495,25 @@ pub async fn complete_and_open(
     // day chain cannot be lost across it.
     super::due_work::schedule_dose_planning(db, &seq.episode_id, now).await?;
     Ok(Some(id))
+}
+
+/// The regimen lines of the domain, from store rows; a line whose times do not read is an error
+/// naming it (docs/design.md, "Stored values"), never a line with no dose.
+pub fn lines_of(rows: &[regimen_line::Model]) -> Result<Vec<crate::domain::regimen::Line>, super::StoredValueError> {
+    rows.iter()
+        .map(|l| {
+            Ok(crate::domain::regimen::Line {
+                id: l.id.clone(),
+                drug: l.drug.clone(),
+                times: l.times()?.iter().filter_map(|t| crate::domain::parse_hhmm(t)).collect(),
+                cycle: l.cycle()?,
+                dose: l.dose.clone(),
+                steps: l.steps()?,
+                start: l.start_date,
+                end: l.end_date,
+                paused_from: None,
+                paused_until: None,
+            })
+        })
+        .collect()
 }

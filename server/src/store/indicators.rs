@@ -12,12 +12,11 @@ use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Query
 use super::care_events::care_event;
 use super::due_work::MAX_IDS;
 use super::entities::{alert, dose, episode, questionnaire, sequence};
-use crate::domain::care_events::CareEventKind;
+use super::stored_value::{QuestionnaireStatus, SequenceState, StoredValueError, dose_outcome};
 use crate::domain::indicators::{
     AdherenceWindow, AlertFact, CareEventFact, DoseCounts, EpisodeFact, Facts, Period, SequenceFact, WindowOf,
     adherence_cohort,
 };
-use crate::domain::{Parcours, Sequence};
 
 /// The ids of the episodes of one establishment (all establishments when `None`).
 fn scoped_episodes(establishment_id: Option<&str>) -> SelectStatement {
@@ -73,19 +72,19 @@ async fn episodes(
     if let Some(est) = establishment_id {
         q = q.filter(episode::Column::EstablishmentId.eq(est));
     }
-    Ok(q.all(db)
-        .await?
-        .into_iter()
-        .map(|e| EpisodeFact {
-            parcours: Parcours::parse(&e.parcours).unwrap_or(Parcours::A),
+    let mut out = Vec::new();
+    for e in q.all(db).await? {
+        out.push(EpisodeFact {
+            parcours: e.parcours()?,
             first_inclusion: e.previous_episode_id.is_none(),
+            end_reason: e.end_reason()?.map(|r| r.as_str().to_owned()),
             id: e.id,
             patient_id: e.patient_id,
             start: e.start_date,
             end: e.end_date,
-            end_reason: e.end_reason,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// The sequences of these episodes that began by the end of the period and had not ended
@@ -110,14 +109,16 @@ async fn sequences(
             )
             .all(db)
             .await?;
-        out.extend(rows.into_iter().map(|s| SequenceFact {
-            kind: Sequence::parse(&s.kind).unwrap_or(Sequence::S1),
-            renewal_index: u32::try_from(s.renewal_index).unwrap_or(0),
-            start: s.start_date,
-            end: s.actual_end_date.unwrap_or(s.planned_end_date),
-            cancelled: s.state == "cancelled",
-            episode_id: s.episode_id,
-        }));
+        for s in rows {
+            out.push(SequenceFact {
+                kind: s.kind()?,
+                renewal_index: u32::try_from(s.renewal_index).unwrap_or(0),
+                start: s.start_date,
+                end: s.actual_end_date.unwrap_or(s.planned_end_date),
+                cancelled: s.state()? == SequenceState::Cancelled,
+                episode_id: s.episode_id,
+            });
+        }
     }
     Ok(out)
 }
@@ -134,19 +135,19 @@ async fn alerts(
     if let Some(est) = establishment_id {
         q = q.filter(alert::Column::EstablishmentId.eq(est));
     }
-    Ok(q.all(db)
-        .await?
-        .into_iter()
-        .map(|a| AlertFact {
-            colour: a.colour,
-            topic: a.topic,
+    let mut out = Vec::new();
+    for a in q.all(db).await? {
+        out.push(AlertFact {
+            colour: a.colour()?.as_str().to_owned(),
+            topic: a.topic()?.as_str().to_owned(),
             opened_at: a.opened_at,
             acknowledged_at: a.acknowledged_at,
             resolved_at: a.resolved_at,
             provisional_grade: a.provisional_grade,
             confirmed_grade: a.confirmed_grade,
-        })
-        .collect())
+        });
+    }
+    Ok(out)
 }
 
 /// Questionnaire instances due in [start, end), counted by status. Instances dated after
@@ -163,6 +164,8 @@ async fn questionnaires(
     let mut q = Query::select();
     q.expr_as(q_col(questionnaire::Column::Status), "status")
         .expr_as(q_col(questionnaire::Column::Id).count(), "n")
+        // One row of the group, to name it if its status is unknown.
+        .expr_as(q_col(questionnaire::Column::Id).min(), "some_id")
         .from(questionnaire::Entity)
         .inner_join(
             episode::Entity,
@@ -184,6 +187,10 @@ async fn questionnaires(
     for r in rows {
         let status: String = r.try_get("", "status")?;
         let n: i64 = r.try_get("", "n")?;
+        if QuestionnaireStatus::parse(&status).is_none() {
+            let id: String = r.try_get("", "some_id")?;
+            return Err(StoredValueError::new("questionnaires", &id, "status", &status).into());
+        }
         out.insert(status, u64::try_from(n).unwrap_or(0));
     }
     Ok(out)
@@ -199,11 +206,13 @@ async fn dose_counts(db: &impl ConnectionTrait, cohort: Vec<WindowOf>) -> Result
     let mut out: BTreeMap<String, DoseCounts> = BTreeMap::new();
     for ((from, until), ids) in groups {
         for chunk in ids.chunks(MAX_IDS) {
-            let rows: Vec<(String, String, i64)> = dose::Entity::find()
+            let rows: Vec<(String, String, i64, String)> = dose::Entity::find()
                 .select_only()
                 .column(dose::Column::EpisodeId)
                 .column(dose::Column::Status)
                 .column_as(Expr::col(dose::Column::Id).count(), "n")
+                // One row of the group, to name it if its status is unknown.
+                .column_as(Expr::col(dose::Column::Id).min(), "some_id")
                 .filter(dose::Column::EpisodeId.is_in(chunk.to_vec()))
                 .filter(dose::Column::LocalDate.gte(from))
                 .filter(dose::Column::LocalDate.lt(until))
@@ -215,7 +224,10 @@ async fn dose_counts(db: &impl ConnectionTrait, cohort: Vec<WindowOf>) -> Result
             for id in chunk {
                 out.entry(id.clone()).or_default();
             }
-            for (episode_id, status, n) in rows {
+            for (episode_id, status, n, some_id) in rows {
+                if dose_outcome(&status, false).is_none() {
+                    return Err(StoredValueError::new("doses", &some_id, "status", &status).into());
+                }
                 out.entry(episode_id).or_default().add(&status, u64::try_from(n).unwrap_or(0));
             }
         }
@@ -235,16 +247,14 @@ async fn care_events(
     if establishment_id.is_some() {
         q = q.filter(care_event::Column::EpisodeId.in_subquery(scoped_episodes(establishment_id)));
     }
-    Ok(q.all(db)
-        .await?
-        .into_iter()
-        .filter_map(|e| {
-            Some(CareEventFact {
-                kind: CareEventKind::parse(&e.kind)?,
-                patient_id: e.patient_id,
-                date: e.event_date,
-                related_to_treatment: e.related_to_treatment,
-            })
-        })
-        .collect())
+    let mut out = Vec::new();
+    for e in q.all(db).await? {
+        out.push(CareEventFact {
+            kind: e.kind()?,
+            patient_id: e.patient_id,
+            date: e.event_date,
+            related_to_treatment: e.related_to_treatment,
+        });
+    }
+    Ok(out)
 }

@@ -18,6 +18,7 @@ pub mod patients;
 pub mod push_devices;
 pub mod reports;
 pub mod site_facts;
+pub mod stored_value;
 pub mod teams;
 
 use std::time::Duration;
@@ -29,6 +30,7 @@ use sea_orm::{
 };
 
 pub use sea_orm::DatabaseConnection as Db;
+pub use stored_value::{StoredValueError, stored_value_errors};
 
 /// Opens the database: SQLite in WAL mode with foreign keys enforced, or PostgreSQL.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {

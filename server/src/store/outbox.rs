@@ -1,5 +1,7 @@
 //! The outbox: every message to a person is a row here first, written in the transaction of the
-//! event that causes it; the delivery worker (mobile-bridge issue) sends and records outcomes.
+//! event that causes it; the delivery worker sends and records outcomes.
+//! What a row says is a typed [`Message`] (`notify::message`): its tag is the `kind` column, its
+//! fields the `payload`, and the message decides its `channel`.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
@@ -7,13 +9,12 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use super::due_work::rows_per_insert;
 use super::entities::outbox;
 use super::new_id;
+use crate::notify::message::Message;
 
 pub struct NewMessage<'a> {
-    pub channel: &'a str,
     pub recipient_kind: &'a str,
     pub recipient_id: &'a str,
-    pub kind: &'a str,
-    pub payload: serde_json::Value,
+    pub message: Message,
     /// The same event never queues the same message twice (idempotent jobs).
     pub dedupe_key: String,
 }
@@ -41,11 +42,11 @@ pub async fn enqueue_many(
     for chunk in msgs.chunks(rows_per_insert(13)) {
         let rows = chunk.iter().map(|m| outbox::ActiveModel {
             id: Set(new_id()),
-            channel: Set(m.channel.to_owned()),
+            channel: Set(m.message.channel().as_str().to_owned()),
             recipient_kind: Set(m.recipient_kind.to_owned()),
             recipient_id: Set(m.recipient_id.to_owned()),
-            kind: Set(m.kind.to_owned()),
-            payload: Set(m.payload.to_string()),
+            kind: Set(m.message.kind().to_owned()),
+            payload: Set(m.message.payload()),
             dedupe_key: Set(m.dedupe_key.clone()),
             status: Set("pending".into()),
             attempts: Set(0),

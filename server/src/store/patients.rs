@@ -1,5 +1,6 @@
 //! Patients, and the facts authorisation needs about them.
 
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entities::{care_team, episode, patient};
@@ -29,29 +30,35 @@ pub async fn episodes(db: &impl ConnectionTrait, patient_id: &str) -> Result<Vec
         .await
 }
 
-/// The team in force for an episode.
-pub async fn current_team(db: &impl ConnectionTrait, episode_id: &str) -> Result<Option<care_team::Model>, DbErr> {
-    care_team::Entity::find()
-        .filter(care_team::Column::EpisodeId.eq(episode_id))
-        .filter(care_team::Column::ValidTo.is_null())
-        .one(db)
-        .await
+/// The team in force for an episode on `day` (the site's date: docs/domain.md, "Care team").
+pub async fn current_team(
+    db: &impl ConnectionTrait,
+    episode_id: &str,
+    day: NaiveDate,
+) -> Result<Option<care_team::Model>, DbErr> {
+    super::teams::team_on(db, episode_id, day).await
 }
 
-pub async fn facts(db: &impl ConnectionTrait, p: &patient::Model) -> Result<PatientFacts, DbErr> {
+/// Who may see the patient on `day`: the team in force that day decides.
+pub async fn facts(db: &impl ConnectionTrait, p: &patient::Model, day: NaiveDate) -> Result<PatientFacts, DbErr> {
     let team = match current_episode(db, &p.id).await? {
-        Some(e) => current_team(db, &e.id).await?,
+        Some(e) => current_team(db, &e.id, day).await?,
         None => None,
     };
     Ok(PatientFacts {
         establishment_id: p.establishment_id.clone(),
         current_pharmacy_id: team.as_ref().and_then(|t| t.pharmacy_id.clone()),
-        current_gp_id: team.and_then(|t| t.gp_id),
+        current_gp_id: team.as_ref().and_then(|t| t.gp_id.clone()),
+        current_nurse_id: team.and_then(|t| t.community_nurse_id),
     })
 }
 
-/// The patients a professional may see (same rule as `access::staff_sees`), by name.
-pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff) -> Result<Vec<patient::Model>, DbErr> {
+/// The patients a professional may see on `day` (same rule as `access::staff_sees`), by name.
+pub async fn visible_to(
+    db: &impl ConnectionTrait,
+    staff: &Staff,
+    day: NaiveDate,
+) -> Result<Vec<patient::Model>, DbErr> {
     let by_name = |q: sea_orm::Select<patient::Entity>| {
         q.order_by_asc(patient::Column::FamilyName).order_by_asc(patient::Column::GivenName)
     };
@@ -60,15 +67,16 @@ pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff) -> Result<Vec<
             let Some(est) = &staff.establishment_id else { return Ok(vec![]) };
             by_name(patient::Entity::find().filter(patient::Column::EstablishmentId.eq(est))).all(db).await
         }
-        Role::CommunityPharmacist | Role::Gp => {
-            let mut teams = care_team::Entity::find().filter(care_team::Column::ValidTo.is_null());
-            teams = if staff.role == Role::Gp {
-                teams.filter(care_team::Column::GpId.eq(&staff.id))
-            } else {
-                let Some(ph) = &staff.pharmacy_id else { return Ok(vec![]) };
-                teams.filter(care_team::Column::PharmacyId.eq(ph))
+        Role::CommunityPharmacist | Role::Gp | Role::CommunityNurse => {
+            let member = match staff.role {
+                Role::Gp => care_team::Column::GpId.eq(&staff.id),
+                Role::CommunityNurse => care_team::Column::CommunityNurseId.eq(&staff.id),
+                _ => {
+                    let Some(ph) = &staff.pharmacy_id else { return Ok(vec![]) };
+                    care_team::Column::PharmacyId.eq(ph)
+                }
             };
-            let episode_ids: Vec<String> = teams.all(db).await?.into_iter().map(|t| t.episode_id).collect();
+            let episode_ids = super::teams::episodes_with(db, member, day).await?;
             if episode_ids.is_empty() {
                 return Ok(vec![]);
             }
@@ -83,12 +91,5 @@ pub async fn visible_to(db: &impl ConnectionTrait, staff: &Staff) -> Result<Vec<
             by_name(patient::Entity::find().filter(patient::Column::Id.is_in(patient_ids))).all(db).await
         }
         _ => Ok(vec![]),
-    }
-}
-
-impl patient::Model {
-    /// The patient's IANA zone (checked at enrolment; Paris only if the stored value was edited by hand).
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.time_zone.parse().unwrap_or(chrono_tz::Europe::Paris)
     }
 }

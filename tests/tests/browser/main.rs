@@ -2,6 +2,8 @@
 //! `relais_tests::browser`). Skipped with a note when Chromium is not installed, unless
 //! `RELAIS_REQUIRE_BROWSER_TEST=1`.
 
+mod a11y;
 mod demo;
 mod patient;
+mod regimen;
 mod staff;

@@ -38,12 +38,20 @@ async fn wait_until(browser: &Browser, js: &str, what: &str) {
 /// Answers the questionnaire on screen until it ends: none / no everywhere, plausible numbers
 /// (typed the French way, with a comma), yes to the questions in `yes_to`. The keys asked.
 async fn answer_all(browser: &Browser, yes_to: &[&str], screenshot_first: Option<&str>) -> Vec<String> {
+    let given: Vec<(&str, &str)> = yes_to.iter().map(|k| (*k, "true")).collect();
+    answer_with(browser, &given, screenshot_first).await
+}
+
+/// [`answer_all`] with chosen answers: `given` maps a key to the choice's value, the number
+/// typed or the text written; anything else as in `answer_all`.
+async fn answer_with(browser: &Browser, given: &[(&str, &str)], screenshot_first: Option<&str>) -> Vec<String> {
     let mut asked: Vec<String> = vec![];
     loop {
         browser.wait_for(".question, #red-screen, #result, #queued", WAIT).await;
         let js = "const q = document.querySelector('.question');
                   return q ? [q.dataset.key, !!q.querySelector('#number'),
-                              q.querySelector('.choice') && q.querySelector('.choice').dataset.value] : null";
+                              q.querySelector('.choice') && q.querySelector('.choice').dataset.value,
+                              !!q.querySelector('#other-text')] : null";
         let on_screen = browser.execute(js, json!([])).await;
         if on_screen.is_null() {
             return asked;
@@ -53,28 +61,48 @@ async fn answer_all(browser: &Browser, yes_to: &[&str], screenshot_first: Option
         if let Some(name) = screenshot_first.filter(|_| asked.is_empty()) {
             browser.screenshot(name).await;
         }
+        let chosen = given.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         let here = format!(".question[data-key=\"{key}\"]");
-        if on_screen[1] == Value::Bool(true) {
-            let value = match key.as_str() {
+        if on_screen[3] == Value::Bool(true) {
+            browser.type_into(&format!("{here} #other-text"), chosen.unwrap_or("Je ne me sens pas bien")).await;
+            browser.click(&format!("{here} #next")).await;
+        } else if on_screen[1] == Value::Bool(true) {
+            let value = chosen.unwrap_or(match key.as_str() {
                 "temperature_c" => "36,8",
                 "weight_kg" => "64",
                 "systolic_mmhg" => "125",
                 "diastolic_mmhg" => "80",
                 _ => "0",
-            };
+            });
             browser.type_into(&format!("{here} #number"), value).await;
             browser.click(&format!("{here} #next")).await;
         } else {
             let yes_no = on_screen[2] == "false";
-            let value = match (yes_no, yes_to.contains(&key.as_str())) {
-                (true, true) => "true",
-                (true, false) => "false",
-                (false, _) => "0",
-            };
+            let value = chosen.unwrap_or(if yes_no { "false" } else { "0" });
             browser.click(&format!("{here} button[data-value=\"{value}\"]")).await;
         }
         asked.push(key);
         assert!(asked.len() < 80, "the questionnaire does not end: {asked:?}");
+    }
+}
+
+/// The eight red-flag questions, in the order of docs/triage.md §1.
+const RED_FLAGS: [&str; 8] = [
+    "chest_pain",
+    "breathless_at_rest",
+    "bleeding_other",
+    "skin_blisters_or_mucosal_lesions",
+    "one_leg_swollen_painful",
+    "fainting",
+    "unable_to_drink_24h",
+    "confusion",
+];
+
+/// Copies a screenshot where the team collects them (docs/triage.md's note names them).
+fn keep_screenshot(path: &std::path::Path) {
+    let dir = std::path::Path::new("/work/screens");
+    if std::fs::create_dir_all(dir).is_ok() {
+        let _ = std::fs::copy(path, dir.join(path.file_name().unwrap()));
     }
 }
 
@@ -118,22 +146,19 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
         browser.click("#push-later").await;
     }
 
-    // The questionnaire, one question per screen, answered to a red flag (chest pain).
+    // The questionnaire, one question per screen: the red-flag questions come first (r3), and a
+    // "yes" to chest pain shows the call screen at once, 15 first, without the other questions.
     browser.click(".questionnaire-due a").await;
     let asked = answer_all(&browser, &["chest_pain"], Some("patient-question")).await;
-    for key in ["diarrhea.frequency", "hand_foot_syndrome.severity", "temperature_c", "chest_pain", "confusion"] {
-        assert!(asked.iter().any(|k| k == key), "{key} asked: {asked:?}");
-    }
-    assert!(!asked.iter().any(|k| k == "stools_above_baseline"), "branching: no diarrhoea, no stool count");
-    browser.wait_for("#red-screen", WAIT).await;
-    assert_eq!(browser.text("#red-screen h1").await, "Appelez votre équipe maintenant");
-    let hrefs = browser
-        .execute(
-            "return [document.getElementById('call-team').href, document.getElementById('call-15').href]",
-            json!([]),
-        )
-        .await;
-    assert_eq!(hrefs, json!(["tel:+33299000000", "tel:15"]));
+    assert_eq!(asked, ["chest_pain"], "nothing asked after a red flag");
+    browser.wait_for("#red-screen[data-source=\"server\"]", WAIT).await;
+    assert_eq!(browser.text("#red-screen h1").await, "Appelez le 15 maintenant");
+    let hrefs =
+        browser.execute("return [...document.querySelectorAll('#red-screen a.big')].map(a => a.href)", json!([])).await;
+    assert_eq!(hrefs, json!(["tel:15", "tel:+33299000000"]), "15 first for chest pain");
+    let red_text = browser.text("#red-screen").await;
+    assert!(red_text.contains("Appelez le 15 (SAMU) maintenant."), "{red_text}");
+    assert!(red_text.contains("Ne prenez pas votre prochaine dose de capécitabine"), "{red_text}");
     browser.screenshot("patient-red").await;
     assert_eq!(count_where(&app, "alerts", "colour = 'red'").await, 1);
 
@@ -146,8 +171,8 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     browser.click("[data-module=\"fatigue\"]").await;
     browser.click("#next").await;
     let asked = answer_all(&browser, &[], None).await;
-    assert_eq!(asked.first().map(String::as_str), Some("fatigue.severity"), "{asked:?}");
-    assert!(asked.iter().any(|k| k == "temperature_c") && asked.iter().any(|k| k == "chest_pain"), "{asked:?}");
+    assert_eq!(asked[..8], RED_FLAGS, "red flags first: {asked:?}");
+    assert_eq!(asked[8..], ["fatigue.severity", "temperature_c"], "{asked:?}");
     browser.wait_for("#queued", WAIT).await;
     let banner = browser.text("#queue-banner").await;
     assert!(banner.contains("en attente d'envoi"), "{banner}");
@@ -244,5 +269,143 @@ async fn the_qr_code_link_activates_the_phone_and_english_is_one_tap_away() {
         )
         .await;
     assert_eq!(small, json!([]), "buttons under 48 px");
+    browser.close().await;
+}
+
+/// A capecitabine patient on the phone at Monday 23 November 2026 10:30 Paris, the first S1
+/// questionnaire due; the phone activated and on "Today".
+async fn phone_with_a_questionnaire(browser: &Browser) -> (TestApp, String) {
+    let app = spawn_app_at(utc("2026-11-22T09:00:00Z")).await;
+    let site = app.seed_site().await;
+    let (pid, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.run_until(utc("2026-11-23T09:30:00Z"), chrono::Duration::hours(1)).await;
+    browser.goto(&format!("{}/app/#activate={code}", app.addr)).await;
+    browser.wait_for(".questionnaire-due a", WAIT).await;
+    (app, pid)
+}
+
+/// docs/triage.md §1 "Order" (r3), offline: the phone applies the server's red-flag rules
+/// itself. A "yes" to blood (not life-threatening: the team first) shows the call screen at once,
+/// nothing else is asked, the report waits with its client_id and reaches the server exactly
+/// once when the network returns, and the screen then shows the server's answer with the drug
+/// to hold.
+#[tokio::test]
+async fn offline_a_red_flag_shows_the_call_screen_at_once_and_the_report_goes_once() {
+    let Some(browser) = start_browser(360, 740).await else { return };
+    let (app, _) = phone_with_a_questionnaire(&browser).await;
+    // "Today" kept the questionnaire on the phone; then the network goes.
+    browser.wait_for("#symptom-now", WAIT).await;
+    let cached = "return Object.keys(localStorage).filter(k => k.startsWith('relais.cache./patient/questionnaires/')).length >= 2";
+    wait_until(&browser, cached, "the questionnaires kept on the phone").await;
+    browser.set_offline(true).await;
+    wait_until(&browser, "return navigator.onLine === false", "the page is offline").await;
+    browser.click(".questionnaire-due a").await;
+    let asked = answer_all(&browser, &["bleeding_other"], None).await;
+    assert_eq!(asked, RED_FLAGS[..3], "red flags first, nothing after the yes");
+    browser.wait_for("#red-screen[data-source=\"phone\"]", WAIT).await;
+    assert_eq!(browser.text("#red-screen h1").await, "Appelez votre équipe maintenant");
+    let screen = browser.text("#red-screen").await;
+    assert!(screen.contains("Appelez maintenant votre équipe d'oncologie au 02 99 00 00 00"), "{screen}");
+    assert_eq!(screen.matches("02 99 00 00 00").count(), 1, "the number written once, the French way: {screen}");
+    assert!(screen.contains("Sang dans les urines, selles, vomissements ou crachats"), "the screen says why: {screen}");
+    let hrefs =
+        browser.execute("return [...document.querySelectorAll('#red-screen a.big')].map(a => a.href)", json!([])).await;
+    assert_eq!(hrefs, json!(["tel:+33299000000", "tel:15"]), "the team first for blood");
+    browser.screenshot("patient-red-offline").await;
+    assert_eq!(count(&app.state, "reports").await, 0, "nothing sent while offline");
+    assert!(browser.text("#queue-banner").await.starts_with("1 envoi(s)"));
+
+    // The network returns: sent once, and the server's answer takes the screen.
+    browser.set_offline(false).await;
+    browser.execute("window.dispatchEvent(new Event('online')); return true", json!([])).await;
+    browser.wait_for("#red-screen[data-source=\"server\"]", WAIT).await;
+    wait_until(&browser, "return localStorage.getItem('relais.queue') === '[]'", "the queue is empty").await;
+    assert_eq!(count(&app.state, "reports").await, 1);
+    assert_eq!(count_where(&app, "alerts", "colour = 'red'").await, 1);
+    let answers: String = {
+        let db = &app.state.db;
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT answers FROM reports"))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get("", "answers").unwrap()
+    };
+    let answers: Value = serde_json::from_str(&answers).unwrap();
+    assert_eq!(answers, json!({"chest_pain": false, "breathless_at_rest": false, "bleeding_other": true}));
+    let screen = browser.text("#red-screen").await;
+    assert!(screen.contains("Ne prenez pas votre prochaine dose de capécitabine"), "the hold advice: {screen}");
+    assert!(screen.contains("Sang dans les urines"), "still says why: {screen}");
+    // The whole screen in one picture (a tall phone).
+    browser.set_window_size(360, 1100).await;
+    let path = browser.screenshot("patient-red-result-hold").await;
+    keep_screenshot(&path);
+    // Sent again (an answer lost on the way): still one report.
+    browser.execute("window.dispatchEvent(new Event('online')); return true", json!([])).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(&app.state, "reports").await, 1);
+    browser.close().await;
+}
+
+/// "I have a symptom now" (r3): diarrhoea asks the stool count right after it, the red flags
+/// first; grade 2 on capecitabine is amber with "do not take your next dose" shown first. Then
+/// fever and "other": the temperature is asked with the picks and the patient's words reach the
+/// server, an amber alert for the IDEC.
+#[tokio::test]
+async fn a_symptom_now_asks_the_stool_count_after_diarrhoea_and_offers_fever_and_other() {
+    let Some(browser) = start_browser(360, 740).await else { return };
+    let (app, pid) = phone_with_a_questionnaire(&browser).await;
+    browser.click("#symptom-now").await;
+    browser.wait_for("[data-module=\"diarrhea\"]", WAIT).await;
+    let offered = browser
+        .execute("return [...document.querySelectorAll('[data-module]')].map(b => b.dataset.module)", json!([]))
+        .await;
+    let offered: Vec<String> = serde_json::from_value(offered).unwrap();
+    assert!(offered.iter().any(|m| m == "temperature_c"), "fever offered: {offered:?}");
+    assert_eq!(offered.last().map(String::as_str), Some("other"), "{offered:?}");
+    assert!(!offered.iter().any(|m| m == "stools_above_baseline"), "{offered:?}");
+    assert!(browser.text("[data-module=\"temperature_c\"]").await.contains("Fièvre"));
+    browser.click("[data-module=\"diarrhea\"]").await;
+    browser.click("#next").await;
+    let asked = answer_with(&browser, &[("diarrhea.frequency", "3"), ("stools_above_baseline", "5")], None).await;
+    assert_eq!(asked[..8], RED_FLAGS, "{asked:?}");
+    assert_eq!(asked[8..], ["diarrhea.frequency", "stools_above_baseline", "temperature_c"], "{asked:?}");
+    browser.wait_for("#result[data-colour=\"amber\"]", WAIT).await;
+    let hold = browser.text("#hold").await;
+    assert!(hold.starts_with("Ne prenez pas votre prochaine dose de"), "{hold}");
+    let order = browser
+        .execute(
+            "const r = document.getElementById('result'); return [...r.children].map(e => e.id || e.tagName)",
+            json!([]),
+        )
+        .await;
+    assert_eq!(order[1], "hold", "the hold advice right under the title: {order}");
+    browser.set_window_size(360, 1100).await;
+    let path = browser.screenshot("patient-amber-result-hold").await;
+    keep_screenshot(&path);
+    browser.set_window_size(360, 740).await;
+    assert_eq!(count_where(&app, "reports", &format!("patient_id = '{pid}' AND colour = 'amber'")).await, 1);
+
+    // Fever and "other".
+    browser.goto(&format!("{}/app/#/today", app.addr)).await;
+    browser.wait_for("#symptom-now", WAIT).await;
+    browser.click("#symptom-now").await;
+    browser.wait_for("[data-module=\"temperature_c\"]", WAIT).await;
+    browser.click("[data-module=\"temperature_c\"]").await;
+    browser.click("[data-module=\"other\"]").await;
+    browser.click("#next").await;
+    let words = "Des vertiges quand je me lève";
+    let asked = answer_with(&browser, &[("temperature_c", "37,4"), ("other", words)], None).await;
+    assert_eq!(asked[..8], RED_FLAGS, "{asked:?}");
+    assert_eq!(asked[8..], ["temperature_c", "other"], "the temperature once, with the picks: {asked:?}");
+    browser.wait_for("#result[data-colour=\"amber\"]", WAIT).await;
+    assert_eq!(count(&app.state, "reports").await, 2);
+    let stored = count_where(&app, "reports", "result LIKE '%Des vertiges quand je me l%'").await;
+    assert_eq!(stored, 1, "the words are on the report, for the alert page");
+    assert_eq!(
+        count_where(&app, "alerts", "colour = 'amber' AND topic = 'toxicity'").await,
+        1,
+        "merged into the open amber"
+    );
     browser.close().await;
 }

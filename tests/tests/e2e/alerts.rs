@@ -1,5 +1,5 @@
 //! Reports from the phone, triage, alerts routed to the right people, escalation, the worklist,
-//! acknowledgement and resolution (issue 4).
+//! acknowledgement and resolution.
 
 use chrono::Duration;
 use relais_tests::*;
@@ -38,7 +38,7 @@ async fn fever_on_capecitabine_is_red_to_idec_and_on_call_oncologist_with_call_n
     let first = &r.body["advice"][0];
     assert!(first["symptom"].is_null());
     let text = first["text"].as_str().unwrap();
-    assert!(text.contains("+33299000000") && text.contains("15"), "{text}");
+    assert!(text.contains("02 99 00 00 00") && text.contains("15"), "{text}");
     assert!(!r.body["advice"].to_string().contains("contactera"), "a red patient is never told to wait");
     assert_eq!(r.body["contact"]["phone"], "+33299000000");
 
@@ -118,6 +118,55 @@ async fn amber_toxicity_goes_to_the_idec_in_s1_and_to_the_pharmacy_in_s3() {
     let gp = app.login("gp@a.test").await;
     assert!(worklist(&app, &gp, "open").await.is_empty(), "the GP is informed, not asked to acknowledge");
     assert_eq!(kinds(&app.outbox_for(&site.gp.0).await, "alert_info"), 1);
+}
+
+/// docs/triage.md §4, safety net of the hand-over: an S3 amber goes to the community pharmacy
+/// only; still unacknowledged at its deadline (24 h), it reaches the team's IDEC, once, by email,
+/// with a note naming who did not acknowledge it.
+#[tokio::test]
+async fn an_s3_amber_not_acknowledged_by_the_pharmacy_reaches_the_idec_at_its_deadline_once() {
+    let (app, site, _, eid, device) = patient().await;
+    app.set_now(morning("2026-12-23"));
+    app.tick().await;
+    let idec_token = app.login("idec@a.test").await;
+    assert_eq!(app.decide(&eid, &idec_token, "advance", None).await.status, StatusCode::OK);
+    app.set_now(morning("2027-03-23"));
+    app.tick().await;
+    let r = app.report(&device, AMBER_DIARRHEA()).await;
+    assert_eq!(r.body["colour"], "amber");
+    let t0 = app.clock.now();
+    let pharmacist = app.login("officine@a.test").await;
+    let mine = worklist(&app, &pharmacist, "open").await;
+    assert_eq!((mine.len(), mine[0]["overdue"].as_bool()), (1, Some(false)));
+    let id = mine[0]["id"].as_str().unwrap().to_owned();
+
+    app.set_now(t0 + Duration::minutes(24 * 60 - 1));
+    assert_eq!(app.escalate().await, 0, "not before the deadline");
+    assert!(worklist(&app, &app.login("idec@a.test").await, "open").await.is_empty());
+
+    app.set_now(t0 + Duration::minutes(24 * 60 + 1));
+    assert_eq!(app.escalate().await, 1);
+    let idec_token = app.login("idec@a.test").await;
+    let idec = worklist(&app, &idec_token, "open").await;
+    assert_eq!(idec.len(), 1, "the IDEC now sees it");
+    assert_eq!((idec[0]["id"].as_str(), idec[0]["overdue"].as_bool()), (Some(id.as_str()), Some(true)));
+    let note = idec[0]["note"].as_str().unwrap_or_default().to_owned();
+    assert!(note.contains("not acknowledged in time by community pharmacist"), "{note}");
+    assert_eq!(kinds(&app.outbox_for(&site.idec.0).await, "alert_escalation"), 1, "the IDEC is emailed");
+    assert_eq!(kinds(&app.outbox_for(&site.community_pharmacist.0).await, "alert_escalation"), 1);
+
+    app.set_now(t0 + Duration::hours(72));
+    assert_eq!(app.escalate().await, 0, "an amber escalates once");
+    assert_eq!(kinds(&app.outbox_for(&site.idec.0).await, "alert_escalation"), 1);
+    let idec_token = app.login("idec@a.test").await;
+    let detail = app.get(&format!("/api/v1/alerts/{id}"), &idec_token).await;
+    assert_eq!(detail.status, StatusCode::OK, "{:?}", detail.body);
+    let escalated: Vec<&Value> =
+        detail.body["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "escalated").collect();
+    assert_eq!(escalated.len(), 1);
+    assert!(escalated[0]["detail"]["notified"].to_string().contains(&site.idec.0), "{escalated:?}");
+    let ack = app.post(&format!("/api/v1/alerts/{id}/acknowledge"), &idec_token, Value::Null).await;
+    assert_eq!(ack.status, StatusCode::OK, "{:?}", ack.body);
 }
 
 #[tokio::test]
@@ -223,6 +272,15 @@ async fn a_new_comedication_with_an_interaction_alerts_the_right_pharmacist() {
     let alerts = worklist(&app, &site.hospital_pharmacist.1, "open").await;
     assert_eq!((alerts.len(), alerts[0]["topic"].as_str()), (1, Some("interaction")));
     assert!(worklist(&app, &site.community_pharmacist.1, "open").await.is_empty());
+    // Only a toxicity alert has a CTCAE grade: an interaction is closed with what was done.
+    let id = alerts[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/alerts/{id}/resolve");
+    let resolve = |body: Value| app.post(&path, &site.hospital_pharmacist.1, body);
+    let graded = resolve(json!({"confirmed_grade": 2, "note": "avis au prescripteur"})).await;
+    assert_eq!((graded.status, graded.field()), (StatusCode::UNPROCESSABLE_ENTITY, "confirmed_grade"));
+    let done = resolve(json!({"note": "INR contrôlé, avis au prescripteur"})).await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.body);
+    assert_eq!((done.body["status"].as_str(), &done.body["confirmed_grade"]), (Some("resolved"), &Value::Null));
     let harmless =
         app.post(&format!("/api/v1/episodes/{eid}/comedications"), &site.idec.1, json!({"name": "paracétamol"})).await;
     assert_eq!(harmless.body["interactions"], json!([]));
@@ -253,4 +311,86 @@ async fn in_s2_parcours_a_interactions_go_to_the_community_pharmacist() {
     let alerts = worklist(&app, &officine, "open").await;
     assert_eq!((alerts.len(), alerts[0]["topic"].as_str()), (1, Some("interaction")));
     assert!(worklist(&app, &app.login("pui@a.test").await, "open").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_report_response_lists_the_drugs_to_hold_with_their_advice_first() {
+    // docs/triage.md §5 (r3): capecitabine holds from a grade-2 diarrhea; red holds every drug.
+    let (app, _, _, _, device) = patient().await;
+    let r = app.report(&device, AMBER_DIARRHEA()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["colour"], "amber");
+    assert_eq!(r.body["hold"], json!(["capecitabine"]));
+    let first = &r.body["advice"][0];
+    assert!(first["symptom"].is_null());
+    let text = first["text"].as_str().unwrap();
+    assert!(text.contains("capécitabine") && !text.contains("capecitabine"), "display name, not the key: {text}");
+    let r = app.report(&device, FEVER_RED()).await;
+    assert_eq!((r.body["colour"].as_str(), r.body["hold"].clone()), (Some("red"), json!(["capecitabine"])));
+    assert!(r.body["advice"][1]["text"].as_str().unwrap().contains("capécitabine"), "{:?}", r.body["advice"]);
+    let r = app.report(&device, json!({"fatigue.severity": 1})).await;
+    assert_eq!((r.body["colour"].as_str(), r.body["hold"].clone()), (Some("green"), json!([])));
+}
+
+/// docs/triage.md §4 (r3): an amber fever (the fever floor, on erlotinib, not myelosuppressive)
+/// also goes to the IDEC, in S3 beside the community pharmacist who has it by the routing rule.
+#[tokio::test]
+async fn an_amber_fever_in_s3_reaches_the_idec_as_well_as_the_pharmacy() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let mut body = app.enrolment(&site);
+    body["episode"]["regimen"] = json!([{"drug": "erlotinib", "dose": "150 mg", "times": ["08:00"]}]);
+    let (_, eid, code) = app.enrol(&site, body).await;
+    let device = app.activate(&code).await;
+    app.set_now(morning("2026-12-23"));
+    app.tick().await;
+    let idec_token = app.login("idec@a.test").await;
+    assert_eq!(app.decide(&eid, &idec_token, "advance", None).await.status, StatusCode::OK);
+    app.set_now(morning("2027-03-23"));
+    app.tick().await;
+    let r = app.report(&device, json!({"temperature_c": 38.3, "chest_pain": false})).await;
+    assert_eq!((r.status, r.body["colour"].as_str()), (StatusCode::CREATED, Some("amber")), "{:?}", r.body);
+    let pharmacist = worklist(&app, &app.login("officine@a.test").await, "open").await;
+    let idec = worklist(&app, &app.login("idec@a.test").await, "open").await;
+    assert_eq!((pharmacist.len(), idec.len()), (1, 1), "the pharmacy and the IDEC");
+    assert_eq!(pharmacist[0]["id"], idec[0]["id"], "one alert, two recipients");
+    assert_eq!(idec[0]["minutes_left"], 1440);
+    assert_eq!(kinds(&app.outbox_for(&site.idec.0).await, "alert"), 1, "the IDEC is emailed");
+    assert_eq!(kinds(&app.outbox_for(&site.community_pharmacist.0).await, "alert"), 1);
+    assert_eq!(kinds(&app.outbox_for(&site.gp.0).await, "alert_info"), 1, "the GP stays informed");
+    assert!(worklist(&app, &app.login("onco@a.test").await, "open").await.is_empty(), "amber pages no oncologist");
+}
+
+/// "I have a symptom now", "other" (docs/triage.md §1): the patient's own words make an amber
+/// toxicity alert for the IDEC; an empty or too long text is refused naming `other`.
+#[tokio::test]
+async fn a_symptom_in_the_patients_words_is_an_amber_alert_to_the_idec() {
+    let (app, site, _, _, device) = patient().await;
+    let send = |client_id: &str, other: Value| json!({"client_id": client_id, "questionnaire_id": null, "answers": {"chest_pain": false}, "other": other});
+    let id = "7a2c2a34-2222-4a8e-9c1b-0a2b3c4d5e6f";
+    for bad in [json!("   "), json!("x".repeat(1001))] {
+        let r = app.post("/api/v1/patient/reports", &device, send(id, bad)).await;
+        assert_eq!((r.status, r.field()), (StatusCode::UNPROCESSABLE_ENTITY, "other"), "{:?}", r.body);
+    }
+    assert_eq!(count(&app.state, "reports").await, 0);
+    let words = "Des vertiges depuis hier soir, surtout en me levant.";
+    let r = app.post("/api/v1/patient/reports", &device, send(id, json!(words))).await;
+    assert_eq!((r.status, r.body["colour"].as_str()), (StatusCode::CREATED, Some("amber")), "{:?}", r.body);
+    assert_eq!(r.body["other"], words);
+    assert!(r.body["advice"].to_string().contains("vous contactera"), "{:?}", r.body["advice"]);
+    let idec = worklist(&app, &site.idec.1, "open").await;
+    assert_eq!(
+        (idec.len(), idec[0]["colour"].as_str(), idec[0]["topic"].as_str()),
+        (1, Some("amber"), Some("toxicity"))
+    );
+    assert!(worklist(&app, &site.oncologist.1, "open").await.is_empty());
+    // The same report again is the same; other words under the same id conflict.
+    let again = app.post("/api/v1/patient/reports", &device, send(id, json!(words))).await;
+    assert_eq!((again.status, &again.body), (StatusCode::CREATED, &r.body));
+    let changed = app.post("/api/v1/patient/reports", &device, send(id, json!("Autre chose"))).await;
+    assert_eq!((changed.status, changed.field()), (StatusCode::CONFLICT, "client_id"));
+    assert_eq!(count(&app.state, "reports").await, 1);
+    // The words are nowhere in the alert's reasons (sent by email): only on the report.
+    let detail = app.get(&format!("/api/v1/alerts/{}", idec[0]["id"].as_str().unwrap()), &site.idec.1).await;
+    assert!(!detail.body["alert"]["reasons"].to_string().contains("vertiges"), "{:?}", detail.body["alert"]);
 }

@@ -1,4 +1,4 @@
-//! The patient's web app is served by relais itself (issue 7): types, CSP, caching; and the
+//! The patient's web app is served by relais itself: types, CSP, caching; and the
 //! patient API's answers to what the app does offline (a queued dose confirmation retried).
 
 use relais_tests::*;
@@ -141,6 +141,17 @@ async fn i_have_a_symptom_now_lists_the_questions_always_asked() {
     };
     let (picks, always) = (keys(&q.body["modules"]), keys(&q.body["always"]));
     assert!(picks.contains(&"diarrhea".to_owned()) && !picks.contains(&"chest_pain".to_owned()), "{picks:?}");
-    assert_eq!(always.first().map(String::as_str), Some("temperature_c"), "{always:?}");
-    assert!(always.contains(&"chest_pain".to_owned()) && always.contains(&"confusion".to_owned()), "{always:?}");
+    // docs/triage.md §1 "Order" (r3): the red-flag questions first, then the temperature.
+    assert_eq!(always.first().map(String::as_str), Some("chest_pain"), "{always:?}");
+    assert_eq!(always.last().map(String::as_str), Some("temperature_c"), "{always:?}");
+    assert!(always.contains(&"confusion".to_owned()), "{always:?}");
+    // Fever is a choice; diarrhoea brings its stool count, right after it, shown when above 0;
+    // the counts are not offered alone.
+    assert!(picks.contains(&"temperature_c".to_owned()), "{picks:?}");
+    assert!(!picks.contains(&"stools_above_baseline".to_owned()), "{picks:?}");
+    let diarrhea = q.body["modules"].as_array().unwrap().iter().find(|m| m["key"] == "diarrhea").unwrap();
+    let items: Vec<&str> = diarrhea["items"].as_array().unwrap().iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(items, ["diarrhea.frequency", "stools_above_baseline"]);
+    assert_eq!(diarrhea["items"][1]["show_if"], json!({"key": "diarrhea.frequency", "above": 0}));
+    assert!(q.body["red_rules"].as_array().unwrap().iter().any(|r| r["key"] == "chest_pain"));
 }

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use chrono::{DateTime, Duration, Utc};
 use relais_tests::relais_server::notify::delivery::deliver_due;
+use relais_tests::relais_server::notify::message::{Message, PushKind, PushPayload};
 use relais_tests::relais_server::store::{outbox, outbox_delivery, push_devices};
 use relais_tests::*;
 use reqwest::{Method, StatusCode};
@@ -23,6 +24,17 @@ const AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// A plain message to a phone, of id `id`.
+fn message(id: &str) -> Message {
+    Message::PushMessage(PushPayload {
+        kind: PushKind::Message,
+        title: "Relais".into(),
+        body: "Message".into(),
+        url: "/app/".into(),
+        id: id.into(),
+    })
 }
 
 /// A push service on loopback that records every request (path, Topic) and can hold the
@@ -87,11 +99,9 @@ async fn a_worker_killed_mid_batch_delivers_everything_after_restart_resending_o
         outbox::enqueue(
             &app.state.db,
             outbox::NewMessage {
-                channel: "push",
                 recipient_kind: "patient",
                 recipient_id: &pid,
-                kind: "message",
-                payload: json!({"type": "message", "title": "Relais", "body": "Message", "url": "/app/", "id": format!("m{i}")}),
+                message: message(&format!("m{i}")),
                 dedupe_key: format!("message:kill-test:{i}"),
             },
             // Distinct due instants: batches are claimed in this order.
@@ -189,11 +199,9 @@ async fn a_batch_stuck_behind_a_slow_push_service_keeps_its_lease_and_is_not_sen
     };
     push_devices::add_for_patient(&app.state.db, &pid, device, t0).await.unwrap();
     let message = outbox::NewMessage {
-        channel: "push",
         recipient_kind: "patient",
         recipient_id: &pid,
-        kind: "message",
-        payload: json!({"type": "message", "title": "Relais", "body": "Message", "url": "/app/", "id": "slow"}),
+        message: message("slow"),
         dedupe_key: "message:slow-service".into(),
     };
     outbox::enqueue(&app.state.db, message, t0).await.unwrap();
@@ -335,4 +343,45 @@ async fn a_red_alert_reaches_the_idec_by_push_and_email_and_the_metrics_count_it
     }
     assert!(text.contains("relais_due_work_backlog{state=\"scheduled\"}"), "{text}");
     assert!(!text.contains(&pid) && !text.contains("Martin") && !text.contains("@"), "no personal data in labels");
+}
+
+#[tokio::test]
+async fn an_outbox_row_that_does_not_read_back_is_failed_naming_the_row_never_sent_with_empty_fields() {
+    use relais_tests::relais_server::notify::metrics::Backlog;
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app_at(utc("2026-11-23T08:00:00Z")).await;
+    let site = app.seed_site().await;
+    let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let device = app.activate(&code).await;
+    app.report(&device, json!({"temperature_c": 38.9})).await;
+    // One of the red alert's emails as a row from another release might be: no colour.
+    let db = &app.state.db;
+    let rows = outbox_delivery::by_status(db, "pending").await.unwrap();
+    let row = rows.iter().find(|r| r.kind == "alert").expect("an alert email");
+    let alert_id =
+        serde_json::from_str::<serde_json::Value>(&row.payload).unwrap()["alert_id"].as_str().unwrap().to_owned();
+    let payload = json!({"alert_id": alert_id, "topic": "toxicity", "level": 0, "url": "/staff/alerts/x"});
+    let sql = format!("UPDATE outbox SET payload = '{payload}' WHERE id = '{}'", row.id);
+    db.execute_unprepared(&sql).await.unwrap();
+
+    let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
+    assert_eq!(stats.failed, 1, "{stats:?}");
+    let failed = outbox_delivery::by_status(db, "failed").await.unwrap();
+    assert_eq!(failed.len(), 1);
+    let error = failed[0].last_error.clone().unwrap_or_default();
+    assert!(error.contains(&row.id) && error.contains("colour"), "names the row and the field: {error}");
+    let mails: Vec<String> = std::fs::read_dir(&app.state.settings.email.file_dir)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), rows.iter().filter(|r| r.channel == "email").count() - 1, "not sent; the others went");
+    let alert = relais_tests::relais_server::store::alerts::get(db, &alert_id).await.unwrap().unwrap();
+    assert!(alert.note.unwrap_or_default().contains("not delivered"), "shown on the alert");
+    let text = app.state.metrics.render(&Backlog {
+        outbox: vec![],
+        due_work_due: 0,
+        due_work_scheduled: 0,
+        due_work_failing: vec![],
+    });
+    assert!(text.lines().any(|l| l == "relais_unreadable_rows_total{queue=\"outbox\"} 1"), "{text}");
 }

@@ -1,4 +1,4 @@
-//! Evaluation indicators (issue 6): a small seeded cohort run day by day through the real jobs,
+//! Evaluation indicators: a small seeded cohort run day by day through the real jobs,
 //! whose indicators must match the figures counted by hand below; the emergency-visit
 //! declaration; bad input and scope.
 

@@ -21,8 +21,27 @@ async fn this_releases_migrations_apply_over_the_previous_releases_demo_database
         assert_eq!(count(&app.state, table).await, rows, "{table}");
     }
     assert_eq!(count(&app.state, "due_work").await, 2032);
-    // This release's migrations ran: the site facts table and the sessions' last use.
-    assert_eq!(count(&app.state, "seaql_migrations").await, 9);
+    // This release's migrations ran: the site facts table, the sessions' last use, and the
+    // enumerated columns' constraints (on SQLite, two triggers per column), which the previous
+    // release's data satisfies; the care teams' IDEL and author columns (migration 11), empty.
+    assert_eq!(count(&app.state, "seaql_migrations").await, 12);
+    assert_eq!(count(&app.state, "care_teams WHERE community_nurse_id IS NOT NULL OR changed_by IS NOT NULL").await, 0);
+    // Migration 12: every cycle of the previous release is one block from day 1.
+    let cycled = count(&app.state, "regimen_lines WHERE cycle_on_days IS NOT NULL").await;
+    assert!(cycled > 0);
+    assert_eq!(
+        count(
+            &app.state,
+            "regimen_lines WHERE cycle_length_days = cycle_on_days + cycle_off_days \
+             AND cycle_on = '[[1,' || CAST(cycle_on_days AS TEXT) || ']]'"
+        )
+        .await,
+        cycled
+    );
+    assert_eq!(
+        count(&app.state, "sqlite_master WHERE type = 'trigger' AND name LIKE 'ck_%'").await,
+        2 * relais_tests::relais_server::store::stored_value::ENUMERATED_COLUMNS.len() as i64
+    );
     assert_eq!(
         count(&app.state, "staff_sessions WHERE last_seen_at IS NULL").await,
         count(&app.state, "staff_sessions").await

@@ -1,4 +1,4 @@
-//! The staff pages over plain HTTP (issue 7): the login form and its cookie, CSRF on every
+//! The staff pages over plain HTTP: the login form and its cookie, CSRF on every
 //! form and on cookie-authenticated API writes, security headers, the worklist's scope and
 //! order, the alert page's actions, and the pharmacist's view. The same pages in a real browser
 //! are in the browser tests.
@@ -254,6 +254,8 @@ async fn the_alert_page_tells_the_answers_in_words_and_resolves_through_its_form
         assert!(page.body.contains(words), "{words} in {}", page.body);
     }
     assert!(page.body.contains("Pharmacie A") && page.body.contains("oncologist Test"), "the team");
+    // A red report holds every drug (docs/triage.md §5): the page says so first.
+    assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capecitabine"), "{}", page.body);
     let path = format!("/staff/alerts/{id}");
     let ack = b.post(&format!("{path}/acknowledge"), &[("csrf", &csrf)]).await;
     assert_eq!((ack.status, ack.location()), (StatusCode::SEE_OTHER, path.as_str()));
@@ -290,6 +292,25 @@ async fn the_alert_page_tells_the_answers_in_words_and_resolves_through_its_form
         other.post(&format!("{path}/acknowledge"), &[("csrf", &other_csrf)]).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// docs/triage.md §5: grade 2 diarrhoea on capecitabine (3 = "often") is amber and holds it; the
+/// report answers `hold` and the alert page says the patient was told to hold it. Grade 1 holds
+/// nothing.
+#[tokio::test]
+async fn the_alert_page_says_which_drug_the_patient_was_told_to_hold() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, device) = patient(&app, &site, "Hold", &site.idec.1, &site.pharmacy).await;
+    let r = app.report(&device, json!({"diarrhea.frequency": 2, "temperature_c": 37.0})).await;
+    assert_eq!((r.body["colour"].as_str(), &r.body["hold"]), (Some("amber"), &json!([])), "{:?}", r.body);
+    let id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let (b, _) = Browser::login(&app, "idec@a.test").await;
+    assert!(!b.get(&format!("/staff/alerts/{id}")).await.body.contains("suspendre la prochaine prise"));
+    let r = app.report(&device, json!({"diarrhea.frequency": 3, "temperature_c": 37.0})).await;
+    assert_eq!((r.body["colour"].as_str(), &r.body["hold"]), (Some("amber"), &json!(["capecitabine"])), "{:?}", r.body);
+    let page = b.get(&format!("/staff/alerts/{id}")).await;
+    assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capecitabine"), "{}", page.body);
 }
 
 #[tokio::test]
@@ -345,4 +366,29 @@ async fn a_community_pharmacist_sees_only_the_flagged_patients_of_their_pharmacy
     // Nurses have no pharmacy view.
     let (nurse, _) = Browser::login(&app, "idec@a.test").await;
     assert_eq!(nurse.get("/staff/pharmacy").await.status, StatusCode::FORBIDDEN);
+}
+
+/// "I have a symptom now", "other": the alert page shows the patient's own words.
+#[tokio::test]
+async fn the_alert_page_shows_a_symptom_in_the_patients_words() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, device) = patient(&app, &site, "Martin", &site.idec.1, &site.pharmacy).await;
+    let words = "Des vertiges <b>depuis</b> hier soir.";
+    let body = json!({"client_id": uuid::Uuid::new_v4().to_string(), "questionnaire_id": null,
+                      "answers": {"chest_pain": false}, "other": words});
+    assert_eq!(app.post("/api/v1/patient/reports", &device, body).await.status, StatusCode::CREATED);
+    let id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let (b, _) = Browser::login(&app, "idec@a.test").await;
+    let page = b.get(&format!("/staff/alerts/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Autre symptôme, dans les mots du patient"), "{}", page.body);
+    // Escaped: what a patient types never becomes markup.
+    assert!(
+        page.body.contains("Des vertiges &#60;b&#62;depuis&#60;/b&#62; hier soir.")
+            || page.body.contains("Des vertiges &lt;b&gt;depuis&lt;/b&gt; hier soir."),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("<b>depuis</b>"));
 }

@@ -46,9 +46,13 @@ async fn the_admin_page_shows_the_closed_month_and_the_indicators_to_admin_and_b
     assert!(body.contains(&format!("<strong id=\"month-total\">{total} €</strong>")), "{body}");
     let recipients = api["statements"].as_array().unwrap().len();
     assert!(recipients >= 2, "{api}");
-    assert_eq!(body.matches("data-label=\"Destinataire\"").count(), recipients);
+    let table = &body[body.find("id=\"statements\"").unwrap()..];
+    assert_eq!(table[..table.find("</table>").unwrap()].matches("data-label=\"Destinataire\"").count(), recipients);
     assert!(body.contains("id=\"indicators\""), "the admin sees the indicators");
-    assert!(body.contains("questionnaires_completion_percent"));
+    assert!(
+        body.contains("Questionnaires remplis (%)") && !body.contains("questionnaires_completion_percent"),
+        "{body}"
+    );
 
     // A month not yet closed says so; a malformed one names the problem.
     let future = admin.get(format!("{base}/staff/admin?month=2099-01")).send().await.unwrap().text().await.unwrap();
@@ -56,11 +60,51 @@ async fn the_admin_page_shows_the_closed_month_and_the_indicators_to_admin_and_b
     let bad = admin.get(format!("{base}/staff/admin?month=janvier")).send().await.unwrap().text().await.unwrap();
     assert!(bad.contains("id=\"billing-note\">month :"), "{bad}");
 
-    // The billing office sees the statements but not the clinical indicators.
+    // The billing office sees the statements and the month's lines, not the indicators form.
     let billing = signed_in(base, "facturation@demo.relais.test").await;
     let body = billing.get(format!("{base}/staff/admin")).send().await.unwrap().text().await.unwrap();
     assert!(body.contains("id=\"month-total\""));
-    assert!(body.contains("id=\"indicators-note\">Votre rôle ne donne pas accès"), "{body}");
+    assert!(!body.contains("id=\"ind-title\""), "no indicators form for the billing office: {body}");
+    assert!(!body.contains("id=\"operations\""), "nor the service's state");
+    // It records a payment on an exported line, then cancels it (a credit line reverses it).
+    let action = |verb: &str| {
+        let at = body.find(&format!("/{verb}\" class=\"inline\"")).unwrap_or_else(|| panic!("a {verb} button: {body}"));
+        let start = body[..at].rfind("/staff/admin/lines/").unwrap();
+        body[start..at + verb.len() + 1].to_owned()
+    };
+    let paid = action("paid");
+    let csrf = csrf(&body);
+    let post = |path: String| {
+        let billing = billing.clone();
+        let csrf = csrf.clone();
+        let month = month.clone();
+        async move {
+            billing
+                .post(format!("{base}{path}"))
+                .form(&[("csrf", csrf.as_str()), ("month", month.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = post(paid.clone()).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = billing.get(format!("{base}{}", r.headers()["location"].to_str().unwrap())).send().await.unwrap();
+    let after = after.text().await.unwrap();
+    assert!(after.contains("Paiement enregistré."), "{after}");
+    let line = paid.trim_start_matches("/staff/admin/lines/").trim_end_matches("/paid").to_owned();
+    let row = &after[after.find(&format!("data-line=\"{line}\"")).unwrap()..];
+    assert!(row[..row.find("</tr>").unwrap()].contains("Payée"), "{row}");
+    // Paying twice is refused and said so; nothing changes.
+    let again = post(paid).await;
+    let again = billing.get(format!("{base}{}", again.headers()["location"].to_str().unwrap())).send().await.unwrap();
+    assert!(again.text().await.unwrap().contains("Action impossible"));
+    let r = post(format!("/staff/admin/lines/{line}/cancel")).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let lines: Value =
+        billing.get(format!("{base}/api/v1/billing/lines?month={month}")).send().await.unwrap().json().await.unwrap();
+    let credit = lines.as_array().unwrap().iter().find(|l| l["credit_of"] == line);
+    assert!(credit.is_some_and(|c| c["amount_cents"].as_i64().unwrap() < 0), "a credit line reverses it: {lines}");
 
     // A nurse does not reach the page.
     let idec = signed_in(base, "idec@demo.relais.test").await;

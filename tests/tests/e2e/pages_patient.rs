@@ -1,4 +1,4 @@
-//! Staff pages of issue 7: the patient list and page (sequence, decisions, charts, calendar,
+//! Staff pages: the patient list and page (sequence, decisions, charts, calendar,
 //! history) and the enrolment form with its activation code and QR code, driven like a
 //! browser without JavaScript: the login form, cookies, CSRF tokens from the pages.
 
@@ -208,9 +208,12 @@ async fn other_teams_patients_are_not_found() {
     assert!(!page.html.contains("Terminer le suivi") && !page.html.contains("Nouveau code"));
 }
 
-/// The enrolment form's fields for Claire Martin on capecitabine (usual regimen left empty).
+/// The enrolment form's fields for Claire Martin on capecitabine (usual regimen left empty: its
+/// dose per m² is computed from her height and weight).
 fn enrol_fields<'a>(site: &'a Site, token: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
+        ("height_cm", "165"),
+        ("episode.baseline_weight_kg", "64"),
         ("csrf", token),
         ("family_name", "Martin"),
         ("given_name", "Claire"),
@@ -262,6 +265,15 @@ async fn enrolment_through_the_form_shows_the_code_and_its_qr_code() {
     let pid = list[0]["id"].as_str().unwrap().to_owned();
     let record = app.patient(&pid, &api).await;
     assert_eq!(record["episode"]["regimen"][0]["cycle"], json!({"on_days": 14, "off_days": 7}));
+    // The usual 1 250 mg/m² computed for 165 cm and 64 kg, never the catalogue's formula.
+    assert_eq!(record["episode"]["regimen"][0]["dose"], "2 150 mg : 4 comprimés à 500 mg + 1 comprimé à 150 mg");
+    assert_eq!(record["episode"]["regimen"][0]["dose_computation"]["rounded_mg"], 2150.0);
+    let page = idec.get(&format!("/staff/patients/{pid}")).await;
+    assert!(
+        page.html
+            .contains("Calcul : 1 250 mg/m² × 1,71 m² (Mosteller, 165 cm, 64 kg) = 2 140,9 mg → 2 150 mg (+0,4 %)")
+    );
+    assert!(page.html.contains(">capécitabine</td>"), "the display name, not the key");
     assert_eq!(record["episode"]["parcours"], "A", "the catalogue's default");
 
     // A new code from the page: the QR changes, the new code activates.
@@ -333,4 +345,53 @@ async fn a_lost_phone_is_disconnected_from_the_patient_page() {
         .post(&format!("/staff/patients/{pid}/phone-lost"), &[("csrf", &csrf(&gp.get("/staff/patients").await.html))])
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_team_changes_through_the_patient_page_with_its_history() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, _, _) = app.enrol(&site, app.enrolment(&site)).await;
+    let idec = Browser::login(&app, "idec@a.test").await;
+    let page = idec.get(&format!("/staff/patients/{pid}")).await;
+    assert!(page.html.contains("id=\"team-form\""), "the hospital team has the form");
+    let token = csrf(&page.html);
+    let path = format!("/staff/patients/{pid}/team");
+    let today = app.clock.now().date_naive();
+
+    // Too far back: the page says which field, in French, above the form.
+    let back = (today - Duration::days(8)).to_string();
+    let refused = idec
+        .post(&path, &[("csrf", &token), ("effective_date", &back), ("community_pharmacy", &site.other_pharmacy)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(element(&refused.html, "p", "team-error").contains("au plus 7 jours en arrière"), "{}", refused.html);
+
+    // From tomorrow, pharmacy B: the page lists both periods and the change to come.
+    let tomorrow = (today + Duration::days(1)).to_string();
+    let form = [("csrf", token.as_str()), ("effective_date", &tomorrow), ("community_pharmacy", &site.other_pharmacy)];
+    let done = idec.post(&path, &form).await;
+    assert_eq!(
+        (done.status, done.location.as_str()),
+        (StatusCode::SEE_OTHER, format!("/staff/patients/{pid}?done=team").as_str())
+    );
+    let page = idec.get(&done.location).await;
+    assert!(page.html.contains("Équipe modifiée"), "{}", page.html);
+    let history = element(&page.html, "table", "team-history");
+    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    assert!(history.contains(&format!("Pharmacie A</td><td>du {} au {}", day(today), day(today))), "{history}");
+    assert!(
+        history.contains(&format!("Pharmacie B</td><td>depuis le {}", day(today + Duration::days(1)))),
+        "{history}"
+    );
+    assert!(page.html.contains(&format!("prévu le {}", day(today + Duration::days(1)))), "{}", page.html);
+
+    // The enrolment form offers the IDEL too.
+    assert!(idec.get("/staff/enrol").await.html.contains("name=\"episode.team.community_nurse\""));
+
+    // The community pharmacist still sees the patient today, without the form.
+    let officine = Browser::login(&app, "officine@a.test").await;
+    let page = officine.get(&format!("/staff/patients/{pid}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.html.contains("team-form"));
 }

@@ -1,5 +1,5 @@
 //! Questionnaires on the sequence's cadence, rendered for the phone, answered, and the missed
-//! follow-up rule (issue 4, docs/triage.md §6).
+//! follow-up rule, docs/triage.md §6.
 
 use chrono::{DateTime, Duration, Utc};
 use relais_tests::*;
@@ -49,7 +49,21 @@ async fn questionnaires_come_on_the_s1_cadence_rendered_in_the_patients_language
     for k in ["hand_foot_syndrome", "diarrhea", "temperature_c", "chest_pain", "confusion"] {
         assert!(keys.contains(&k), "capecitabine asks {k}: {keys:?}");
     }
-    assert_eq!(keys.last(), Some(&"confusion"), "red flags last");
+    // docs/triage.md §1 "Order" (r3): the red-flag questions first, each measure after its symptom.
+    assert_eq!(keys.first(), Some(&"chest_pain"), "red flags first: {keys:?}");
+    assert_eq!(keys.iter().position(|k| *k == "confusion"), Some(7), "the eight red flags first: {keys:?}");
+    let at = |k: &str| keys.iter().position(|x| *x == k).unwrap();
+    assert_eq!(at("stools_above_baseline"), at("diarrhea") + 1, "{keys:?}");
+    assert_eq!(at("temperature_c"), at("chills") + 1, "capecitabine is myelosuppressive: chills, then the temperature");
+    // The phone's copy of the red-flag rules, with the team's number: chest pain calls 15 first,
+    // 38.0 °C is red on capecitabine.
+    assert_eq!(q.body["team_phone"], "+33299000000");
+    let rules = q.body["red_rules"].as_array().unwrap();
+    let rule = |k: &str| rules.iter().find(|r| r["key"] == k).unwrap_or_else(|| panic!("{k} in {rules:?}"));
+    assert_eq!(rule("chest_pain")["call_15_first"], true);
+    assert!(rule("chest_pain")["text"].as_str().unwrap().starts_with("Appelez le 15 (SAMU) maintenant."));
+    assert_eq!(rule("bleeding_other")["call_15_first"], false);
+    assert_eq!(rule("temperature_c")["at_least"], 38.0);
     let text = q.body.to_string();
     assert!(text.contains("7 derniers jours"), "French texts");
     assert!(text.contains("show_if"), "branching on the first attribute");

@@ -1,4 +1,4 @@
-//! Dose reminders from the durable due-work queue (issue 3), driven by the injected clock.
+//! Dose reminders from the durable due-work queue, driven by the injected clock.
 
 use chrono::{DateTime, Duration, Utc};
 use relais_tests::relais_server::store;
@@ -134,8 +134,8 @@ async fn two_dispatchers_at_once_send_each_reminder_once() {
     app.dispatch().await;
     app.set_now(utc("2026-11-23T07:10:00Z"));
     let (a, b) = tokio::join!(
-        relais_server::jobs::reminders::dispatch_due(&app.state, app.clock.now()),
-        relais_server::jobs::reminders::dispatch_due(&app.state, app.clock.now()),
+        relais_server::jobs::due_work::dispatch_due(&app.state, app.clock.now()),
+        relais_server::jobs::due_work::dispatch_due(&app.state, app.clock.now()),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     // 7 patients with an 08:00 dose (capecitabine's 20:00 is later): 7 reminders, each once.
@@ -162,7 +162,11 @@ async fn work_that_fails_is_rolled_back_alone_and_tried_again_a_minute_later() {
     app.dispatch().await;
     // An item no job knows how to perform, due in the same batch as the 08:00 reminder.
     let t = utc("2026-11-23T07:00:00Z");
-    store::due_work::schedule(&app.state.db, vec![("not_a_job", "x".into(), t)], t).await.unwrap();
+    // Written as a row by hand: producers can only schedule work some job performs.
+    let mut row = store::due_work::new_row(&store::due_work::DueWork::PlanDay { episode_id: "x".into() }, t, t);
+    row.kind = sea_orm::ActiveValue::Set("not_a_job".into());
+    use sea_orm::EntityTrait;
+    store::entities::due_work::Entity::insert(row).exec_without_returning(&app.state.db).await.unwrap();
     app.set_now(t + Duration::seconds(10));
     let stats = app.dispatch().await;
     assert_eq!(stats.reminders_sent, 1, "the reminder of the same batch went out: {stats:?}");
@@ -306,4 +310,31 @@ async fn missed_doses_show_in_adherence_and_alert_the_pharmacist_and_the_idec_on
     let adherence: Vec<&Value> = idec_alerts.as_array().unwrap().iter().filter(|a| a["topic"] == "adherence").collect();
     assert_eq!(adherence.len(), 1, "below 80 %: the IDEC too");
     assert_eq!(adherence[0]["id"], alerts[0]["id"], "one alert, not one per missed dose");
+}
+
+#[tokio::test]
+async fn a_stored_kind_no_job_knows_is_named_counted_and_failed_never_skipped() {
+    use relais_tests::relais_server::notify::metrics::Backlog;
+    use sea_orm::EntityTrait;
+    let t = utc("2026-11-23T07:00:00Z");
+    let app = spawn_app_at(t).await;
+    let mut row = store::due_work::new_row(&store::due_work::DueWork::PlanDay { episode_id: "x".into() }, t, t);
+    row.kind = sea_orm::ActiveValue::Set("plan_week".into());
+    let id = match &row.id {
+        sea_orm::ActiveValue::Set(id) => id.clone(),
+        _ => unreachable!(),
+    };
+    store::entities::due_work::Entity::insert(row).exec_without_returning(&app.state.db).await.unwrap();
+    let stats = app.dispatch().await;
+    assert_eq!((stats.claimed, stats.unreadable), (1, 1), "{stats:?}");
+    let failed = store::due_work::pending_for(&app.state.db, "x").await.unwrap();
+    let error = failed[0].last_error.clone().unwrap_or_default();
+    assert!(error.contains(&id) && error.contains("plan_week"), "names the row and its kind: {error}");
+    let text = app.state.metrics.render(&Backlog {
+        outbox: vec![],
+        due_work_due: 0,
+        due_work_scheduled: 0,
+        due_work_failing: vec![],
+    });
+    assert!(text.lines().any(|l| l == "relais_unreadable_rows_total{queue=\"due_work\"} 1"), "{text}");
 }

@@ -24,6 +24,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/episodes/{id}/comedications", "staff"),
     ("POST", "/episodes/{id}/regimen", "staff"),
     ("GET", "/catalog/drugs", "staff"),
+    ("POST", "/episodes/{id}/team", "staff"),
+    ("GET", "/episodes/{id}/team", "staff"),
     ("POST", "/episodes/{id}/care-events", "staff"),
     ("GET", "/episodes/{id}/care-events", "staff"),
     ("GET", "/indicators", "staff"),
@@ -52,6 +54,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/staff/devices", "staff"),
     ("DELETE", "/staff/devices/{id}", "staff"),
     ("GET", "/openapi.json", "public"),
+    ("GET", "/docs", "public"),
 ];
 
 fn access_name(a: Access) -> &'static str {
@@ -89,6 +92,7 @@ fn body_for(path: &str) -> Value {
         }
         "/episodes/{id}/care-events" => json!({"kind": "emergency_visit", "date": "2026-11-23"}),
         "/alerts/{id}/resolve" => json!({"confirmed_grade": 1, "note": "vu"}),
+        "/episodes/{id}/team" => json!({"effective_date": "2026-11-23", "gp": null}),
         _ => json!({}),
     }
 }
@@ -118,7 +122,12 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
         };
         format!("/api/v1{}", path.replace("{id}", &id).replace("{file}", "2026-11.json"))
     };
+    // A community nurse (IDEL) on no team of this site: sees nothing of it.
+    let role = relais_tests::relais_server::domain::access::Role::CommunityNurse;
+    app.add_professional("idel@b.test", role, "10000000098", None, None).await;
+    let idel = app.login("idel@b.test").await;
     let strangers = [
+        ("an IDEL of no team here", &idel),
         ("another establishment's IDEC", &site.other_idec.1),
         ("another establishment's oncologist", &site.other_oncologist.1),
         ("another pharmacy", &site.other_community_pharmacist.1),
@@ -186,9 +195,12 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("GET", "/staff/patients", "staff"),
     ("GET", "/staff/patients/{id}", "staff"),
     ("POST", "/staff/patients/{id}/decision", "staff"),
+    ("POST", "/staff/patients/{id}/team", "staff"),
     ("POST", "/staff/patients/{id}/activation-code", "staff"),
     ("POST", "/staff/patients/{id}/phone-lost", "staff"),
     ("GET", "/staff/admin", "staff"),
+    ("POST", "/staff/admin/lines/{id}/paid", "staff"),
+    ("POST", "/staff/admin/lines/{id}/cancel", "staff"),
     ("GET", "/staff/enrol", "staff"),
     ("POST", "/staff/enrol", "staff"),
 ];
@@ -274,7 +286,10 @@ async fn every_page_keeps_out_strangers_and_other_teams_and_carries_the_security
         path.replace("{id}", id).replace("{file}", "staff.css")
     };
     let anonymous = Session::anonymous(&app).await;
+    let role = relais_tests::relais_server::domain::access::Role::CommunityNurse;
+    app.add_professional("idel@b.test", role, "10000000098", None, None).await;
     let strangers = [
+        Session::signed_in(&app, "idel@b.test").await,
         Session::signed_in(&app, "idec@b.test").await,
         Session::signed_in(&app, "onco@b.test").await,
         Session::signed_in(&app, "officine@b.test").await,

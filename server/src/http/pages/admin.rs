@@ -1,28 +1,27 @@
 //! The administrator's and billing office's page: a closed month's forfait statements (with
 //! their CSV/JSON downloads) and the evaluation indicators of a period. Both are read through
-//! the staff API's own handlers, so access rules, validation and the audit log are the API's.
+//! the actions the API uses (`app::billing`, `app::indicators`), so access rules, validation
+//! and the audit log are the same.
 
 use askama::Template;
-use axum::body::to_bytes;
+use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{Layout, PageError, StaffPage, html};
+use super::{Layout, PageError, StaffPage, html, labels};
 use crate::AppState;
+use crate::app::{self, ActionError};
 use crate::domain::access::Role;
-use crate::http::billing::{StatementQuery, statement};
+use crate::domain::billing::{Actor, LineState, euros_fr, statements};
+use crate::domain::indicators;
 use crate::http::error::ApiError;
-use crate::http::indicators::{IndicatorsQuery, get as indicators};
-
-/// A closed month's statements are at most a few hundred kB; anything larger is not ours.
-const MAX_BODY: usize = 8 * 1024 * 1024;
+use crate::store::billing::LineFilter;
 
 #[derive(Deserialize)]
 pub struct AdminQuery {
+    pub notice: Option<String>,
     month: Option<String>,
     from: Option<String>,
     to: Option<String>,
@@ -40,6 +39,37 @@ pub struct IndicatorRow {
     pub cells: Vec<String>,
 }
 
+/// One forfait line of the month, with what the billing office may do on it.
+pub struct LineRow {
+    pub id: String,
+    pub service_date: String,
+    pub recipient: String,
+    pub identifier: String,
+    pub sequence: String,
+    pub amount: String,
+    pub state: &'static str,
+    pub may_pay: bool,
+    pub may_cancel: bool,
+}
+
+/// One due-work item whose last try failed, as the administrator reads it.
+pub struct FailingRow {
+    pub kind: String,
+    pub subject_id: String,
+    pub due_at: String,
+    pub attempts: i32,
+    pub last_error: String,
+}
+
+/// The service's state (administrators only).
+pub struct OperationsView {
+    pub database_up: bool,
+    pub failing_total: i64,
+    pub failing: Vec<FailingRow>,
+    pub messages_failed: i64,
+    pub stored_value_errors: u64,
+}
+
 #[derive(Template)]
 #[template(path = "staff/admin.html")]
 struct AdminPage {
@@ -53,30 +83,50 @@ struct AdminPage {
     indicators_note: Option<String>,
     indicator_head: Vec<String>,
     indicators: Vec<IndicatorRow>,
+    operations: Option<OperationsView>,
+    /// The month's lines (by service date) with their actions, for those who record payments.
+    lines: Option<Vec<LineRow>>,
+    /// The indicators are for administrators, not the billing office.
+    show_indicators: bool,
+    notice: Option<&'static str>,
 }
 
-fn recipient_label(kind: &str) -> String {
+fn state_fr(s: LineState) -> &'static str {
+    match s {
+        LineState::Due => "À exporter",
+        LineState::Exported => "Exportée",
+        LineState::Paid => "Payée",
+        LineState::Cancelled => "Annulée",
+    }
+}
+
+/// What the last action did, from a fixed list (never text from the query string).
+fn notice_fr(key: Option<&str>) -> Option<&'static str> {
+    Some(match key? {
+        "paid" => "Paiement enregistré.",
+        "cancelled" => "Ligne annulée (une ligne d'avoir la compense si elle avait été exportée).",
+        "conflict" => "Action impossible dans l'état actuel de la ligne (déjà payée, annulée ou pas encore exportée).",
+        _ => return None,
+    })
+}
+
+fn recipient_label(kind: Actor) -> String {
     match kind {
-        "hospital" => "Établissement".into(),
-        "pharmacy" => "Pharmacie".into(),
-        "gp" => "Médecin traitant".into(),
-        other => other.into(),
+        Actor::Hospital => "Établissement".into(),
+        Actor::Pharmacy => "Pharmacie".into(),
+        Actor::Gp => "Médecin traitant".into(),
     }
 }
 
-/// Why an API answer could not be shown, in French, for the page.
-fn note(e: &ApiError) -> String {
-    match e {
-        ApiError::NotFound => "Ce mois n'est pas encore clôturé.".into(),
-        ApiError::Forbidden(_) => "Votre rôle ne donne pas accès à cette partie.".into(),
-        ApiError::Unprocessable { field, message } => format!("{field} : {message}"),
-        _ => "Indisponible pour le moment.".into(),
-    }
-}
-
-async fn body(r: Response) -> Result<Vec<u8>, PageError> {
-    let bytes = to_bytes(r.into_body(), MAX_BODY).await.map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
-    Ok(bytes.to_vec())
+/// Why a part of the page cannot be shown, in French. An unreachable database or an internal
+/// error is not a note: the whole page answers it (503 or 500), as every page does.
+fn note(e: ActionError) -> Result<String, PageError> {
+    Ok(match e {
+        ActionError::NotFound => "Ce mois n'est pas encore clôturé.".into(),
+        ActionError::Forbidden(_) => "Votre rôle ne donne pas accès à cette partie.".into(),
+        ActionError::Invalid { field, message } => format!("{field} : {message}"),
+        other => return Err(other.into()),
+    })
 }
 
 /// `GET /staff/admin`: statements of `month` (default: the previous month) and indicators from
@@ -112,43 +162,151 @@ pub async fn view(
         indicators_note: None,
         indicator_head: vec![],
         indicators: vec![],
+        operations: None,
+        lines: None,
+        show_indicators: page.role() == Role::Admin,
+        notice: notice_fr(q.notice.as_deref()),
     };
-
-    let answer = statement(
-        State(state.clone()),
-        page.api_auth(),
-        Path(format!("{month}.json")),
-        Query(StatementQuery { recipient: None }),
-    )
-    .await;
-    match answer {
-        Ok(r) if r.status() == StatusCode::OK => {
-            let v: Value = serde_json::from_slice(&body(r).await?).map_err(|e| ApiError::Internal(e.into()))?;
-            out.month_total = v["total_eur"].as_str().map(str::to_owned);
-            for s in v["statements"].as_array().into_iter().flatten() {
-                out.statements.push(StatementRow {
-                    kind: recipient_label(s["recipient_kind"].as_str().unwrap_or_default()),
-                    identifier: s["recipient_identifier"].as_str().unwrap_or_default().to_owned(),
-                    name: s["recipient_name"].as_str().unwrap_or_default().to_owned(),
-                    lines: s["lines"].as_array().map_or(0, Vec::len),
-                    total: s["total_eur"].as_str().unwrap_or_default().to_owned(),
-                });
-            }
-        }
-        Ok(_) => out.billing_note = Some("Indisponible pour le moment.".into()),
-        Err(e) => out.billing_note = Some(note(&e)),
+    if page.role() == Role::Admin {
+        let tz = state.site_tz();
+        let st = app::operations::status(&state, &page.auth).await?;
+        out.operations = Some(OperationsView {
+            database_up: st.database_up,
+            failing_total: st.failing_by_kind.iter().map(|(_, n)| n).sum(),
+            failing: st
+                .failing
+                .into_iter()
+                .map(|w| FailingRow {
+                    kind: w.kind,
+                    subject_id: w.subject_id,
+                    due_at: labels::at(w.due_at, tz),
+                    attempts: w.attempts,
+                    last_error: w.last_error,
+                })
+                .collect(),
+            messages_failed: st.messages_failed,
+            stored_value_errors: st.stored_value_errors,
+        });
     }
 
-    let q = IndicatorsQuery { from: Some(from), to: Some(to), format: Some("csv".into()) };
-    match indicators(State(state.clone()), page.api_auth(), Query(q)).await {
-        Ok(r) if r.status() == StatusCode::OK => {
-            let text = String::from_utf8(body(r).await?).map_err(|e| ApiError::Internal(e.into()))?;
-            let mut rows = text.lines().map(|l| l.split(';').skip(2).map(str::to_owned).collect::<Vec<_>>());
-            out.indicator_head = rows.next().unwrap_or_default();
-            out.indicators = rows.map(|cells| IndicatorRow { cells }).collect();
+    let statement = match app::billing::month(&month, "month") {
+        Ok(m) => app::billing::month_statement(&state, &page.auth, m, None).await,
+        Err(e) => Err(e),
+    };
+    match statement {
+        Ok((_, lines)) => {
+            out.month_total = Some(euros_fr(lines.iter().map(|l| l.amount_cents).sum()));
+            out.statements = statements(lines)
+                .into_iter()
+                .map(|s| StatementRow {
+                    kind: recipient_label(s.recipient_kind),
+                    identifier: s.recipient_identifier,
+                    name: s.recipient_name,
+                    lines: s.lines.len(),
+                    total: s.total_eur,
+                })
+                .collect();
         }
-        Ok(_) => out.indicators_note = Some("Indisponible pour le moment.".into()),
-        Err(e) => out.indicators_note = Some(note(&e)),
+        Err(e) => out.billing_note = Some(note(e)?),
+    }
+
+    if page.auth.staff.role.may_bill()
+        && let Ok(m) = app::billing::month(&month, "month")
+    {
+        let filter = LineFilter { month: Some(m), state: None, actor: None };
+        let mut rows = vec![];
+        for l in app::billing::lines(&state, &page.auth, &filter).await? {
+            let st = l.state()?;
+            rows.push(LineRow {
+                may_pay: st == LineState::Exported,
+                may_cancel: st != LineState::Cancelled && l.amount_cents >= 0,
+                state: state_fr(st),
+                recipient: recipient_label(l.actor()?),
+                identifier: l.actor_identifier.clone().unwrap_or_else(|| "— (à désigner)".into()),
+                sequence: l.sequence_kind.clone(),
+                amount: euros_fr(l.amount_cents),
+                service_date: l.service_date.format("%d/%m/%Y").to_string(),
+                id: l.id,
+            });
+        }
+        out.lines = Some(rows);
+    }
+
+    if !out.show_indicators {
+        return html(&out);
+    }
+    match app::indicators::of_period(&state, &page.auth, Some(&from), Some(&to)).await {
+        Ok((_, ind)) => {
+            // The CSV's rows without its first two columns (the period), as a table.
+            let text = indicators::to_csv(&ind);
+            // In French: the indicator's name, the window, colour and topic in words.
+            let mut rows = text.lines().map(|l| l.split(';').skip(2).collect::<Vec<_>>());
+            out.indicator_head =
+                rows.next().unwrap_or_default().into_iter().map(|c| labels::indicator_column(c).to_owned()).collect();
+            out.indicators = rows
+                .map(|c| {
+                    let cell = |i: usize| c.get(i).copied().unwrap_or("");
+                    let optional = |v: &str, f: fn(&str) -> &'static str| if v.is_empty() { "" } else { f(v) };
+                    let topic = match cell(5) {
+                        "all" => "tous motifs",
+                        t => optional(t, labels::topic),
+                    };
+                    IndicatorRow {
+                        cells: vec![
+                            labels::indicator(cell(0)).unwrap_or(cell(0)).to_owned(),
+                            cell(1).to_owned(),
+                            cell(2).to_owned(),
+                            labels::adherence_window(cell(3)).to_owned(),
+                            optional(cell(4), labels::colour).to_owned(),
+                            topic.to_owned(),
+                            cell(6).to_owned(),
+                        ],
+                    }
+                })
+                .collect();
+        }
+        Err(e) => out.indicators_note = Some(note(e)?),
     }
     html(&out)
+}
+
+#[derive(Deserialize)]
+pub struct LineForm {
+    /// The month shown, to come back to.
+    pub month: Option<String>,
+}
+
+/// Where to go back after an action on a line: the same month, with what happened.
+fn back(month: Option<&str>, notice: &str) -> Response {
+    let month = month.and_then(crate::domain::billing::Month::parse).map(|m| m.to_string()).unwrap_or_default();
+    let query = serde_urlencoded::to_string([("month", month.as_str()), ("notice", notice)]).unwrap_or_default();
+    Redirect::to(&format!("/staff/admin?{query}")).into_response()
+}
+
+/// `POST /staff/admin/lines/{id}/paid`: the billing office records a payment.
+pub async fn mark_paid(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+    Form(f): Form<LineForm>,
+) -> Result<Response, PageError> {
+    match app::billing::mark_paid(&state, &page.auth, &id).await {
+        Ok(_) => Ok(back(f.month.as_deref(), "paid")),
+        Err(ActionError::Conflict { .. }) => Ok(back(f.month.as_deref(), "conflict")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /staff/admin/lines/{id}/cancel`: the billing office cancels a forfait share.
+pub async fn cancel(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+    Form(f): Form<LineForm>,
+) -> Result<Response, PageError> {
+    match app::billing::cancel(&state, &page.auth, &id).await {
+        Ok(_) => Ok(back(f.month.as_deref(), "cancelled")),
+        Err(ActionError::Conflict { .. }) => Ok(back(f.month.as_deref(), "conflict")),
+        Err(e) => Err(e.into()),
+    }
 }

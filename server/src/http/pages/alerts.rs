@@ -1,21 +1,20 @@
-//! The triage worklist and the alert page. Lists, reads and actions go through the staff API's
-//! handlers (same scoping, transactions and audit lines); this file only presents them.
+//! The triage worklist and the alert page. Lists, reads and actions are those of `app::alerts`
+//! (the API's too: same scoping, transactions and audit lines); this file only presents them.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
 use serde::Deserialize;
 
 use super::labels;
 use super::report::{self, AnswerGroup, FlagLine, SymptomLine};
 use super::{Layout, PageError, StaffPage, html};
 use crate::AppState;
-use crate::http::alerts::{self as api, AlertQuery, AlertView, ResolveRequest};
-use crate::http::error::ApiError;
-use crate::http::extract::JsonBody;
-use crate::store::{alerts, directory};
+use crate::app::ActionError;
+use crate::app::alerts::{self as actions, AlertView, ResolveRequest};
+use crate::store::alerts;
 
 /// Seconds between two refreshes of the worklist by its script.
 const REFRESH_SECONDS: u32 = 20;
@@ -83,10 +82,12 @@ struct WorklistFragment {
 /// The rows of a tab, and the page title with the number of open red alerts.
 async fn worklist(state: &AppState, page: &StaffPage, status: &'static str) -> Result<(String, Vec<Row>), PageError> {
     // The count only: no patient data, so no audit line (the list below writes its own).
-    let reds =
-        alerts::visible_to(&state.db, &page.auth.staff, "open").await?.iter().filter(|a| a.colour == "red").count();
-    let Json(views) =
-        api::list(State(state.clone()), page.api_auth(), Query(AlertQuery { status: Some(status.to_owned()) })).await?;
+    let reds = alerts::visible_to(&state.db, &page.auth.staff, "open", state.today())
+        .await?
+        .iter()
+        .filter(|a| a.colour == "red")
+        .count();
+    let views = actions::list(state, &page.auth, Some(status)).await?;
     let title = if reds > 0 { format!("({reds}) Alertes — Relais") } else { "Alertes — Relais".to_owned() };
     Ok((title, views.iter().map(|a| row(a, status)).collect()))
 }
@@ -143,6 +144,12 @@ struct AlertPage {
     error: Option<String>,
     /// The grades 0–4 of the resolve form, with the one sent back checked.
     grade_choices: Vec<(u8, bool)>,
+    /// Only a toxicity alert has a grade to confirm.
+    toxicity: bool,
+    /// Catalogue keys of the drugs the patient was told to hold.
+    hold: Vec<String>,
+    /// A symptom in the patient's own words ("I have a symptom now", "other").
+    other: Option<String>,
     form_note: String,
 }
 
@@ -155,7 +162,7 @@ struct Attempt {
 }
 
 async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attempt) -> Result<AlertPage, PageError> {
-    let Json(d) = api::detail(State(state.clone()), page.api_auth(), Path(id.to_owned())).await?;
+    let d = actions::detail(state, &page.auth, id).await?;
     let tz = state.site_tz();
     let a = d.alert;
     let bank = &state.rules.questionnaires;
@@ -180,9 +187,14 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         answers: report::answers(bank, &d.answers),
         symptoms: report::symptoms(bank, &d.triage),
         red_flags: report::red_flags(&d.triage),
+        // The drugs the patient was told to hold (docs/triage.md §5); absent from reports made
+        // before the rule existed.
+        hold: d.triage["hold"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        other: d.triage["other"].as_str().map(str::to_owned),
         events,
         error: attempt.error,
         grade_choices: (0..=4).map(|g| (g, attempt.grade == Some(g))).collect(),
+        toxicity: a.topic == "toxicity",
         form_note: attempt.note,
         id: a.id,
         colour: a.colour,
@@ -218,9 +230,9 @@ pub async fn acknowledge(
     Path(id): Path<String>,
     Form(_): Form<AckForm>,
 ) -> Result<Response, PageError> {
-    match api::acknowledge(State(state.clone()), page.api_auth(), Path(id.clone())).await {
+    match actions::acknowledge(&state, &page.auth, &id).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/alerts/{id}")).into_response()),
-        Err(ApiError::Conflict { .. }) => {
+        Err(ActionError::Conflict { .. }) => {
             let error = Some("Cette alerte n'est plus ouverte : quelqu'un l'a déjà prise en charge.".to_owned());
             let p = alert_page(&state, &page, &id, Attempt { error, ..Attempt::default() }).await?;
             Ok((StatusCode::CONFLICT, html(&p)?).into_response())
@@ -247,39 +259,30 @@ pub async fn resolve(
 ) -> Result<Response, PageError> {
     let grade = f.confirmed_grade.as_deref().and_then(|g| g.trim().parse::<u8>().ok()).filter(|g| *g <= 4);
     let note = f.note.trim().to_owned();
-    let error = match (grade, note.is_empty()) {
-        (None, _) => Some("Choisissez le grade confirmé après l'appel (0 à 4).".to_owned()),
-        (_, true) => Some("Notez ce qui a été fait (appel, conseil, orientation…).".to_owned()),
-        _ => None,
-    };
     let again = |error: String| Attempt { error: Some(error), grade, note: note.clone() };
-    if let Some(e) = error {
-        let p = alert_page(&state, &page, &id, again(e)).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response());
+    if note.is_empty() {
+        let p = alert_page(&state, &page, &id, again("Notez ce qui a été fait (appel, conseil, orientation…).".into()));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p.await?)?).into_response());
     }
     let req = ResolveRequest { confirmed_grade: grade.map(i64::from), note: Some(note.clone()) };
-    match api::resolve(State(state.clone()), page.api_auth(), Path(id.clone()), JsonBody(req)).await {
+    match actions::resolve(&state, &page.auth, &id, &req).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/alerts/{id}")).into_response()),
-        Err(ApiError::Unprocessable { field, message }) => {
-            let e = if field == "note" { "La note est limitée à 2000 caractères.".to_owned() } else { message };
+        Err(ActionError::Invalid { field, message }) => {
+            // Whether a grade is needed is the action's to say (toxicity alerts only).
+            let e = match field.as_str() {
+                "note" => "La note est limitée à 2000 caractères.".to_owned(),
+                "confirmed_grade" if grade.is_none() => {
+                    "Choisissez le grade confirmé après l'appel (0 à 4).".to_owned()
+                }
+                _ => message,
+            };
             let p = alert_page(&state, &page, &id, again(e)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())
         }
-        Err(ApiError::Conflict { .. }) => {
+        Err(ActionError::Conflict { .. }) => {
             let p = alert_page(&state, &page, &id, again("Cette alerte est déjà clôturée.".to_owned())).await?;
             Ok((StatusCode::CONFLICT, html(&p)?).into_response())
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The name of a professional for the history ("Claire Dupont"), or a neutral word.
-pub async fn professional_name(state: &AppState, id: Option<&str>) -> Result<String, PageError> {
-    Ok(match id {
-        Some(id) => directory::professional(&state.db, id)
-            .await?
-            .map(|p| format!("{} {}", p.given_name, p.family_name))
-            .unwrap_or_else(|| "un professionnel".to_owned()),
-        None => "le système".to_owned(),
-    })
 }

@@ -12,10 +12,10 @@ use chrono::{DateTime, Utc};
 use super::enrol_form::{EnrolForm, LINES};
 use super::{Layout, PageError, StaffPage, html, qr};
 use crate::AppState;
+use crate::app::{self, ActionError, patients::visible_patient};
 use crate::domain::access::Role;
 use crate::domain::enrolment::INDICATIONS;
 use crate::http::error::ApiError;
-use crate::http::patients::{enrol_patient, reissue_code, visible_patient};
 use crate::store::directory;
 
 /// A person (or pharmacy) the team choosers offer.
@@ -29,9 +29,13 @@ pub struct DrugChoice {
     pub name: String,
     pub label: String,
     pub dose: String,
+    pub per_m2: String,
     pub times: String,
     pub on: String,
     pub off: String,
+    pub length: String,
+    /// "1-5, 8-12".
+    pub blocks: String,
 }
 
 #[derive(Template)]
@@ -47,6 +51,7 @@ struct EnrolPage {
     hospital_pharmacists: Vec<Choice>,
     pharmacies: Vec<Choice>,
     gps: Vec<Choice>,
+    nurses: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -69,7 +74,7 @@ fn may_enrol(page: &StaffPage) -> Result<String, PageError> {
     Ok(page.auth.staff.establishment_id.clone().ok_or(ApiError::Forbidden("your account has no establishment"))?)
 }
 
-async fn people(state: &AppState, role: Role, est: Option<&str>) -> Result<Vec<Choice>, sea_orm::DbErr> {
+pub(super) async fn people(state: &AppState, role: Role, est: Option<&str>) -> Result<Vec<Choice>, sea_orm::DbErr> {
     Ok(directory::professionals_with_role(&state.db, role, est)
         .await?
         .into_iter()
@@ -77,33 +82,9 @@ async fn people(state: &AppState, role: Role, est: Option<&str>) -> Result<Vec<C
         .collect())
 }
 
-/// The form with its choosers: hospital roles of the caller's establishment only, every
-/// community pharmacy and GP (they work outside the hospital).
-async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Result<EnrolPage, PageError> {
-    let est = may_enrol(page)?;
-    let drugs = state
-        .rules
-        .catalog
-        .iter()
-        .map(|(name, d)| {
-            let r = &d.regimen;
-            let cycle = r.cycle.map(|c| format!(", {} j / {} j", c.on_days, c.off_days)).unwrap_or_default();
-            DrugChoice {
-                name: name.to_owned(),
-                label: format!(
-                    "{name} — {} à {}{cycle} (parcours {})",
-                    r.dose,
-                    r.times.join(", "),
-                    d.parcours.as_str()
-                ),
-                dose: r.dose.clone(),
-                times: r.times.join(", "),
-                on: r.cycle.map(|c| c.on_days.to_string()).unwrap_or_default(),
-                off: r.cycle.map(|c| c.off_days.to_string()).unwrap_or_default(),
-            }
-        })
-        .collect();
-    let pharmacies = directory::pharmacies(&state.db)
+/// Every community pharmacy, named with its town.
+pub(super) async fn pharmacies(state: &AppState) -> Result<Vec<Choice>, sea_orm::DbErr> {
+    Ok(directory::pharmacies(&state.db)
         .await?
         .into_iter()
         .map(|p| Choice {
@@ -113,7 +94,46 @@ async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Resul
             },
             id: p.id,
         })
+        .collect())
+}
+
+/// The form with its choosers: hospital roles of the caller's establishment only, every
+/// community pharmacy and GP (they work outside the hospital).
+async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Result<EnrolPage, PageError> {
+    let est = may_enrol(page)?;
+    let catalog = &state.rules.catalog;
+    let choice = |name: &str, display: &str, r: &crate::domain::catalog::UsualRegimen, parcours: &str| {
+        let cycle = r.cycle.as_ref().and_then(|c| c.cycle().ok());
+        let one = cycle.as_ref().and_then(|c| c.as_on_off());
+        let (length, blocks) = match (&cycle, one) {
+            (Some(c), None) => (
+                c.length.to_string(),
+                c.on.iter()
+                    .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        DrugChoice {
+            name: name.to_owned(),
+            // Staff read the display name and the usual schedule; the key is only the value sent.
+            label: format!("{display} — {} à {} ({parcours})", r.note, r.times.join(", ")),
+            dose: r.dose.clone().unwrap_or_default(),
+            per_m2: r.dose_per_m2_mg.map(|d| d.to_string()).unwrap_or_default(),
+            times: r.times.join(", "),
+            on: one.map(|o| o.0.to_string()).unwrap_or_default(),
+            off: one.map(|o| o.1.to_string()).unwrap_or_default(),
+            length,
+            blocks,
+        }
+    };
+    let drugs = catalog
+        .iter()
+        .map(|(name, d)| choice(name, &d.name.fr, &d.regimen, &format!("parcours {}", d.parcours.as_str())))
+        .chain(catalog.partners().map(|(name, p)| choice(name, &p.name.fr, &p.regimen, "médicament associé")))
         .collect();
+    let pharmacies = pharmacies(state).await?;
     Ok(EnrolPage {
         layout: page.layout("enrol"),
         form,
@@ -125,6 +145,7 @@ async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Resul
         hospital_pharmacists: people(state, Role::HospitalPharmacist, Some(&est)).await?,
         pharmacies,
         gps: people(state, Role::Gp, None).await?,
+        nurses: people(state, Role::CommunityNurse, None).await?,
     })
 }
 
@@ -146,12 +167,12 @@ pub async fn submit(
         Ok(r) => r,
         Err(e) => return refused(&state, &page, form.with_error(&e.field, &e.message)).await,
     };
-    let done = match enrol_patient(&state, &page.auth, &req).await {
+    let done = match app::patients::enrol(&state, &page.auth, &req).await {
         Ok(done) => done,
-        Err(ApiError::Unprocessable { field, message }) => {
+        Err(ActionError::Invalid { field, message }) => {
             return refused(&state, &page, form.with_error(&field, &message)).await;
         }
-        Err(ApiError::Conflict { field, message }) => {
+        Err(ActionError::Conflict { field, message }) => {
             let message = format!("existe déjà ({message})");
             return refused(&state, &page, form.with_error(field.as_deref().unwrap_or(""), &message)).await;
         }
@@ -174,7 +195,7 @@ pub async fn new_code(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let p = visible_patient(&state, &page.auth, &id).await?;
-    let code = reissue_code(&state, &page.auth, &id).await?;
+    let code = app::patients::reissue_code(&state, &page.auth, &id).await?;
     let name = format!("{} {}", p.family_name.to_uppercase(), p.given_name);
     activation(&state, &page, id, name, code.activation_code, code.activation_expires_at, false)
 }
@@ -186,7 +207,7 @@ pub async fn phone_lost(
     page: StaffPage,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let done = crate::http::patients::revoke_patient_devices(&state, &page.auth, &id).await?;
+    let done = app::patients::revoke_devices(&state, &page.auth, &id).await?;
     let to = format!("/staff/patients/{id}?phones_revoked={}", done.devices);
     Ok(axum::response::Redirect::to(&to).into_response())
 }

@@ -8,10 +8,12 @@ use chrono::NaiveDate;
 
 use crate::domain::FieldError;
 use crate::domain::catalog::Catalog;
-use crate::domain::enrolment::{CycleRequest, EnrolRequest, EpisodeRequest, RegimenLineRequest, TeamRequest};
+use crate::domain::enrolment::{
+    CycleRequest, EnrolRequest, EpisodeRequest, RegimenLineRequest, StepRequest, TeamRequest,
+};
 
 /// Drug lines the form offers (a combination such as lapatinib + capecitabine needs two).
-pub const LINES: usize = 2;
+pub const LINES: usize = 4;
 
 /// Every input of the form, in page order (the first one matching an error gets it).
 pub fn field_names() -> Vec<String> {
@@ -28,15 +30,26 @@ pub fn field_names() -> Vec<String> {
         "episode.indication",
         "episode.start_date",
         "episode.baseline_weight_kg",
+        "height_cm",
     ]
     .map(String::from)
     .into();
     for i in 0..LINES {
-        for k in ["drug", "dose", "times", "cycle.on_days", "cycle.off_days"] {
+        for k in [
+            "drug",
+            "dose",
+            "steps",
+            "dose_per_m2_mg",
+            "times",
+            "cycle.on_days",
+            "cycle.off_days",
+            "cycle.length_days",
+            "cycle.on",
+        ] {
             out.push(format!("episode.regimen[{i}].{k}"));
         }
     }
-    for k in ["idec", "oncologist", "hospital_pharmacist", "community_pharmacy", "gp"] {
+    for k in ["idec", "oncologist", "hospital_pharmacist", "community_pharmacy", "gp", "community_nurse"] {
         out.push(format!("episode.team.{k}"));
     }
     out
@@ -129,31 +142,74 @@ impl EnrolForm {
         for i in 0..LINES {
             let f = |k: &str| format!("episode.regimen[{i}].{k}");
             let Some(drug) = self.opt(&f("drug")) else { continue };
-            let mut dose = self.v(f("dose")).to_owned();
+            let mut dose = self.opt(&f("dose"));
+            let mut dose_per_m2_mg = match self.opt(&f("dose_per_m2_mg")) {
+                None => None,
+                Some(v) => Some(v.replace(',', ".").parse::<f64>().map_err(|_| {
+                    FieldError::new(f("dose_per_m2_mg"), "une dose en mg par m², par exemple 1250 (a number)")
+                })?),
+            };
+            let mut dose_per_kg_mg = None;
+            let steps = match self.opt(&f("steps")) {
+                None => None,
+                Some(text) => Some(parse_steps(&text).ok_or_else(|| {
+                    FieldError::new(f("steps"), "des paliers, par exemple J1 20 mg ; J8 50 mg (steps by day)")
+                })?),
+            };
             let mut times: Vec<String> =
                 self.v(f("times")).split([',', ';', ' ']).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            let n = |v: &str, k: &str| {
+                v.parse::<i64>().map_err(|_| FieldError::new(f(k), "un nombre de jours (a number of days)"))
+            };
             let (on, off) = (self.v(f("cycle.on_days")), self.v(f("cycle.off_days")));
-            let mut cycle = match (on, off) {
-                ("", "") => None,
-                (on, off) => {
-                    let n = |v: &str, k: &str| {
-                        v.parse::<i64>().map_err(|_| FieldError::new(f(k), "un nombre de jours (a number of days)"))
-                    };
-                    Some(CycleRequest { on_days: n(on, "cycle.on_days")?, off_days: n(off, "cycle.off_days")? })
+            let (length, blocks) = (self.v(f("cycle.length_days")), self.v(f("cycle.on")));
+            let mut cycle = match (on, off, length, blocks) {
+                ("", "", "", "") => None,
+                (on, off, "", "") => Some(CycleRequest::on_off(n(on, "cycle.on_days")?, n(off, "cycle.off_days")?)),
+                ("", "", length, blocks) => Some(CycleRequest {
+                    length_days: Some(n(length, "cycle.length_days")?),
+                    on: Some(parse_blocks(blocks).ok_or_else(|| {
+                        FieldError::new(f("cycle.on"), "des périodes de jours, par exemple 1-5, 8-12 (blocks of days)")
+                    })?),
+                    ..CycleRequest::default()
+                }),
+                _ => {
+                    return Err(FieldError::new(
+                        f("cycle.length_days"),
+                        "jours de prise et de pause, ou durée du cycle et périodes, pas les deux (one form of cycle)",
+                    ));
                 }
             };
-            if dose.is_empty()
+            if dose.is_none()
+                && steps.is_none()
+                && dose_per_m2_mg.is_none()
                 && times.is_empty()
                 && cycle.is_none()
-                && let Some(usual) = catalog.get(&drug).map(|d| &d.regimen)
+                && let Some(usual) = catalog.usual(&drug)
             {
                 dose = usual.dose.clone();
+                dose_per_m2_mg = usual.dose_per_m2_mg;
+                dose_per_kg_mg = usual.dose_per_kg_mg;
                 times = usual.times.clone();
-                cycle = usual
-                    .cycle
-                    .map(|c| CycleRequest { on_days: i64::from(c.on_days), off_days: i64::from(c.off_days) });
+                cycle = usual.cycle.as_ref().and_then(|c| c.cycle().ok()).map(|c| match c.as_on_off() {
+                    Some((on, off)) => CycleRequest::on_off(on.into(), off.into()),
+                    None => CycleRequest {
+                        length_days: Some(c.length.into()),
+                        on: Some(c.on.iter().map(|&(a, b)| [a.into(), b.into()]).collect()),
+                        ..CycleRequest::default()
+                    },
+                });
             }
-            regimen.push(RegimenLineRequest { drug, dose, times, cycle, start_date: None });
+            regimen.push(RegimenLineRequest {
+                drug,
+                dose,
+                steps,
+                dose_per_m2_mg,
+                dose_per_kg_mg,
+                times,
+                cycle,
+                ..RegimenLineRequest::default()
+            });
         }
         if regimen.is_empty() {
             return Err(FieldError::new("episode.regimen[0].drug", "choisissez le médicament (choose the drug)"));
@@ -167,6 +223,14 @@ impl EnrolForm {
             email: self.opt("email"),
             time_zone: self.opt("time_zone"),
             locale: self.opt("locale"),
+            height_cm: match self.opt("height_cm") {
+                None => None,
+                Some(h) => Some(
+                    h.replace(',', ".")
+                        .parse::<f64>()
+                        .map_err(|_| FieldError::new("height_cm", "une taille en cm, par exemple 165 (a number)"))?,
+                ),
+            },
             episode: EpisodeRequest {
                 parcours,
                 start_date,
@@ -179,10 +243,42 @@ impl EnrolForm {
                     hospital_pharmacist: self.opt("episode.team.hospital_pharmacist"),
                     community_pharmacy: self.opt("episode.team.community_pharmacy"),
                     gp: self.opt("episode.team.gp"),
+                    community_nurse: self.opt("episode.team.community_nurse"),
                 },
             },
         })
     }
+}
+
+/// Blocks of days as typed, "1-5, 8-12" or "1, 15" → [[1, 5], [8, 12]] / [[1, 1], [15, 15]];
+/// the domain checks their order and bounds.
+pub fn parse_blocks(text: &str) -> Option<Vec<[i64; 2]>> {
+    text.split([',', ';'])
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(|b| {
+            let (a, z) = b.split_once(['-', '–']).unwrap_or((b, b));
+            Some([a.trim().parse().ok()?, z.trim().parse().ok()?])
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+}
+
+/// Ramp-up steps as typed, "J1 20 mg ; J8 50 mg" → from day 1 "20 mg", from day 8 "50 mg"; the
+/// domain checks their order.
+pub fn parse_steps(text: &str) -> Option<Vec<StepRequest>> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            let s = s.strip_prefix(['J', 'j']).unwrap_or(s);
+            let digits = s.find(|c: char| !c.is_ascii_digit())?;
+            let dose = s[digits..].trim_start_matches([' ', ':']).trim();
+            (digits > 0 && !dose.is_empty())
+                .then(|| StepRequest { from_day: s[..digits].parse().unwrap_or(0), dose: dose.to_owned() })
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
 }
 
 /// The input an error's field path designates: the input itself, the input that contains it
@@ -240,15 +336,36 @@ mod tests {
         let req = form(&[]).to_request(&cat).unwrap();
         let usual = &cat.get("capecitabine").unwrap().regimen;
         let l = &req.episode.regimen[0];
-        assert_eq!(l.dose, usual.dose);
+        assert_eq!(l.dose, None, "the usual note is for staff, never the patient's dose");
+        assert_eq!(l.dose_per_m2_mg, Some(1250.0));
         assert_eq!(l.times, usual.times);
-        assert_eq!(
-            l.cycle.map(|c| (c.on_days, c.off_days)),
-            usual.cycle.map(|c| (c.on_days.into(), c.off_days.into()))
-        );
+        assert_eq!(l.cycle.as_ref().map(|c| (c.on_days, c.off_days)), Some((Some(14), Some(7))));
         assert_eq!(req.episode.parcours, None, "empty parcours = the catalogue's default");
         assert_eq!(req.episode.team.gp, None);
         assert_eq!(req.episode.regimen.len(), 1, "the empty second line is no line");
+    }
+
+    #[test]
+    fn blocks_and_height_are_read_from_the_form() {
+        let req = form(&[
+            ("episode.regimen[0].drug", "trifluridine_tipiracil"),
+            ("episode.regimen[0].dose_per_m2_mg", "35"),
+            ("episode.regimen[0].times", "08:00, 20:00"),
+            ("episode.regimen[0].cycle.length_days", "28"),
+            ("episode.regimen[0].cycle.on", "1-5, 8–12"),
+            ("height_cm", "165"),
+        ])
+        .to_request(&catalog())
+        .unwrap();
+        let l = &req.episode.regimen[0];
+        assert_eq!(l.cycle.as_ref().and_then(|c| c.on.clone()), Some(vec![[1, 5], [8, 12]]));
+        assert_eq!((l.dose_per_m2_mg, req.height_cm), (Some(35.0), Some(165.0)));
+        assert_eq!(parse_blocks("1, 15"), Some(vec![[1, 1], [15, 15]]));
+        assert_eq!(parse_blocks("1-x"), None);
+        let steps = parse_steps("J1 20 mg ; J8 : 50 mg; 15 100 mg").unwrap();
+        let steps: Vec<(i64, &str)> = steps.iter().map(|s| (s.from_day, s.dose.as_str())).collect();
+        assert_eq!(steps, [(1, "20 mg"), (8, "50 mg"), (15, "100 mg")]);
+        assert!(parse_steps("J 20 mg").is_none() && parse_steps("J8").is_none() && parse_steps("").is_none());
     }
 
     #[test]
@@ -263,8 +380,8 @@ mod tests {
         .unwrap();
         let l = &req.episode.regimen[0];
         assert_eq!(
-            (l.dose.as_str(), l.times.clone(), l.cycle.is_none()),
-            ("1000 mg", vec!["08:00".into(), "20:00".into()], true)
+            (l.dose.as_deref(), l.times.clone(), l.cycle.is_none()),
+            (Some("1000 mg"), vec!["08:00".into(), "20:00".into()], true)
         );
         assert_eq!(req.episode.baseline_weight_kg, Some(64.5));
         assert_eq!(req.episode.parcours, Some(crate::domain::Parcours::B));

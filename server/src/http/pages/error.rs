@@ -17,6 +17,18 @@ pub enum PageError {
     Render(#[from] askama::Error),
 }
 
+impl From<crate::app::ActionError> for PageError {
+    fn from(e: crate::app::ActionError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<crate::store::StoredValueError> for PageError {
+    fn from(e: crate::store::StoredValueError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
 impl From<sea_orm::DbErr> for PageError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Api(e.into())

@@ -23,6 +23,67 @@ pub fn topic(t: &str) -> &'static str {
     }
 }
 
+/// The French name of an indicator of the CSV (docs/indicators.md); `None` for a key this table
+/// lacks (a test fails then).
+pub fn indicator(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "patients_included" => "Patients inclus",
+        "patients_followed" => "Patients suivis",
+        "active_episodes" => "Épisodes en suivi",
+        "active_episodes_at_end" => "Épisodes en suivi à la fin de la période",
+        "patients_in_sequence" => "Patients dans la séquence",
+        "sequences_started" => "Séquences commencées",
+        "sequences_renewed" => "Séquences renouvelées",
+        "adherence_episodes" => "Observance : épisodes",
+        "adherence_doses_taken" => "Observance : prises confirmées",
+        "adherence_doses_due" => "Observance : prises prévues",
+        "adherence_percent" => "Observance (%)",
+        "adherence_mean_episode_percent" => "Observance moyenne par épisode (%)",
+        "adverse_events_grade_3_provisional" => "Effets indésirables de grade ≥ 3 (provisoires)",
+        "adverse_events_grade_3_confirmed" => "Effets indésirables de grade ≥ 3 (confirmés)",
+        "adverse_events_grade_3_awaiting_confirmation" => "Effets indésirables de grade ≥ 3 (à confirmer)",
+        "alerts" => "Alertes",
+        "alerts_acknowledged" => "Alertes prises en charge",
+        "alerts_median_minutes_to_acknowledge" => "Délai médian de prise en charge (min)",
+        "alerts_p90_minutes_to_acknowledge" => "Délai de prise en charge, 90e centile (min)",
+        "questionnaires_due" => "Questionnaires attendus",
+        "questionnaires_completed" => "Questionnaires remplis",
+        "questionnaires_completion_percent" => "Questionnaires remplis (%)",
+        "emergency_visits" => "Passages aux urgences",
+        "unplanned_hospitalisations" => "Hospitalisations non programmées",
+        "care_events_related_to_treatment" => "Événements liés au traitement",
+        "patients_with_emergency_visit" => "Patients passés aux urgences",
+        "emergency_visit_percent" => "Patients passés aux urgences (%)",
+        "patients_with_unplanned_hospitalisation" => "Patients hospitalisés sans programmation",
+        "unplanned_hospitalisation_percent" => "Patients hospitalisés sans programmation (%)",
+        _ => return None,
+    })
+}
+
+/// The column names of the indicators table (the CSV's, after its period).
+pub fn indicator_column(key: &str) -> &'static str {
+    match key {
+        "indicator" => "Indicateur",
+        "parcours" => "Parcours",
+        "sequence" => "Séquence",
+        "window" => "Période d'observance",
+        "colour" => "Couleur",
+        "topic" => "Motif",
+        "value" => "Valeur",
+        _ => "—",
+    }
+}
+
+/// An adherence window of the indicators.
+pub fn adherence_window(key: &str) -> &'static str {
+    match key {
+        "months_0_3" => "mois 0 à 3",
+        "months_6_9" => "mois 6 à 9",
+        "" => "",
+        _ => "—",
+    }
+}
+
 pub fn status(s: &str) -> &'static str {
     match s {
         "open" => "À prendre en charge",
@@ -62,4 +123,25 @@ pub fn at(t: DateTime<Utc>, tz: Tz) -> String {
 pub fn tel_href(phone: &str) -> String {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     format!("tel:{digits}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::indicators::{self, Facts, Period};
+
+    /// Every indicator of the CSV, at any period, has its French name.
+    #[test]
+    fn every_indicator_has_a_french_name() {
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let ind = indicators::compute(&Period { from: day("2026-11-01"), to: day("2026-11-30") }, &Facts::default());
+        let csv = indicators::to_csv(&ind);
+        let keys: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(';').nth(2)).collect();
+        assert!(keys.len() > 20, "{csv}");
+        let missing: Vec<&&str> = keys.iter().filter(|k| indicator(k).is_none()).collect();
+        assert!(missing.is_empty(), "indicators without a French name: {missing:?}");
+        for column in indicators::HEADER.split(';').skip(2) {
+            assert_ne!(indicator_column(column), "—", "column {column}");
+        }
+    }
 }

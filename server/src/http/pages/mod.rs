@@ -17,7 +17,7 @@ mod labels;
 mod pharmacy;
 mod report;
 mod session;
-// Patient list and page, enrolment (issue 7, staff2).
+// Patient list and page, enrolment.
 mod charts;
 mod cycle;
 mod enrol;
@@ -60,9 +60,12 @@ pub fn page_routes() -> RouteTable {
         (Method::GET, "/staff/patients", Staff, get(patient::list)),
         (Method::GET, "/staff/patients/{id}", Staff, get(patient::show)),
         (Method::POST, "/staff/patients/{id}/decision", Staff, post(patient::decide)),
+        (Method::POST, "/staff/patients/{id}/team", Staff, post(patient::change_team)),
         (Method::POST, "/staff/patients/{id}/activation-code", Staff, post(enrol::new_code)),
         (Method::POST, "/staff/patients/{id}/phone-lost", Staff, post(enrol::phone_lost)),
         (Method::GET, "/staff/admin", Staff, get(admin::view)),
+        (Method::POST, "/staff/admin/lines/{id}/paid", Staff, post(admin::mark_paid)),
+        (Method::POST, "/staff/admin/lines/{id}/cancel", Staff, post(admin::cancel)),
         (Method::GET, "/staff/enrol", Staff, get(enrol::form)),
         (Method::POST, "/staff/enrol", Staff, post(enrol::submit)),
     ]

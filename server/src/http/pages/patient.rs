@@ -12,15 +12,18 @@ use serde::Deserialize;
 
 use super::charts;
 use super::cycle::CalWeek;
+use super::enrol::{Choice, people, pharmacies};
 use super::patient_data::{self as data, AlertRow, Chart};
 use super::{Layout, PageError, StaffPage, html};
 use crate::AppState;
+use crate::app::ActionError;
+use crate::app::episodes::{DecisionRequest, decide as apply_decision};
+use crate::app::patients::visible_patient;
+use crate::app::teams::{self as team_actions, TeamChange};
+use crate::domain::access::Role;
 use crate::domain::pathway::EndReason;
-use crate::http::episodes::{DecisionRequest, apply_decision};
-use crate::http::error::ApiError;
-use crate::http::patients::visible_patient;
 use crate::http::views::{self, EpisodeView, PatientView, RateView};
-use crate::store::{self, audit, patients};
+use crate::store::{entities::patient, patients};
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -60,26 +63,22 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-/// The caller's patients (as `GET /api/v1/patients`), filtered by a name search.
+/// The caller's patients (the same action as `GET /api/v1/patients`), filtered by a name search.
 pub async fn list(
     State(state): State<AppState>,
     page: StaffPage,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
-    let all = patients::visible_to(&state.db, &page.auth.staff).await?;
-    let total = all.len();
     let words: Vec<String> = fold(&query.q).split_whitespace().map(str::to_owned).collect();
-    let now = state.now();
-    let actor = page.auth.actor();
-    let txn = store::begin_write(&state.db).await?;
-    let mut rows = Vec::new();
-    for p in all {
+    let matches = |p: &patient::Model| {
         let name = fold(&format!("{} {}", p.family_name, p.given_name));
-        if !words.iter().all(|w| name.contains(w.as_str())) {
-            continue;
-        }
-        audit::record(&txn, &actor, "list", "patient", Some(&p.id), Some(&p.id), now).await?;
-        let s = views::patient_summary(&txn, p).await?;
+        words.iter().all(|w| name.contains(w.as_str()))
+    };
+    let listed = crate::app::patients::list(&state, &page.auth, matches).await?;
+    let total = listed.visible;
+    let mut rows = Vec::new();
+    for p in listed.patients {
+        let s = views::patient_summary(&state.db, p).await?;
         rows.push(Row {
             name: format!("{} {}", s.family_name.to_uppercase(), s.given_name),
             birth_date: s.birth_date.format("%d/%m/%Y").to_string(),
@@ -88,7 +87,6 @@ pub async fn list(
             id: s.id,
         });
     }
-    txn.commit().await?;
     html(&ListPage { layout: page.layout("patients"), q: query.q.trim().to_owned(), rows, total })
 }
 
@@ -157,6 +155,70 @@ struct PatientPage {
     range: String,
     alerts: Vec<AlertRow>,
     reports: Vec<ReportRow>,
+    team: TeamSection,
+}
+
+/// The team's history and, for the hospital team of an open episode, the form that changes it.
+#[derive(Default)]
+struct TeamSection {
+    may_change: bool,
+    today: String,
+    idecs: Vec<Choice>,
+    oncologists: Vec<Choice>,
+    pharmacies: Vec<Choice>,
+    gps: Vec<Choice>,
+    nurses: Vec<Choice>,
+    /// (role, name, period in words), by role then date.
+    history: Vec<(&'static str, String, String)>,
+    upcoming: String,
+    error: String,
+}
+
+fn team_role_label(role: &str) -> &'static str {
+    match role {
+        "idec" => "IDEC",
+        "oncologist" => "Oncologue",
+        "hospital_pharmacist" => "Pharmacien hospitalier",
+        "community_pharmacy" => "Officine",
+        "gp" => "Médecin traitant",
+        "community_nurse" => "IDEL",
+        _ => "Autre",
+    }
+}
+
+async fn team_section(
+    state: &AppState,
+    page: &StaffPage,
+    ep: &crate::store::entities::episode::Model,
+    error: &str,
+) -> Result<TeamSection, PageError> {
+    let t = team_actions::for_page(state, ep).await?;
+    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let history = t
+        .history
+        .iter()
+        .map(|h| {
+            let period = match h.to {
+                Some(to) => format!("du {} au {}", day(h.from), day(to - chrono::Duration::days(1))),
+                None => format!("depuis le {}", day(h.from)),
+            };
+            (team_role_label(&h.role), h.name.clone(), period)
+        })
+        .collect();
+    let upcoming =
+        t.upcoming.as_ref().map(|u| format!("Changement d'équipe prévu le {}.", day(u.from))).unwrap_or_default();
+    let mut s = TeamSection { history, upcoming, error: error.to_owned(), ..TeamSection::default() };
+    if team_actions::may_change_team(&page.auth, ep) {
+        let est = Some(ep.establishment_id.as_str());
+        s.may_change = true;
+        s.today = state.today().to_string();
+        s.idecs = people(state, Role::Idec, est).await?;
+        s.oncologists = people(state, Role::Oncologist, est).await?;
+        s.gps = people(state, Role::Gp, None).await?;
+        s.nurses = people(state, Role::CommunityNurse, None).await?;
+        s.pharmacies = pharmacies(state).await?;
+    }
+    Ok(s)
 }
 
 struct ReportRow {
@@ -184,13 +246,16 @@ pub async fn show(
         ("renew", _) => "Décision enregistrée : la séquence sera renouvelée à sa date de fin.".to_owned(),
         ("advance", _) => "Décision enregistrée : passage à la séquence suivante à la date de fin.".to_owned(),
         ("end", _) => "Le suivi est terminé ; rappels et questionnaires sont arrêtés.".to_owned(),
+        ("team", _) => {
+            "Équipe modifiée : accès, alertes et forfaits suivent la nouvelle équipe à sa date d'effet.".to_owned()
+        }
         (_, Some(n)) => format!(
             "{n} téléphone(s) déconnecté(s) : ils ne reçoivent plus rien. Donnez un nouveau code d'activation \
              pour le nouveau téléphone."
         ),
         _ => String::new(),
     };
-    render(&state, &page, &id, &notice, "").await.map(IntoResponse::into_response)
+    render(&state, &page, &id, &notice, "", "").await.map(IntoResponse::into_response)
 }
 
 async fn render(
@@ -199,10 +264,10 @@ async fn render(
     id: &str,
     notice: &str,
     decision_error: &str,
+    team_error: &str,
 ) -> Result<Response, PageError> {
-    let p = visible_patient(state, &page.auth, id).await?;
-    audit::record(&state.db, &page.auth.actor(), "read", "patient", Some(id), Some(id), state.now()).await?;
-    let tz = p.tz();
+    let p = crate::app::patients::read(state, &page.auth, id).await?;
+    let tz = p.time_zone()?;
     let today = state.now().with_timezone(&tz).date_naive();
     let age = {
         use chrono::Datelike;
@@ -217,7 +282,9 @@ async fn render(
     let episode_row = all.iter().find(|e| e.end_date.is_none()).or(all.first()).cloned();
     let (mut calendar, mut doses_svg, mut grade_charts, mut alerts, mut range) =
         (Vec::new(), String::new(), Vec::new(), Vec::new(), String::new());
+    let mut team = TeamSection::default();
     if let Some(ep) = &episode_row {
+        team = team_section(state, page, ep, team_error).await?;
         let (from, to) = data::chart_range(ep, today);
         range = format!("du {} au {}", from.format("%d/%m/%Y"), to.format("%d/%m/%Y"));
         doses_svg = charts::doses_chart("doses", from, to, &data::doses_by_day(state, &ep.id, from, to).await?);
@@ -273,11 +340,13 @@ async fn render(
         range,
         alerts,
         reports,
+        team,
         ep: None,
         p: view,
     };
     out.ep = out.p.episode.take();
-    let status = if decision_error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let ok = decision_error.is_empty() && team_error.is_empty();
+    let status = if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, html(&out)?).into_response())
 }
 
@@ -288,7 +357,7 @@ pub struct DecisionForm {
     reason: String,
 }
 
-/// Renew / advance / end, through the API's decision code; back to the page with a notice, or
+/// Renew / advance / end, through the decision action (the API's too); back to the page with a notice, or
 /// the page again with the refusal next to the buttons.
 pub async fn decide(
     State(state): State<AppState>,
@@ -297,21 +366,83 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     visible_patient(&state, &page.auth, &id).await?;
-    let ep = patients::current_episode(&state.db, &id)
-        .await?
-        .ok_or(ApiError::Conflict { field: None, message: "ce suivi est terminé".into() })?;
+    let ep = patients::current_episode(&state.db, &id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?;
     let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let req = DecisionRequest { action: form.action.clone(), reason };
     match apply_decision(&state, &page.auth, &ep.id, &req).await {
         Ok(()) => Ok(Redirect::to(&format!("/staff/patients/{id}?done={}", form.action)).into_response()),
-        Err(ApiError::Unprocessable { field, message }) => {
+        Err(ActionError::Invalid { field, message }) => {
             let text = if field == "reason" {
                 "Choisissez le motif de fin de suivi.".to_owned()
             } else {
                 format!("Décision impossible : {message}")
             };
-            render(&state, &page, &id, "", &text).await
+            render(&state, &page, &id, "", &text, "").await
         }
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize)]
+pub struct TeamForm {
+    #[serde(default)]
+    effective_date: String,
+    #[serde(default)]
+    idec: String,
+    #[serde(default)]
+    oncologist: String,
+    #[serde(default)]
+    community_pharmacy: String,
+    #[serde(default)]
+    gp: String,
+    #[serde(default)]
+    community_nurse: String,
+}
+
+/// A chooser's value: empty = unchanged, `none` = nobody, else an id.
+fn choice(v: &str) -> Option<Option<String>> {
+    match v.trim() {
+        "" => None,
+        "none" => Some(None),
+        id => Some(Some(id.to_owned())),
+    }
+}
+
+/// Changes the team through the team action (the API's too); back to the page with a notice,
+/// or the page again with the refusal (in French, naming the field) above the form.
+pub async fn change_team(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+    Form(form): Form<TeamForm>,
+) -> Result<Response, PageError> {
+    visible_patient(&state, &page.auth, &id).await?;
+    let ep = patients::current_episode(&state.db, &id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?;
+    let req = TeamChange {
+        effective_date: form.effective_date,
+        idec: choice(&form.idec),
+        oncologist: choice(&form.oncologist),
+        hospital_pharmacist: None,
+        community_pharmacy: choice(&form.community_pharmacy),
+        gp: choice(&form.gp),
+        community_nurse: choice(&form.community_nurse),
+    };
+    match team_actions::change(&state, &page.auth, &ep.id, &req, state.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/patients/{id}?done=team")).into_response()),
+        Err(ActionError::Invalid { field, message }) => {
+            let text = if field == "effective_date" {
+                "Changement refusé : la date d'effet est aujourd'hui ou plus tard, ou au plus 7 jours en arrière, \
+                 et pas avant le début du suivi ni avant le dernier changement enregistré."
+                    .to_owned()
+            } else {
+                format!("Changement refusé ({}) : {message}", team_field_label(&field))
+            };
+            render(&state, &page, &id, "", "", &text).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn team_field_label(field: &str) -> &'static str {
+    team_role_label(field)
 }

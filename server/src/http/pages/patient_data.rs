@@ -146,7 +146,11 @@ pub async fn calendar(
         return Ok(vec![]);
     }
     let rows = episodes::active_regimen(&state.db, &ep.id).await?;
-    let lines = crate::jobs::reminders::lines_of(&rows);
+    let mut lines = crate::store::episodes::lines_of(&rows)?;
+    // The calendar names each drug as staff read it, never by its catalogue key.
+    for l in &mut lines {
+        l.drug = state.rules.catalog.name_fr(&l.drug).to_owned();
+    }
     let est = directory::establishment(&state.db, &p.establishment_id).await?;
     let holidays = est.as_ref().and_then(|e| state.rules.calendars.get(&e.calendar));
     Ok(cycle::weeks(&lines, today, CALENDAR_WEEKS, holidays))
@@ -172,7 +176,7 @@ pub async fn alert_history(
 ) -> Result<Vec<AlertRow>, sea_orm::DbErr> {
     let mut out = Vec::new();
     for a in alerts::for_episode(&state.db, episode_id).await?.into_iter().take(30) {
-        let link = alerts::visible(&state.db, staff, &a).await?;
+        let link = alerts::visible(&state.db, staff, &a, state.today()).await?;
         out.push(AlertRow {
             opened: a.opened_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
             colour: a.colour,

@@ -15,11 +15,11 @@ use serde::Deserialize;
 
 use super::{Layout, PageError, StaffPage, html, labels};
 use crate::AppState;
+use crate::app::ActionError;
+use crate::app::episodes::{ComedicationRequest, add_comedication};
 use crate::domain::access::Role;
 use crate::domain::catalog::KNOWN_TAGS;
-use crate::http::episodes::{ComedicationRequest, add_comedication};
 use crate::http::error::ApiError;
-use crate::http::extract::JsonBody;
 use crate::store::{self, alerts, audit, doses, episodes, patients};
 
 /// How far back a vomited dose still flags the patient.
@@ -70,10 +70,10 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
     let staff = &page.auth.staff;
     let now = state.now();
     // Scope first: a flag on a patient outside it (another pharmacy's) can never show.
-    let scope = patients::visible_to(db, staff).await?;
+    let scope = patients::visible_to(db, staff, state.today()).await?;
     let mut flags: BTreeMap<String, Vec<Flag>> = BTreeMap::new();
     for status in ["open", "acknowledged"] {
-        for a in alerts::visible_to(db, staff, status).await? {
+        for a in alerts::visible_to(db, staff, status, state.today()).await? {
             let text = format!(
                 "{} — alerte {} ({})",
                 labels::topic(&a.topic),
@@ -113,7 +113,18 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
             ),
             None => (vec![], vec![]),
         };
-        audit::record(&txn, &page.auth.actor(), "list", "patient", Some(&p.id), Some(&p.id), now).await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: &page.auth.actor(),
+                action: "list",
+                entity: "patient",
+                entity_id: Some(&p.id),
+                patient_id: Some(&p.id),
+                at: now,
+            },
+        )
+        .await?;
         out.push(FlaggedPatient {
             name: format!("{} {}", p.family_name.to_uppercase(), p.given_name),
             id: p.id,
@@ -196,15 +207,15 @@ pub async fn add(
         return again("Indiquez le nom du produit.").await;
     }
     let req = ComedicationRequest { name, tags };
-    match add_comedication(State(state.clone()), page.api_auth(), Path(episode_id.clone()), JsonBody(req)).await {
-        Ok((_, axum::Json(created))) => {
+    match add_comedication(&state, &page.auth, &episode_id, &req).await {
+        Ok(created) => {
             let notice = if created.interactions.is_empty() { "added" } else { "interaction" };
             Ok(Redirect::to(&format!("/staff/pharmacy?notice={notice}")).into_response())
         }
-        Err(ApiError::Unprocessable { field, message }) if field == "name" => {
+        Err(ActionError::Invalid { field, message }) if field == "name" => {
             again(&format!("Nom du produit invalide ({message}).")).await
         }
-        Err(ApiError::Conflict { .. }) => again("Le suivi de ce patient est terminé.").await,
+        Err(ActionError::Conflict { .. }) => again("Le suivi de ce patient est terminé.").await,
         Err(e) => Err(e.into()),
     }
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 
-use super::alerts::professional_name;
 use super::{PageError, labels};
 use crate::AppState;
 use crate::domain::answers::AnswerKey;
@@ -116,7 +115,7 @@ pub type TeamLine = (&'static str, String, Option<(String, String)>);
 /// The people of the episode's current team, with a `tel:` link where a phone is known.
 pub async fn team(state: &AppState, episode_id: &str) -> Result<Vec<TeamLine>, PageError> {
     let db = &state.db;
-    let Some(t) = patients::current_team(db, episode_id).await? else { return Ok(vec![]) };
+    let Some(t) = patients::current_team(db, episode_id, state.today()).await? else { return Ok(vec![]) };
     let phone = |p: Option<String>| p.map(|p| (labels::tel_href(&p), p));
     let mut out = Vec::new();
     let people = [
@@ -171,4 +170,15 @@ pub async fn event_line(state: &AppState, e: &Value, tz: Tz) -> Result<(String, 
         other => other.replace('_', " "),
     };
     Ok((when, text))
+}
+
+/// The name of a professional for the history ("Claire Dupont"), or a neutral word.
+pub async fn professional_name(state: &AppState, id: Option<&str>) -> Result<String, PageError> {
+    Ok(match id {
+        Some(id) => directory::professional(&state.db, id)
+            .await?
+            .map(|p| format!("{} {}", p.given_name, p.family_name))
+            .unwrap_or_else(|| "un professionnel".to_owned()),
+        None => "le système".to_owned(),
+    })
 }

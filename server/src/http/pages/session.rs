@@ -79,21 +79,11 @@ pub fn role_label(role: Role) -> &'static str {
         Role::Gp => "Médecin généraliste",
         Role::Admin => "Administrateur",
         Role::Billing => "Facturation",
+        Role::CommunityNurse => "Infirmier·ère libéral·e (IDEL)",
     }
 }
 
 impl StaffPage {
-    /// The professional as the staff API sees them, to call its handlers with.
-    pub fn api_auth(&self) -> StaffAuth {
-        let a = &self.auth;
-        StaffAuth {
-            staff: a.staff.clone(),
-            professional: a.professional.clone(),
-            token_hash: a.token_hash.clone(),
-            ctx: a.ctx.clone(),
-        }
-    }
-
     pub fn role(&self) -> Role {
         self.auth.staff.role
     }

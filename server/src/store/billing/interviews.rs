@@ -12,28 +12,8 @@ use super::ledger::Scope;
 use crate::domain::FieldError;
 use crate::domain::interviews::{Accompaniment, Interview, InterviewKind, InterviewRules, TreatmentClass, codes_due};
 use crate::store::entities::episode;
+use crate::store::stored_value::{interview_kind_str, treatment_str};
 use crate::store::{directory, new_id};
-
-fn kind_str(k: InterviewKind) -> &'static str {
-    match k {
-        InterviewKind::Initial => "initial",
-        InterviewKind::DailyLifeAndSideEffects => "daily_life_and_side_effects",
-        InterviewKind::Adherence => "adherence",
-    }
-}
-
-fn kind_parse(s: &str) -> Option<InterviewKind> {
-    [InterviewKind::Initial, InterviewKind::DailyLifeAndSideEffects, InterviewKind::Adherence]
-        .into_iter()
-        .find(|k| kind_str(*k) == s)
-}
-
-fn treatment_str(t: TreatmentClass) -> &'static str {
-    match t {
-        TreatmentClass::LongCourse => "long_course",
-        TreatmentClass::Other => "other",
-    }
-}
 
 /// FINESS numbers start with the department: 97x are the overseas departments (DROM), where the
 /// overseas amounts apply.
@@ -110,7 +90,7 @@ pub async fn record(
         id: Set(interview_id.clone()),
         accompaniment_id: Set(accompaniment.id.clone()),
         episode_id: Set(ep.id.clone()),
-        kind: Set(kind_str(kind).to_owned()),
+        kind: Set(interview_kind_str(kind).to_owned()),
         done_on: Set(on),
         recorded_by: Set(by.to_owned()),
         created_at: Set(now),
@@ -144,12 +124,11 @@ pub async fn sync_codes_of(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let interviews = interviews_of(db, &a.id)
-        .await?
-        .into_iter()
-        .filter_map(|i| Some(Interview { on: i.done_on, kind: kind_parse(&i.kind)? }))
-        .collect();
-    let treatment = if a.treatment == "long_course" { TreatmentClass::LongCourse } else { TreatmentClass::Other };
+    let mut interviews = Vec::new();
+    for i in interviews_of(db, &a.id).await? {
+        interviews.push(Interview { on: i.done_on, kind: i.kind()? });
+    }
+    let treatment = a.treatment()?;
     let facts = Accompaniment {
         accompaniment_id: a.id.clone(),
         treatment,

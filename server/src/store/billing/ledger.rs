@@ -11,7 +11,7 @@ use sea_orm::{
 use super::entities::{billing_close, billing_line, billing_waiver};
 use super::{SyncError, SyncStats, sync_in};
 use crate::domain::billing::{Actor, LineState, Month, StatementLine, Tariffs, base_key};
-use crate::store::{begin_write, directory, new_id};
+use crate::store::{StoredValueError, begin_write, directory, new_id};
 
 /// Whose lines a reader may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,9 +91,15 @@ pub enum LineError {
     Db(#[from] DbErr),
 }
 
+impl From<StoredValueError> for LineError {
+    fn from(e: StoredValueError) -> Self {
+        Self::Db(e.into())
+    }
+}
+
 /// `exported → paid`. The conditional update is the check: paying twice is a conflict.
 pub async fn mark_paid(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<billing_line::Model, LineError> {
@@ -106,10 +112,10 @@ pub async fn mark_paid(
         .await?;
     let l = line(db, id).await?.ok_or(LineError::NotFound)?;
     if done.rows_affected == 0 {
-        return Err(LineError::Conflict(match LineState::parse(&l.state) {
-            Some(LineState::Paid) => "this line is already paid",
-            Some(LineState::Due) => "this line has not been exported yet",
-            _ => "a cancelled line is not paid",
+        return Err(LineError::Conflict(match l.state()? {
+            LineState::Paid => "this line is already paid",
+            LineState::Due => "this line has not been exported yet",
+            LineState::Exported | LineState::Cancelled => "a cancelled line is not paid",
         }));
     }
     Ok(l)
@@ -118,22 +124,22 @@ pub async fn mark_paid(
 /// Cancels the forfait share a line belongs to: it will not be billed any more. A `due` line is
 /// cancelled; what was exported or paid is reversed by a credit line (never edited). The share
 /// is recorded as waived so that the next sync does not bill it again. Returns the sync's work.
+/// In the caller's transaction (the action's, with its audit line).
 pub async fn cancel(
-    db: &DatabaseConnection,
+    txn: &impl ConnectionTrait,
     tariffs: &Tariffs,
     id: &str,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<SyncStats, LineError> {
-    let txn = begin_write(db).await?;
-    let l = line(&txn, id).await?.ok_or(LineError::NotFound)?;
+    let l = line(txn, id).await?.ok_or(LineError::NotFound)?;
     if l.amount_cents < 0 {
         return Err(LineError::Conflict("a credit line is not cancelled"));
     }
-    if l.state == LineState::Cancelled.as_str() {
+    if l.state()? == LineState::Cancelled {
         return Err(LineError::Conflict("this line is already cancelled"));
     }
-    let actor = Actor::parse(&l.actor).ok_or(LineError::NotFound)?;
+    let actor = l.actor()?;
     let base = base_key(&l.sequence_id, actor);
     let waived = billing_waiver::Entity::insert(billing_waiver::ActiveModel {
         id: Set(new_id()),
@@ -144,14 +150,12 @@ pub async fn cancel(
         at: Set(now),
     })
     .on_conflict(OnConflict::column(billing_waiver::Column::BaseKey).do_nothing().to_owned())
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     if waived == 0 {
         return Err(LineError::Conflict("this forfait share is already cancelled or credited"));
     }
-    let stats = sync_in(&txn, tariffs, &l.episode_id, now).await?;
-    txn.commit().await?;
-    Ok(stats)
+    sync_in(txn, tariffs, &l.episode_id, now).await.map_err(Into::into)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +242,8 @@ pub async fn statement_lines(
     let mut names: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let Some(actor) = Actor::parse(&r.actor) else { continue };
+        let actor = r.actor()?;
+        let (parcours, sequence_kind) = (r.parcours()?, r.sequence_kind()?);
         let internal = r.actor_id.clone().unwrap_or_default();
         let key = (r.actor.clone(), internal.clone());
         if !names.contains_key(&key) {
@@ -259,8 +264,8 @@ pub async fn statement_lines(
             recipient_name: names[&key].clone(),
             episode_id: r.episode_id,
             sequence_id: r.sequence_id,
-            parcours: r.parcours,
-            sequence_kind: r.sequence_kind,
+            parcours: parcours.as_str().to_owned(),
+            sequence_kind: sequence_kind.as_str().to_owned(),
             renewal_index: r.renewal_index,
             service_date: r.service_date,
             tariff_version: r.tariff_version,

@@ -1,0 +1,254 @@
+//! A patient's symptom report: validate, grade, triage, and store report, grades, alerts and
+//! messages in one transaction; the answer (colour, advice, the team's number) is stored with
+//! it so that a retry gets the same bytes (docs/triage.md).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::ActionError;
+use crate::AppState;
+use crate::alerting::{AlertInput, raise};
+use crate::domain::answers::Answers;
+use crate::domain::routing::Topic;
+use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageResult};
+use crate::store::audit::Actor;
+use crate::store::{self, audit, directory, episodes, patients, reports};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    /// Chosen by the phone (UUID); the same id sent again returns the first result.
+    #[schema(format = Uuid)]
+    pub client_id: String,
+    #[serde(default)]
+    pub questionnaire_id: Option<String>,
+    /// Answer keys of docs/triage.md §1.
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    /// "I have a symptom now", "other": a symptom in the patient's own words (1 to 1000
+    /// characters). The report is at least amber and its alert goes to the IDEC, who reads it
+    /// on the alert page. Never logged.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub other: Option<String>,
+}
+
+/// Longest "other" text a patient may send (characters): a few sentences on a phone.
+pub const OTHER_MAX_CHARS: usize = 1000;
+
+/// The "other" text, trimmed: 422 naming `other` when empty or too long.
+fn other_text(other: Option<&str>) -> Result<Option<String>, ActionError> {
+    let Some(text) = other else { return Ok(None) };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ActionError::field("other", "describe the symptom, or leave `other` out"));
+    }
+    if text.chars().count() > OTHER_MAX_CHARS {
+        return Err(ActionError::field("other", format!("at most {OTHER_MAX_CHARS} characters")));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// The answer to a report (stored with it, and sent again on a retry of the same `client_id`).
+#[derive(Serialize, ToSchema)]
+pub struct ReportResult {
+    pub report_id: String,
+    pub colour: Colour,
+    /// Symptoms of grade 1 or more, highest grade first.
+    pub symptoms: Vec<triage::SymptomResult>,
+    pub red_flags: Vec<triage::RedFlag>,
+    pub advice: Vec<triage::Advice>,
+    /// Catalogue keys of the drugs whose next dose the patient must not take (docs/triage.md §5).
+    pub hold: Vec<String>,
+    pub contact: Contact,
+    /// The patient's own words of "I have a symptom now", "other", when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other: Option<String>,
+}
+
+/// Whom the patient calls, in the patient's language.
+#[derive(Serialize, ToSchema)]
+pub struct Contact {
+    pub phone: String,
+    pub text: String,
+}
+
+fn contact(locale: Locale, phone: &str) -> Contact {
+    let shown = crate::domain::phone::display(phone);
+    let text = match locale {
+        Locale::Fr => format!("Votre équipe d'oncologie, 24 h/24 : {shown}. En cas d'urgence vitale : 15 (SAMU)."),
+        Locale::En => format!("Your oncology team, 24/7: {shown}. In a life-threatening emergency: 15 (SAMU) or 112."),
+    };
+    Contact { phone: phone.to_owned(), text }
+}
+
+/// The response, stored with the report. `other` (the patient's own words, when given) is kept
+/// here for the alert page: the stored result is the report's record of what was sent.
+fn body(report_id: &str, r: &TriageResult, contact: Contact, other: Option<&str>) -> Result<Value, ActionError> {
+    let result = ReportResult {
+        report_id: report_id.to_owned(),
+        colour: r.colour,
+        symptoms: r.symptoms.clone(),
+        red_flags: r.red_flags.clone(),
+        advice: r.advice.clone(),
+        hold: r.hold.clone(),
+        contact,
+        other: other.map(str::to_owned),
+    };
+    serde_json::to_value(result).map_err(|e| ActionError::Internal(e.into()))
+}
+
+/// A replay of a stored report: the first answer if the answers (and `other`) are the same,
+/// else 409.
+fn replay(stored: &store::entities::report::Model, answers: &Value, other: Option<&str>) -> Result<Value, ActionError> {
+    let result: Value = serde_json::from_str(&stored.result).map_err(|e| ActionError::Internal(e.into()))?;
+    // Compare values, not text: the same answers are the same whatever the key order.
+    if serde_json::from_str::<Value>(&stored.answers).ok().as_ref() != Some(answers)
+        || result.get("other").and_then(Value::as_str) != other
+    {
+        return Err(ActionError::Conflict {
+            field: Some("client_id".into()),
+            message: "already used for different answers".into(),
+        });
+    }
+    Ok(result)
+}
+
+/// The whole of a report's intake for one patient at `now`, in one transaction; the API and the
+/// demo's history both go through it. Returns the response body (the stored one on a replay).
+pub async fn submit(
+    state: &AppState,
+    patient_id: &str,
+    req: ReportRequest,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Value, ActionError> {
+    if uuid::Uuid::parse_str(&req.client_id).is_err() {
+        return Err(ActionError::field("client_id", "a UUID chosen by the phone"));
+    }
+    let other = other_text(req.other.as_deref())?;
+    let db = &state.db;
+    if let Some(stored) = reports::by_client_id(db, patient_id, &req.client_id).await? {
+        return replay(&stored, &req.answers, other.as_deref());
+    }
+    let answers = Answers::parse(&req.answers, "answers")?;
+    let patient = patients::get(db, patient_id).await?.ok_or(ActionError::Unauthorized)?;
+    let ep = patients::current_episode(db, &patient.id)
+        .await?
+        .ok_or(ActionError::Conflict { field: None, message: "no follow-up in progress".into() })?;
+    if let Some(q) = &req.questionnaire_id
+        && reports::questionnaire_of(db, &patient.id, q).await?.is_none()
+    {
+        return Err(ActionError::NotFound);
+    }
+    let seq = episodes::active_sequence(db, &ep.id)
+        .await?
+        .ok_or(ActionError::Conflict { field: None, message: "no sequence in progress".into() })?;
+    let sequence = seq.kind()?;
+    // Partner drugs (prednisone…) play no part in S3, triage or interactions (docs/domain.md).
+    let drugs: Vec<String> = state
+        .rules
+        .catalog
+        .anticancer(&episodes::active_regimen(db, &ep.id).await?.into_iter().map(|l| l.drug).collect::<Vec<_>>());
+    // The previous report was validated when it was stored; one that no longer parses (rules
+    // changed) is simply not compared.
+    let previous = match reports::latest(db, &ep.id).await? {
+        Some(r) => {
+            serde_json::from_str::<Value>(&r.answers).ok().and_then(|v| Answers::parse(&v, "previous_answers").ok())
+        }
+        None => None,
+    };
+    let case = Case {
+        drugs,
+        sequence,
+        parcours: ep.parcours()?,
+        baseline_weight_kg: ep.baseline_weight_kg,
+        previous,
+        answers,
+    };
+    let est = directory::establishment(db, &ep.establishment_id).await?;
+    let phone = est.map(|e| e.phone_24h).unwrap_or_default();
+    let locale = patient.locale()?;
+    let ctx = AdviceContext { locale, team_phone: Some(phone.clone()) };
+    let result = triage::evaluate_with_other(&state.rules.triage, &state.rules.catalog, &case, &ctx, other.is_some())?;
+
+    let txn = store::begin_write(db).await?;
+    let grades: Vec<(&str, u8, &str, &[String])> = result
+        .symptoms
+        .iter()
+        .map(|s| (s.symptom.as_str(), s.grade, s.colour.as_str(), s.reasons.as_slice()))
+        .collect();
+    // The stored result is the response, so a replay answers byte for byte the same.
+    let report_id = store::new_id();
+    let response = body(&report_id, &result, contact(locale, &phone), other.as_deref())?;
+    let inserted = reports::insert(
+        &txn,
+        reports::NewReport {
+            id: &report_id,
+            patient_id: &patient.id,
+            episode_id: &ep.id,
+            questionnaire_id: req.questionnaire_id.as_deref(),
+            client_id: &req.client_id,
+            answers: &req.answers,
+            sequence: sequence.as_str(),
+            colour: result.colour.as_str(),
+            result: &response,
+        },
+        &grades,
+        now,
+    )
+    .await;
+    if let Err(e) = inserted {
+        // Two retries of the same report raced: the other one stored it first.
+        if store::unique_violation(&e).is_some() {
+            drop(txn);
+            let stored =
+                reports::by_client_id(db, patient_id, &req.client_id).await?.ok_or(ActionError::Internal(e.into()))?;
+            return replay(&stored, &req.answers, other.as_deref());
+        }
+        return Err(e.into());
+    }
+    if let Some(q) = &req.questionnaire_id {
+        reports::mark_answered(&txn, q, &report_id).await?;
+    }
+    if result.colour != Colour::Green {
+        let mut reasons = result.reasons.clone();
+        reasons.extend(result.red_flags.iter().map(|f| format!("red flag {}: {}", f.flag, f.reason)));
+        raise(
+            &txn,
+            state,
+            AlertInput {
+                patient: &patient,
+                episode: &ep,
+                sequence,
+                topic: Topic::Toxicity,
+                colour: result.colour,
+                provisional_grade: result.symptoms.iter().map(|s| s.grade).max(),
+                reasons,
+                report_id: Some(&report_id),
+                // Roles the triage adds to the routing rule (an amber fever, or the patient's
+                // own words: also the IDEC, docs/triage.md §4).
+                also: result.routes.iter().map(|r| r.role).collect(),
+            },
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &actor,
+            action: "create",
+            entity: "report",
+            entity_id: Some(&report_id),
+            patient_id: Some(&patient.id),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(patient_id = %patient.id, report_id = %report_id, colour = result.colour.as_str(), "report received");
+    Ok(response)
+}

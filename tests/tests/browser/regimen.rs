@@ -1,0 +1,63 @@
+//! The enrolment form in a real browser for a BSA-dosed drug with two blocks: choosing
+//! trifluridine/tipiracil pre-fills 35 mg/m² and D1–5, D8–12 every 28 days, the body-surface
+//! area shows live before saving, and the saved line is the rounded dose in tablets.
+
+use std::time::Duration;
+
+use relais_tests::browser::start_browser;
+use relais_tests::*;
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+#[tokio::test]
+async fn an_idec_enrols_trifluridine_tipiracil_per_m2_with_two_blocks() {
+    let Some(browser) = start_browser(1280, 800).await else { return };
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    browser.staff_sign_in(&app.addr, "idec@a.test", PASSWORD, WAIT).await;
+    browser.wait_for("header.top", WAIT).await;
+    browser.goto(&format!("{}/staff/enrol", app.addr)).await;
+    browser.wait_for("select.drug-picker", WAIT).await;
+    browser.type_into("#family_name", "Martin").await;
+    browser.type_into("#given_name", "Claire").await;
+    // Dates, selects and the drug picker through the DOM, as a user's choice fires `change`.
+    let set = |name: &str, value: &str| {
+        format!(
+            "var e = document.getElementsByName({name:?})[0]; e.value = {value:?}; \
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); e.dispatchEvent(new Event('input', {{bubbles: true}}));"
+        )
+    };
+    for (name, value) in [
+        ("birth_date", "1961-04-12"),
+        ("episode.baseline_weight_kg", "64"),
+        ("height_cm", "165"),
+        ("episode.regimen[0].drug", "trifluridine_tipiracil"),
+        ("episode.team.oncologist", site.oncologist.0.as_str()),
+        ("episode.team.community_pharmacy", site.pharmacy.as_str()),
+    ] {
+        browser.execute(&set(name, value), json!([])).await;
+    }
+    let value = |name: &str| format!("return document.getElementsByName({name:?})[0].value");
+    assert_eq!(browser.execute(&value("episode.regimen[0].dose_per_m2_mg"), json!([])).await, json!("35"));
+    assert_eq!(browser.execute(&value("episode.regimen[0].cycle.length_days"), json!([])).await, json!("28"));
+    assert_eq!(browser.execute(&value("episode.regimen[0].cycle.on"), json!([])).await, json!("1-5, 8-12"));
+    assert_eq!(
+        browser.execute(&value("episode.regimen[0].dose"), json!([])).await,
+        json!(""),
+        "no formula as the dose"
+    );
+    let preview = browser.text("#bsa-preview-0").await;
+    assert!(preview.contains("1,71 m²") && preview.contains("59,9 mg"), "{preview}");
+    browser.desktop_and_phone_shots("staff-enrol-bsa-blocks").await;
+
+    browser.click("form[action='/staff/enrol'] button[type=submit]").await;
+    browser.wait_for("#activation-code", WAIT).await;
+    let list = app.get("/api/v1/patients", &site.idec.1).await.body;
+    let pid = list[0]["id"].as_str().unwrap().to_owned();
+    let line = &app.patient(&pid, &site.idec.1).await["episode"]["regimen"][0];
+    assert_eq!(line["dose"], "60 mg : 3 comprimés à 20 mg");
+    assert_eq!(line["cycle"], json!({"length_days": 28, "on": [[1, 5], [8, 12]]}));
+    assert_eq!(line["dose_computation"]["bsa_m2"], 1.71);
+    browser.close().await;
+}
