@@ -14,6 +14,7 @@ pub mod calendar;
 pub mod care_events;
 pub mod catalog;
 pub mod colour;
+pub mod dispensation;
 pub mod dosing;
 pub mod enrolment;
 pub mod grading;

@@ -10,6 +10,7 @@
 pub mod actor;
 pub mod alerts;
 pub mod billing;
+pub mod dispensations;
 pub mod doses;
 pub mod episodes;
 pub mod error;

@@ -8,6 +8,7 @@ mod auth;
 mod billing;
 mod care_events;
 pub mod client_addr;
+mod dispensations;
 mod doses;
 mod episodes;
 pub mod error;
@@ -75,6 +76,8 @@ pub fn api_routes() -> RouteTable {
         (Method::GET, "/episodes/{id}/team", Staff, get(teams::read)),
         (Method::POST, "/episodes/{id}/care-events", Staff, post(care_events::declare)),
         (Method::GET, "/episodes/{id}/care-events", Staff, get(care_events::list)),
+        (Method::POST, "/episodes/{id}/dispensations", Staff, post(dispensations::record)),
+        (Method::GET, "/episodes/{id}/dispensations", Staff, get(dispensations::list)),
         (Method::GET, "/indicators", Staff, get(indicators::get)),
         (Method::GET, "/alerts", Staff, get(alerts::list)),
         (Method::GET, "/alerts/{id}", Staff, get(alerts::detail)),

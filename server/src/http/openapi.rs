@@ -15,7 +15,7 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    alerts, api_docs, auth, billing, care_events, doses, episodes, indicators, interviews, patients, questionnaires,
+    alerts, api_docs, auth, billing, care_events, dispensations, doses, episodes, indicators, interviews, patients, questionnaires,
     reports, staff_devices, teams, views,
 };
 use crate::domain::enrolment;
@@ -65,6 +65,8 @@ use crate::domain::enrolment;
         interviews::codes,
         care_events::declare,
         care_events::list,
+        dispensations::record,
+        dispensations::list,
         indicators::get,
         staff_devices::add,
         staff_devices::remove,
@@ -78,6 +80,10 @@ use crate::domain::enrolment;
         crate::app::teams::TeamVersionView,
         crate::app::teams::MemberView,
         crate::app::teams::MemberPeriodView,
+        crate::app::dispensations::DispensationRequest,
+        crate::app::dispensations::DispensationView,
+        crate::app::dispensations::DispensationsView,
+        crate::app::dispensations::DrugSupplyView,
         enrolment::EnrolRequest,
         enrolment::EpisodeRequest,
         enrolment::RegimenLineRequest,

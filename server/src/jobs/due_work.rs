@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 
-use super::{questionnaires, reminders};
+use super::{questionnaires, refills, reminders};
 use crate::AppState;
 use crate::notify::metrics::Queue;
 use crate::store::due_work::{self as queue, Claimed, DueWork, WorkKind};
@@ -192,5 +192,6 @@ async fn perform(
         WorkKind::DoseClose => reminders::close(state, txn, items, now, stats).await,
         WorkKind::QuestionnairePlan => questionnaires::plan(state, txn, items, now).await,
         WorkKind::QuestionnaireDue => questionnaires::due(state, txn, items, now).await,
+        WorkKind::RefillReminder => refills::remind(state, txn, items, now).await,
     }
 }

@@ -9,6 +9,7 @@ pub mod due_work;
 pub mod escalation;
 pub mod pathway;
 pub mod questionnaires;
+pub mod refills;
 pub mod reminders;
 pub mod retention;
 pub mod self_check;

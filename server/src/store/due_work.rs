@@ -42,16 +42,20 @@ pub enum WorkKind {
     QuestionnairePlan,
     /// Subject: a questionnaire. Tells the patient, judges the previous ones, plans the next.
     QuestionnaireDue,
+    /// Subject: a dispensation. Reminds the patient to renew before running out, unless a later
+    /// dispensation of the drug was recorded since (docs/domain.md, "Dispensations").
+    RefillReminder,
 }
 
 impl WorkKind {
-    pub const ALL: [WorkKind; 6] = [
+    pub const ALL: [WorkKind; 7] = [
         WorkKind::PlanDay,
         WorkKind::DoseReminder,
         WorkKind::DoseRepeat,
         WorkKind::DoseClose,
         WorkKind::QuestionnairePlan,
         WorkKind::QuestionnaireDue,
+        WorkKind::RefillReminder,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -62,6 +66,7 @@ impl WorkKind {
             WorkKind::DoseClose => "dose_close",
             WorkKind::QuestionnairePlan => "questionnaire_plan",
             WorkKind::QuestionnaireDue => "questionnaire_due",
+            WorkKind::RefillReminder => "refill_reminder",
         }
     }
 
@@ -80,6 +85,7 @@ pub enum DueWork {
     DoseClose { dose_id: String },
     QuestionnairePlan { episode_id: String },
     QuestionnaireDue { questionnaire_id: String },
+    RefillReminder { dispensation_id: String },
 }
 
 impl DueWork {
@@ -91,10 +97,12 @@ impl DueWork {
             DueWork::DoseClose { .. } => WorkKind::DoseClose,
             DueWork::QuestionnairePlan { .. } => WorkKind::QuestionnairePlan,
             DueWork::QuestionnaireDue { .. } => WorkKind::QuestionnaireDue,
+            DueWork::RefillReminder { .. } => WorkKind::RefillReminder,
         }
     }
 
-    /// The id the work is about (an episode, a dose or a questionnaire, per its kind).
+    /// The id the work is about (an episode, a dose, a questionnaire or a dispensation, per its
+    /// kind).
     pub fn subject(&self) -> &str {
         match self {
             DueWork::PlanDay { episode_id } | DueWork::QuestionnairePlan { episode_id } => episode_id,
@@ -102,6 +110,7 @@ impl DueWork {
                 dose_id
             }
             DueWork::QuestionnaireDue { questionnaire_id } => questionnaire_id,
+            DueWork::RefillReminder { dispensation_id } => dispensation_id,
         }
     }
 
@@ -114,6 +123,7 @@ impl DueWork {
             WorkKind::DoseClose => DueWork::DoseClose { dose_id: subject },
             WorkKind::QuestionnairePlan => DueWork::QuestionnairePlan { episode_id: subject },
             WorkKind::QuestionnaireDue => DueWork::QuestionnaireDue { questionnaire_id: subject },
+            WorkKind::RefillReminder => DueWork::RefillReminder { dispensation_id: subject },
         }
     }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod billing;
 pub mod care_events;
 pub mod directory;
+pub mod dispensations;
 pub mod doses;
 pub mod due_work;
 pub mod entities;

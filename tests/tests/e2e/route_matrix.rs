@@ -28,6 +28,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/episodes/{id}/team", "staff"),
     ("POST", "/episodes/{id}/care-events", "staff"),
     ("GET", "/episodes/{id}/care-events", "staff"),
+    ("POST", "/episodes/{id}/dispensations", "staff"),
+    ("GET", "/episodes/{id}/dispensations", "staff"),
     ("GET", "/indicators", "staff"),
     ("GET", "/alerts", "staff"),
     ("GET", "/alerts/{id}", "staff"),
@@ -93,6 +95,9 @@ fn body_for(path: &str) -> Value {
         "/episodes/{id}/care-events" => json!({"kind": "emergency_visit", "date": "2026-11-23"}),
         "/alerts/{id}/resolve" => json!({"confirmed_grade": 1, "note": "vu"}),
         "/episodes/{id}/team" => json!({"effective_date": "2026-11-23", "gp": null}),
+        "/episodes/{id}/dispensations" => {
+            json!({"drug": "capecitabine", "dispensed_on": "2026-11-23", "units": 56, "units_per_day": 2})
+        }
         _ => json!({}),
     }
 }
@@ -172,7 +177,9 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
     }
     assert_eq!(checked, MATRIX.len());
     // The ids were real: the team itself reads them.
-    for path in ["/patients/{id}", "/patients/{id}/audit", "/episodes/{id}/care-events", "/alerts/{id}"] {
+    for path in
+        ["/patients/{id}", "/patients/{id}/audit", "/episodes/{id}/care-events", "/episodes/{id}/dispensations", "/alerts/{id}"]
+    {
         let a = app.get(&fill(path), &site.hospital_pharmacist.1).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
     }
