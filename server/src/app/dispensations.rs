@@ -106,9 +106,10 @@ pub struct DispensationsView {
 /// establishment, and in parcours A the community pharmacist of the team's pharmacy (who
 /// dispenses). Anyone else who sees the patient gets 403; the caller already saw the patient.
 fn may_record(auth: &StaffAuth, ep: &episode::Model) -> Result<(), ActionError> {
+    let parcours = ep.parcours()?;
     match auth.staff.role {
         Role::Idec | Role::HospitalPharmacist => Ok(()),
-        Role::CommunityPharmacist if ep.parcours()? == Parcours::A => Ok(()),
+        Role::CommunityPharmacist if parcours == Parcours::A => Ok(()),
         Role::CommunityPharmacist => {
             Err(ActionError::Forbidden("in parcours B the hospital pharmacy dispenses and records"))
         }

@@ -117,3 +117,40 @@ pub async fn renewed(db: &impl ConnectionTrait, d: &dispensation::Model) -> Resu
         .await?;
     Ok(later.is_some())
 }
+
+/// The open episodes of these patients that have dispensations, each with the latest
+/// dispensation of each of its drugs (the pharmacy worklist's renewal flags).
+pub async fn latest_of_open_episodes(
+    db: &impl ConnectionTrait,
+    patient_ids: &[String],
+) -> Result<Vec<(super::entities::episode::Model, Vec<dispensation::Model>)>, DbErr> {
+    use super::entities::episode;
+    let mut out = Vec::new();
+    for chunk in patient_ids.chunks(super::due_work::MAX_IDS) {
+        let eps = episode::Entity::find()
+            .filter(episode::Column::PatientId.is_in(chunk.to_vec()))
+            .filter(episode::Column::EndDate.is_null())
+            .all(db)
+            .await?;
+        if eps.is_empty() {
+            continue;
+        }
+        let rows = dispensation::Entity::find()
+            .filter(dispensation::Column::EpisodeId.is_in(eps.iter().map(|e| e.id.clone())))
+            .order_by_asc(dispensation::Column::DispensedOn)
+            .order_by_asc(dispensation::Column::RecordedAt)
+            .all(db)
+            .await?;
+        for ep in eps {
+            // In date order, the last row of a drug is its latest.
+            let mut latest: std::collections::BTreeMap<String, dispensation::Model> = Default::default();
+            for r in rows.iter().filter(|r| r.episode_id == ep.id) {
+                latest.insert(r.drug.clone(), r.clone());
+            }
+            if !latest.is_empty() {
+                out.push((ep, latest.into_values().collect()));
+            }
+        }
+    }
+    Ok(out)
+}

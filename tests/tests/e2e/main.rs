@@ -11,6 +11,7 @@ mod contract;
 mod delivery;
 mod demo;
 mod digest;
+mod dispensations;
 mod email;
 mod enrolment;
 mod indicators;

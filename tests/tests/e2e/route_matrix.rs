@@ -203,6 +203,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("GET", "/staff/patients/{id}", "staff"),
     ("POST", "/staff/patients/{id}/decision", "staff"),
     ("POST", "/staff/patients/{id}/team", "staff"),
+    ("POST", "/staff/patients/{id}/dispensations", "staff"),
     ("POST", "/staff/patients/{id}/activation-code", "staff"),
     ("POST", "/staff/patients/{id}/phone-lost", "staff"),
     ("GET", "/staff/admin", "staff"),

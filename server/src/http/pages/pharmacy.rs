@@ -1,5 +1,6 @@
 //! The pharmacist's view: the patients flagged for the pharmacy (alerts routed to pharmacists —
-//! adherence, interactions, amber symptoms — and doses vomited in the last week), with the
+//! adherence, interactions, amber symptoms — doses vomited in the last week, renewals overdue
+//! and prescriptions ending before the next sequence decision), with the
 //! co-medications on record and a form to declare one (the staff API's handler: same checks,
 //! same interaction alert).
 
@@ -20,7 +21,8 @@ use crate::app::episodes::{ComedicationRequest, add_comedication};
 use crate::domain::access::Role;
 use crate::domain::catalog::KNOWN_TAGS;
 use crate::http::error::ApiError;
-use crate::store::{self, alerts, audit, doses, episodes, patients};
+use crate::store::entities::patient;
+use crate::store::{self, alerts, audit, dispensations, doses, episodes, patients};
 
 /// How far back a vomited dose still flags the patient.
 const VOMITED_WINDOW_DAYS: i64 = 7;
@@ -92,6 +94,7 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
         let text = format!("{n} prise(s) vomie(s) sur les {VOMITED_WINDOW_DAYS} derniers jours");
         flags.entry(pid).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
     }
+    renewal_flags(state, &scope, &mut flags).await?;
     let mut out = Vec::new();
     let txn = store::begin_write(db).await?;
     for p in scope {
@@ -138,6 +141,43 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
     txn.commit().await?;
     out.sort_by(|a, b| b.flags.len().cmp(&a.flags.len()).then_with(|| a.name.cmp(&b.name)));
     Ok(out)
+}
+
+/// Renewals (docs/domain.md, "Dispensations"): a drug whose latest dispensation has run out
+/// (today, the patient's date, on or after its run-out date), or whose prescription ends before
+/// the next sequence decision (the active sequence's planned end).
+async fn renewal_flags(
+    state: &AppState,
+    scope: &[patient::Model],
+    flags: &mut BTreeMap<String, Vec<Flag>>,
+) -> Result<(), PageError> {
+    let ids: Vec<String> = scope.iter().map(|p| p.id.clone()).collect();
+    for (ep, latest) in dispensations::latest_of_open_episodes(&state.db, &ids).await? {
+        let Some(p) = scope.iter().find(|p| p.id == ep.patient_id) else { continue };
+        let today = state.now().with_timezone(&p.time_zone()?).date_naive();
+        let decision = episodes::active_sequence(&state.db, &ep.id).await?.map(|s| s.planned_end_date);
+        for d in latest {
+            let name = state.rules.catalog.name_fr(&d.drug);
+            if today >= d.run_out_on {
+                let text = format!(
+                    "Renouvellement en retard : {name} épuisé depuis le {}",
+                    d.run_out_on.format("%d/%m/%Y")
+                );
+                flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
+            }
+            if let (Some(end), Some(decision)) = (d.prescription_end, decision)
+                && end < decision
+            {
+                let text = format!(
+                    "Ordonnance de {name} jusqu'au {}, avant la prochaine décision ({})",
+                    end.format("%d/%m/%Y"),
+                    decision.format("%d/%m/%Y")
+                );
+                flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn render(
