@@ -23,7 +23,10 @@ impl MigrationTrait for Migration {
                 .col(string("drug"))
                 .col(date("dispensed_on"))
                 .col(integer("units").check(("ck_dispensations_units", Expr::col("units").gt(0))))
-                .col(integer("units_per_day").check(("ck_dispensations_units_per_day", Expr::col("units_per_day").gt(0))))
+                .col(
+                    integer("units_per_day")
+                        .check(("ck_dispensations_units_per_day", Expr::col("units_per_day").gt(0))),
+                )
                 .col(date_null("prescription_end"))
                 .col(date("run_out_on"))
                 .col(ref_col("recorded_by"))
@@ -32,8 +35,12 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk("dispensations", "recorded_by", "professionals"))
                 .take(),
         ];
-        let indexes =
-            vec![index("dispensations", "ix_dispensations_episode_drug_date", &["episode_id", "drug", "dispensed_on"], false)];
+        let indexes = vec![index(
+            "dispensations",
+            "ix_dispensations_episode_drug_date",
+            &["episode_id", "drug", "dispensed_on"],
+            false,
+        )];
         create_all(m, tables, indexes).await
     }
 

@@ -190,7 +190,8 @@ mod tests {
     #[test]
     fn confirmed_units_count_taken_doses_at_the_dispensation_in_force() {
         let d = |s: &str, intakes| TakenDose { date: date(s), intakes_per_day: intakes };
-        let taken = [d("2026-11-01", 2), d("2026-11-02", 2), d("2026-11-02", 2), d("2026-11-03", 2), d("2026-11-04", 3)];
+        let taken =
+            [d("2026-11-01", 2), d("2026-11-02", 2), d("2026-11-02", 2), d("2026-11-03", 2), d("2026-11-04", 3)];
         // Nov 1 is before the first dispensation; Nov 2–3 at 2 a day over 2 intakes (1 a dose);
         // Nov 4 at 3 a day over 3 intakes (1 a dose).
         assert_eq!(confirmed_units(&taken, &[(date("2026-11-02"), 2), (date("2026-11-04"), 3)]), 4);

@@ -33,7 +33,9 @@ fn text(locale: Locale, drug: &str, run_out: NaiveDate) -> (String, String) {
             "Relais".into(),
             format!("Votre traitement {drug} se termine le {day} : pensez à le renouveler à la pharmacie."),
         ),
-        Locale::En => ("Relais".into(), format!("Your treatment {drug} runs out on {day}: remember to renew it at the pharmacy.")),
+        Locale::En => {
+            ("Relais".into(), format!("Your treatment {drug} runs out on {day}: remember to renew it at the pharmacy."))
+        }
     }
 }
 

@@ -42,8 +42,9 @@ async fn fifty_six_tablets_at_two_a_day_run_out_after_28_days_and_the_reminder_c
     let (pid, eid, _) = app.enrol(&site, continuous(&app, &site)).await;
     let pharmacist = &site.community_pharmacist.1;
     // "1500 mg" does not say how many tablets a day: the pharmacist must.
-    let a =
-        app.post(&path(&eid), pharmacist, json!({"drug": "capecitabine", "dispensed_on": "2026-11-02", "units": 56})).await;
+    let a = app
+        .post(&path(&eid), pharmacist, json!({"drug": "capecitabine", "dispensed_on": "2026-11-02", "units": 56}))
+        .await;
     assert_eq!((a.status, a.field()), (StatusCode::UNPROCESSABLE_ENTITY, "units_per_day"), "{:?}", a.body);
     let a = app
         .post(
@@ -103,7 +104,10 @@ async fn a_later_dispensation_renews_the_first_and_its_reminder_does_nothing() {
     app.set_now(morning("2026-11-20"));
     let b = app.post(&path(&eid), &app.login("pui@a.test").await, body("2026-11-20")).await;
     assert_eq!(b.status, StatusCode::CREATED, "{:?}", b.body);
-    assert_eq!((b.body["run_out_date"].as_str(), b.body["reminder_date"].as_str()), (Some("2026-12-18"), Some("2026-12-15")));
+    assert_eq!(
+        (b.body["run_out_date"].as_str(), b.body["reminder_date"].as_str()),
+        (Some("2026-12-18"), Some("2026-12-15"))
+    );
     // The first one's reminder comes due and does nothing.
     app.set_now(utc("2026-11-27T09:00:00Z"));
     app.dispatch().await;
@@ -144,7 +148,9 @@ async fn confirmed_doses_beyond_the_units_dispensed_make_a_mismatch() {
         let idec = app.login("idec@a.test").await;
         let from = "2026-11-01".parse().unwrap();
         let doses = store::doses::of_episode_between(&app.state.db, &eid, from, day.parse().unwrap()).await.unwrap();
-        for d in doses.iter().filter(|d| matches!(d.status.as_str(), "pending" | "missed") && d.due_at <= app.clock.now()) {
+        for d in
+            doses.iter().filter(|d| matches!(d.status.as_str(), "pending" | "missed") && d.due_at <= app.clock.now())
+        {
             let r = app.post(&format!("/api/v1/patient/doses/{}", d.id), &device, json!({"status": "taken"})).await;
             assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
             confirmed += 1;

@@ -177,9 +177,13 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
     }
     assert_eq!(checked, MATRIX.len());
     // The ids were real: the team itself reads them.
-    for path in
-        ["/patients/{id}", "/patients/{id}/audit", "/episodes/{id}/care-events", "/episodes/{id}/dispensations", "/alerts/{id}"]
-    {
+    for path in [
+        "/patients/{id}",
+        "/patients/{id}/audit",
+        "/episodes/{id}/care-events",
+        "/episodes/{id}/dispensations",
+        "/alerts/{id}",
+    ] {
         let a = app.get(&fill(path), &site.hospital_pharmacist.1).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
     }

@@ -580,9 +580,10 @@ pub async fn record_dispensation(
     let number = |raw: &str, field: &str| -> Result<Option<i64>, String> {
         match raw.trim() {
             "" => Ok(None),
-            n => n.parse().map(Some).map_err(|_| {
-                format!("Dispensation refusée ({}) : un nombre entier.", dispensation_field_label(field))
-            }),
+            n => n
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("Dispensation refusée ({}) : un nombre entier.", dispensation_field_label(field))),
         }
     };
     let parsed = number(&form.units, "units").and_then(|u| Ok((u, number(&form.units_per_day, "units_per_day")?)));

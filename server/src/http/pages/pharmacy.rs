@@ -159,10 +159,8 @@ async fn renewal_flags(
         for d in latest {
             let name = state.rules.catalog.name_fr(&d.drug);
             if today >= d.run_out_on {
-                let text = format!(
-                    "Renouvellement en retard : {name} épuisé depuis le {}",
-                    d.run_out_on.format("%d/%m/%Y")
-                );
+                let text =
+                    format!("Renouvellement en retard : {name} épuisé depuis le {}", d.run_out_on.format("%d/%m/%Y"));
                 flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
             }
             if let (Some(end), Some(decision)) = (d.prescription_end, decision)
