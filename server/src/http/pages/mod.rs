@@ -24,6 +24,7 @@ mod enrol;
 mod enrol_form;
 mod patient;
 mod patient_data;
+mod patient_dispensations;
 mod qr;
 
 use axum::Router;
@@ -61,7 +62,7 @@ pub fn page_routes() -> RouteTable {
         (Method::GET, "/staff/patients/{id}", Staff, get(patient::show)),
         (Method::POST, "/staff/patients/{id}/decision", Staff, post(patient::decide)),
         (Method::POST, "/staff/patients/{id}/team", Staff, post(patient::change_team)),
-        (Method::POST, "/staff/patients/{id}/dispensations", Staff, post(patient::record_dispensation)),
+        (Method::POST, "/staff/patients/{id}/dispensations", Staff, post(patient_dispensations::record_dispensation)),
         (Method::POST, "/staff/patients/{id}/activation-code", Staff, post(enrol::new_code)),
         (Method::POST, "/staff/patients/{id}/phone-lost", Staff, post(enrol::phone_lost)),
         (Method::GET, "/staff/admin", Staff, get(admin::view)),

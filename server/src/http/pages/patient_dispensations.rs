@@ -1,0 +1,157 @@
+//! The patient page's dispensations (docs/domain.md, "Dispensations"): the list with run-out
+//! dates and the cross-check, and the form that records one through `app::dispensations`
+//! (the API's action too). Kept apart from `patient.rs`, which is already long.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::patient::render_with;
+use super::{PageError, StaffPage};
+use crate::AppState;
+use crate::app::ActionError;
+use crate::app::dispensations::{self as dispensation_actions, DispensationRequest};
+use crate::app::patients::visible_patient;
+use crate::store::patients;
+
+/// The dispensations with their run-out dates and, for whoever records them, the form.
+#[derive(Default)]
+pub(super) struct DispensationSection {
+    pub(super) may_record: bool,
+    pub(super) today: String,
+    /// (key, display name) of the drugs of the current regimen.
+    pub(super) drugs: Vec<(String, String)>,
+    /// Drug, date, units, units a day, run-out date, prescription end, state in words.
+    pub(super) rows: Vec<[String; 7]>,
+    /// Per drug: the cross-check with the doses confirmed taken, in words.
+    pub(super) supply: Vec<String>,
+    pub(super) error: String,
+}
+
+pub(super) async fn dispensation_section(
+    state: &AppState,
+    page: &StaffPage,
+    ep: &crate::store::entities::episode::Model,
+    today: chrono::NaiveDate,
+    error: &str,
+) -> Result<DispensationSection, PageError> {
+    let v = dispensation_actions::for_page(state, ep).await?;
+    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let rows = v
+        .dispensations
+        .iter()
+        .map(|d| {
+            let state = if d.renewed {
+                "renouvelé"
+            } else if d.overdue {
+                "renouvellement en retard"
+            } else {
+                "en cours"
+            };
+            [
+                d.drug_name.clone(),
+                day(d.dispensed_on),
+                d.units.to_string(),
+                d.units_per_day.to_string(),
+                day(d.run_out_date),
+                d.prescription_end.map(day).unwrap_or_else(|| "—".into()),
+                state.to_owned(),
+            ]
+        })
+        .collect();
+    let supply = v
+        .drugs
+        .iter()
+        .map(|s| {
+            format!(
+                "{} : {} unités délivrées depuis le {}, {} prises confirmées{}",
+                s.drug_name,
+                s.units_dispensed,
+                day(s.first_dispensed_on),
+                s.units_confirmed,
+                if s.mismatch { " — plus de prises confirmées que d'unités délivrées, à vérifier" } else { "" }
+            )
+        })
+        .collect();
+    let mut out = DispensationSection { rows, supply, error: error.to_owned(), ..DispensationSection::default() };
+    if dispensation_actions::may_record_dispensation(&page.auth, ep) {
+        out.may_record = true;
+        out.today = today.to_string();
+        out.drugs = crate::store::episodes::active_regimen(&state.db, &ep.id)
+            .await?
+            .into_iter()
+            .map(|l| {
+                let name = state.rules.catalog.name_fr(&l.drug).to_owned();
+                (l.drug, name)
+            })
+            .collect();
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+pub struct DispensationForm {
+    #[serde(default)]
+    drug: String,
+    #[serde(default)]
+    dispensed_on: String,
+    #[serde(default)]
+    units: String,
+    #[serde(default)]
+    units_per_day: String,
+    #[serde(default)]
+    prescription_end: String,
+}
+
+fn dispensation_field_label(field: &str) -> &'static str {
+    match field {
+        "drug" => "médicament",
+        "dispensed_on" => "date de dispensation",
+        "units" => "unités délivrées",
+        "units_per_day" => "unités par jour de prise",
+        "prescription_end" => "fin d'ordonnance",
+        _ => "saisie",
+    }
+}
+
+/// Records a dispensation through the dispensation action (the API's too); back to the page
+/// with a notice, or the page again with the refusal (in French, naming the field).
+pub async fn record_dispensation(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+    Form(form): Form<DispensationForm>,
+) -> Result<Response, PageError> {
+    visible_patient(&state, &page.auth, &id).await?;
+    let ep = patients::current_episode(&state.db, &id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?;
+    let number = |raw: &str, field: &str| -> Result<Option<i64>, String> {
+        match raw.trim() {
+            "" => Ok(None),
+            n => n
+                .parse()
+                .map(Some)
+                .map_err(|_| format!("Dispensation refusée ({}) : un nombre entier.", dispensation_field_label(field))),
+        }
+    };
+    let parsed = number(&form.units, "units").and_then(|u| Ok((u, number(&form.units_per_day, "units_per_day")?)));
+    let (units, units_per_day) = match parsed {
+        Ok(v) => v,
+        Err(text) => return render_with(&state, &page, &id, "", "", "", &text).await,
+    };
+    let req = DispensationRequest {
+        drug: form.drug,
+        dispensed_on: form.dispensed_on,
+        units: units.unwrap_or(0),
+        units_per_day,
+        prescription_end: Some(form.prescription_end).filter(|s| !s.trim().is_empty()),
+    };
+    match dispensation_actions::record(&state, &page.auth, &ep.id, &req).await {
+        Ok(_) => Ok(Redirect::to(&format!("/staff/patients/{id}?done=dispensation")).into_response()),
+        Err(ActionError::Invalid { field, message }) => {
+            let text = format!("Dispensation refusée ({}) : {message}", dispensation_field_label(&field));
+            render_with(&state, &page, &id, "", "", "", &text).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
