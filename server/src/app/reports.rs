@@ -150,8 +150,7 @@ pub async fn submit(
     let sequence = seq.kind()?;
     let lines = episodes::active_regimen(db, &ep.id).await?;
     // Partner drugs (prednisone…) play no part in S3, triage or interactions (docs/domain.md).
-    let drugs: Vec<String> =
-        state.rules.catalog.anticancer(&lines.iter().map(|l| l.drug.clone()).collect::<Vec<_>>());
+    let drugs: Vec<String> = state.rules.catalog.anticancer(&lines.iter().map(|l| l.drug.clone()).collect::<Vec<_>>());
     // The previous report was validated when it was stored; one that no longer parses (rules
     // changed) is simply not compared.
     let previous = match reports::latest(db, &ep.id).await? {

@@ -264,7 +264,8 @@ async fn regimen_alerts(app: &TestApp, token: &str) -> Vec<Value> {
 
 /// A staff page as the signed-in professional `email` sees it (the login form, its cookie).
 async fn staff_page(app: &TestApp, email: &str, path: &str) -> (StatusCode, String) {
-    let http = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let form = http.get(format!("{}/staff/login", app.addr)).send().await.unwrap().text().await.unwrap();
     let marker = r#"name="csrf" value=""#;
     let csrf = form[form.find(marker).expect("a CSRF token") + marker.len()..].split('"').next().unwrap().to_owned();
