@@ -30,6 +30,9 @@ pub struct Migration;
 /// The roles as they are now: migration 11 added `community_nurse` (a database migrated before
 /// it has its role constraints replaced there; a new one gets the full set here and again there).
 use crate::m20261207_000011_team_history::ROLES;
+/// The alert topics as they are now: migration 15 added `regimen` (the same arrangement as the
+/// roles).
+use crate::m20261208_000015_regimen_topic::TOPICS;
 const SEQUENCES: &[&str] = &["S1", "S2", "S3"];
 const PARCOURS: &[&str] = &["A", "B"];
 const COLOURS: &[&str] = &["green", "amber", "red"];
@@ -64,7 +67,7 @@ pub const ENUMERATED: &[(&str, &str, &[&str])] = &[
     ("reports", "sequence", SEQUENCES),
     ("reports", "colour", COLOURS),
     ("symptom_grades", "colour", COLOURS),
-    ("alerts", "topic", &["toxicity", "adherence", "interaction", "missed_follow_up"]),
+    ("alerts", "topic", TOPICS),
     ("alerts", "colour", COLOURS),
     ("alerts", "status", &["open", "acknowledged", "resolved"]),
     ("alert_recipients", "role", ROLES),

@@ -246,6 +246,81 @@ pub fn french_decimals(x: f64, decimals: usize) -> String {
     out
 }
 
+/// What a newly recorded weight does to a dose computed per m² or per kg (docs/domain.md,
+/// "A new weight and the dose"): the dose the line's prescription would give at the new weight,
+/// beside the dose at the weight it was computed with. The regimen is never changed by it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reweighed {
+    pub basis: Basis,
+    pub old_weight_kg: f64,
+    pub new_weight_kg: f64,
+    /// The computed (unrounded) dose at the weight of the computation.
+    pub old_mg: f64,
+    /// The computed (unrounded) dose at the new weight.
+    pub new_mg: f64,
+    /// The dose the patient takes now (the line's rounded dose).
+    pub prescribed_rounded_mg: f64,
+    /// (new − old) / old × 100, signed, to the millionth of a percent (so that a move of exactly
+    /// the threshold, 57,6 kg for 64 kg per kg, is not pushed over it by binary arithmetic).
+    pub change_pct: f64,
+}
+
+impl Reweighed {
+    /// Whether the dose moves by more than `above_pct` percent, either way.
+    pub fn moves_more_than(&self, above_pct: f64) -> bool {
+        self.change_pct.abs() > above_pct
+    }
+}
+
+/// The dose of a computed line at `new_weight_kg`: per m² by Mosteller with the height of the
+/// computation, per kg in proportion. `None` when the weight is not a positive number or the
+/// stored computation cannot be redone (a dose per m² without its height: the caller names the
+/// row, it is never guessed).
+pub fn reweigh(c: &Computation, new_weight_kg: f64) -> Option<Reweighed> {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !(positive(new_weight_kg) && positive(c.weight_kg) && positive(c.prescribed_mg)) {
+        return None;
+    }
+    let dose = |w: f64| -> Option<f64> {
+        match c.basis {
+            Basis::PerM2 => c.height_cm.filter(|h| positive(*h)).map(|h| c.prescribed_mg * mosteller_bsa(h, w)),
+            Basis::PerKg => Some(c.prescribed_mg * w),
+        }
+    };
+    let (old_mg, new_mg) = (dose(c.weight_kg)?, dose(new_weight_kg)?);
+    let change_pct = ((new_mg - old_mg) / old_mg * 100.0 * 1e6).round() / 1e6;
+    Some(Reweighed {
+        basis: c.basis,
+        old_weight_kg: c.weight_kg,
+        new_weight_kg,
+        old_mg,
+        new_mg,
+        prescribed_rounded_mg: c.rounded_mg,
+        change_pct,
+    })
+}
+
+/// What staff read on the alert (French, docs/domain.md): "capécitabine : poids 64 kg → 50 kg,
+/// dose calculée 2 140,9 mg → 1 892,3 mg (−11,6 %) ; dose prescrite inchangée (2 150 mg), à
+/// réévaluer".
+pub fn reweighed_text(drug_name: &str, r: &Reweighed) -> String {
+    let sign = if r.change_pct >= 0.0 { "+" } else { "−" };
+    let per = match r.basis {
+        Basis::PerM2 => "par m²",
+        Basis::PerKg => "par kg",
+    };
+    format!(
+        "{drug_name} (dose {per}) : poids {} kg → {} kg, dose calculée {} mg → {} mg ({sign}{} %) ; \
+         dose prescrite inchangée ({} mg), à réévaluer",
+        french_number(r.old_weight_kg),
+        french_number(r.new_weight_kg),
+        french_number(r.old_mg),
+        french_number(r.new_mg),
+        french_decimals(r.change_pct.abs(), 1),
+        french_number(r.prescribed_rounded_mg),
+    )
+}
+
 /// Whether a dose text is a formula a patient cannot take ("1 250 mg/m²", "35 mg/m2", "0,1 mg/kg").
 pub fn is_formula(dose: &str) -> bool {
     let t: String = dose.chars().filter(|c| !c.is_whitespace()).flat_map(char::to_lowercase).collect();
@@ -360,5 +435,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_new_weight_moves_a_dose_per_m2_by_the_square_root_of_the_weights() {
+        let c = compute(Basis::PerM2, 1250.0, Some(165.0), 64.0, &[150.0, 500.0], Form::Tablet).expect("computed");
+        // 63 kg: √(63/64) − 1 = −0,8 %.
+        let r = reweigh(&c, 63.0).expect("reweighed");
+        assert!((r.change_pct + 0.78).abs() < 0.01, "{}", r.change_pct);
+        assert!(!r.moves_more_than(10.0));
+        // 54 kg, 15,6 % of weight lost, moves a Mosteller dose by only −8,1 %.
+        let r = reweigh(&c, 54.0).expect("reweighed");
+        assert!((r.change_pct + 8.14).abs() < 0.01, "{}", r.change_pct);
+        assert!(!r.moves_more_than(10.0));
+        // 50 kg: −11,6 %, 2 140,9 mg → 1 892,3 mg.
+        let r = reweigh(&c, 50.0).expect("reweighed");
+        assert!((r.change_pct + 11.61).abs() < 0.01, "{}", r.change_pct);
+        assert!(r.moves_more_than(10.0));
+        assert_eq!(
+            reweighed_text("capécitabine", &r),
+            "capécitabine (dose par m²) : poids 64 kg → 50 kg, dose calculée 2 140,9 mg → 1 892,3 mg (−11,6 %) ; \
+             dose prescrite inchangée (2 150 mg), à réévaluer"
+        );
+        // A gain counts as well: 80 kg is +11,8 %.
+        assert!(reweigh(&c, 80.0).expect("reweighed").moves_more_than(10.0));
+    }
+
+    #[test]
+    fn a_new_weight_moves_a_dose_per_kg_in_proportion_and_exactly_10_percent_is_not_more() {
+        let c = compute(Basis::PerKg, 10.0, None, 64.0, &[10.0, 40.0], Form::Tablet).expect("computed");
+        let r = reweigh(&c, 57.6).expect("reweighed");
+        assert_eq!(r.change_pct, -10.0);
+        assert!(!r.moves_more_than(10.0));
+        assert!(reweigh(&c, 57.5).expect("reweighed").moves_more_than(10.0));
+        assert!(reweigh(&c, 70.5).expect("reweighed").moves_more_than(10.0));
+        assert!(!reweigh(&c, 70.4).expect("reweighed").moves_more_than(10.0));
+    }
+
+    #[test]
+    fn a_weight_or_a_computation_that_cannot_be_redone_gives_nothing() {
+        let mut c = compute(Basis::PerM2, 1250.0, Some(165.0), 64.0, &[150.0, 500.0], Form::Tablet).expect("computed");
+        assert_eq!(reweigh(&c, 0.0), None);
+        assert_eq!(reweigh(&c, f64::NAN), None);
+        c.height_cm = None;
+        assert_eq!(reweigh(&c, 60.0), None);
     }
 }

@@ -24,10 +24,13 @@ pub enum Topic {
     Adherence,
     Interaction,
     MissedFollowUp,
+    /// A new weight moves a computed dose (docs/domain.md, "A new weight and the dose").
+    Regimen,
 }
 
 impl Topic {
-    pub const ALL: [Self; 4] = [Self::Toxicity, Self::Adherence, Self::Interaction, Self::MissedFollowUp];
+    pub const ALL: [Self; 5] =
+        [Self::Toxicity, Self::Adherence, Self::Interaction, Self::MissedFollowUp, Self::Regimen];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,6 +38,7 @@ impl Topic {
             Self::Adherence => "adherence",
             Self::Interaction => "interaction",
             Self::MissedFollowUp => "missed_follow_up",
+            Self::Regimen => "regimen",
         }
     }
 

@@ -13,7 +13,7 @@ pub use super::colour::Colour;
 pub use advice::AdviceRules;
 pub use case::parse_case;
 pub use offline::{OfflineRedRule, offline_red_rules};
-pub use rules::{ColourRules, FloorRule, Localized, RedFlagRules, TriageRules};
+pub use rules::{ColourRules, DosingRules, FloorRule, Localized, RedFlagRules, TriageRules};
 
 use super::answers::{Answers, FieldError};
 use super::catalog::Catalog;

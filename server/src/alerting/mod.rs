@@ -9,6 +9,7 @@
 //! the establishment's calendar), merge, queue the notifications.
 
 pub mod adherence;
+pub mod regimen;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use relais_mobile_bridge::{PushKind, PushPayload};

@@ -9,9 +9,10 @@ use utoipa::ToSchema;
 
 use super::ActionError;
 use crate::AppState;
-use crate::alerting::{AlertInput, raise};
+use crate::alerting::{AlertInput, raise, regimen};
 use crate::domain::answers::Answers;
 use crate::domain::routing::Topic;
+use crate::domain::symptoms::Measure;
 use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageResult};
 use crate::store::audit::Actor;
 use crate::store::{self, audit, directory, episodes, patients, reports};
@@ -147,11 +148,9 @@ pub async fn submit(
         .await?
         .ok_or(ActionError::Conflict { field: None, message: "no sequence in progress".into() })?;
     let sequence = seq.kind()?;
+    let lines = episodes::active_regimen(db, &ep.id).await?;
     // Partner drugs (prednisone…) play no part in S3, triage or interactions (docs/domain.md).
-    let drugs: Vec<String> = state
-        .rules
-        .catalog
-        .anticancer(&episodes::active_regimen(db, &ep.id).await?.into_iter().map(|l| l.drug).collect::<Vec<_>>());
+    let drugs: Vec<String> = state.rules.catalog.anticancer(&lines.iter().map(|l| l.drug.clone()).collect::<Vec<_>>());
     // The previous report was validated when it was stored; one that no longer parses (rules
     // changed) is simply not compared.
     let previous = match reports::latest(db, &ep.id).await? {
@@ -235,6 +234,11 @@ pub async fn submit(
             now,
         )
         .await?;
+    }
+    // A weight that moves a dose computed per m² or per kg: the IDEC and the hospital pharmacist
+    // re-evaluate it; the regimen is not changed (docs/domain.md, "A new weight and the dose").
+    if let Some(weight_kg) = case.answers.measure(Measure::WeightKg) {
+        regimen::check(&txn, state, &patient, &ep, sequence, &lines, weight_kg, &report_id, now).await?;
     }
     audit::record(
         &txn,

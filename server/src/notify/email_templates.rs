@@ -69,6 +69,7 @@ fn topic_fr(topic: &str) -> String {
         "adherence" => "observance",
         "interaction" => "interaction médicamenteuse",
         "missed_follow_up" => "suivi non réalisé",
+        "regimen" => "dose à réévaluer après un nouveau poids",
         other => other,
     }
     .to_owned()

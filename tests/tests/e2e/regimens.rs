@@ -254,3 +254,85 @@ async fn a_venetoclax_ramp_up_shows_20_mg_in_week_1_and_50_mg_in_week_2() {
     app.run_until(utc("2026-12-15T05:00:00Z"), Duration::hours(6)).await;
     assert_eq!(doses(&today(&app, &device).await)[0].2, "50 mg");
 }
+
+/// The open or acknowledged alerts of topic `regimen` one professional sees.
+async fn regimen_alerts(app: &TestApp, token: &str) -> Vec<Value> {
+    let a = app.get("/api/v1/alerts", token).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.body.as_array().unwrap().iter().filter(|a| a["topic"] == "regimen").cloned().collect()
+}
+
+/// A staff page as the signed-in professional `email` sees it (the login form, its cookie).
+async fn staff_page(app: &TestApp, email: &str, path: &str) -> (StatusCode, String) {
+    let http =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = http.get(format!("{}/staff/login", app.addr)).send().await.unwrap().text().await.unwrap();
+    let marker = r#"name="csrf" value=""#;
+    let csrf = form[form.find(marker).expect("a CSRF token") + marker.len()..].split('"').next().unwrap().to_owned();
+    let login = http
+        .post(format!("{}/staff/login", app.addr))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/staff/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER, "login {email}");
+    let page = http.get(format!("{}{path}", app.addr)).send().await.unwrap();
+    (page.status(), page.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_weight_that_moves_the_bsa_dose_by_more_than_10_percent_tells_the_idec_and_the_hospital_pharmacist() {
+    // Capecitabine 1 250 mg/m², 165 cm, 64 kg: 2 140,9 mg computed, 2 150 mg taken.
+    let regimen = json!([{"drug": "capecitabine", "dose_per_m2_mg": 1250, "times": ["08:00", "20:00"],
+                          "cycle": {"on_days": 14, "off_days": 7}}]);
+    let (app, site, pid, _, device) = enrolled(EARLY, "2026-12-08", regimen, &[("height_cm", json!(165))]).await;
+    let weighed = |kg: f64| app.report(&device, json!({"weight_kg": kg}));
+
+    // 63 kg: the dose moves by −0,8 %. Nothing.
+    assert_eq!(weighed(63.0).await.status, StatusCode::CREATED);
+    assert!(regimen_alerts(&app, &site.idec.1).await.is_empty());
+    // 54 kg: 15,6 % of the weight lost (amber toxicity), but a Mosteller dose moves with the
+    // square root of the weight: −8,1 %, not more than 10 %. No regimen alert.
+    assert_eq!(weighed(54.0).await.status, StatusCode::CREATED);
+    assert!(regimen_alerts(&app, &site.idec.1).await.is_empty());
+    assert!(regimen_alerts(&app, &site.hospital_pharmacist.1).await.is_empty());
+
+    // 50 kg: 2 140,9 mg → 1 892,3 mg, −11,6 %. One amber regimen alert, to both.
+    assert_eq!(weighed(50.0).await.status, StatusCode::CREATED);
+    let for_idec = regimen_alerts(&app, &site.idec.1).await;
+    let for_pharmacist = regimen_alerts(&app, &site.hospital_pharmacist.1).await;
+    assert_eq!((for_idec.len(), for_pharmacist.len()), (1, 1), "{for_idec:?}");
+    let alert = &for_idec[0];
+    assert_eq!(alert["id"], for_pharmacist[0]["id"]);
+    assert_eq!((alert["colour"].as_str(), alert["status"].as_str()), (Some("amber"), Some("open")));
+    assert_eq!(
+        alert["reasons"],
+        json!(["capécitabine (dose par m²) : poids 64 kg → 50 kg, dose calculée 2 140,9 mg → 1 892,3 mg (−11,6 %) ; \
+                dose prescrite inchangée (2 150 mg), à réévaluer"])
+    );
+    assert!(regimen_alerts(&app, &site.community_pharmacist.1).await.is_empty());
+
+    // The regimen is not changed.
+    let record = app.patient(&pid, &site.idec.1).await;
+    let lines = record["episode"]["regimen"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let c = &lines[0]["dose_computation"];
+    assert_eq!((c["weight_kg"].clone(), c["rounded_mg"].clone()), (json!(64.0), json!(2150.0)));
+
+    // The same weight again: nothing new while the alert is unresolved.
+    assert_eq!(weighed(50.0).await.status, StatusCode::CREATED);
+    let again = regimen_alerts(&app, &site.idec.1).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!((&again[0]["id"], &again[0]["reasons"]), (&alert["id"], &alert["reasons"]));
+
+    // The alert page names the topic in French and shows the reason.
+    let id = alert["id"].as_str().unwrap();
+    let (status, html) = staff_page(&app, "pui@a.test", &format!("/staff/alerts/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Dose à réévaluer (nouveau poids)"), "{html}");
+    assert!(html.contains("poids 64 kg → 50 kg"), "{html}");
+    // The patient page lists it among the patient's alerts.
+    let (status, html) = staff_page(&app, "idec@a.test", &format!("/staff/patients/{pid}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("/staff/alerts/{id}")), "{html}");
+}

@@ -95,6 +95,19 @@ fn amber_missed_follow_up_goes_to_idec_within_a_working_day() {
 }
 
 #[test]
+fn amber_regimen_goes_to_idec_and_hospital_pharmacist_within_a_working_day() {
+    let rules = rules();
+    for seq in SEQS {
+        for p in PARCOURS {
+            let r = rules.route(Colour::Amber, Topic::Regimen, seq, p);
+            assert_eq!(roles(&r), [Role::Idec, Role::HospitalPharmacist]);
+            assert_eq!(r.routes[0].working_days, Some(1));
+            assert!(r.informed.is_empty());
+        }
+    }
+}
+
+#[test]
 fn green_is_never_routed() {
     let rules = rules();
     for topic in Topic::ALL {

@@ -23,6 +23,7 @@ struct File {
     routing: RoutingSection,
     interactions: RuleList<PairSpec>,
     advice: AdviceSection,
+    dosing: DosingRules,
 }
 
 #[derive(Debug, Deserialize)]
@@ -30,6 +31,16 @@ struct File {
 struct GradingSection {
     ctcae_version: String,
     dietitian_referral_from_percent: f64,
+}
+
+/// `[dosing]`: when a recorded weight makes staff re-evaluate a computed dose (docs/domain.md,
+/// "A new weight and the dose").
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DosingRules {
+    /// A dose per m² or per kg that a new weight moves by more than this (%) raises an amber
+    /// `regimen` alert.
+    pub weight_dose_change_above_percent: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -201,6 +212,7 @@ pub struct TriageRules {
     pub routing: RoutingRules,
     pub interactions: InteractionRules,
     pub advice: AdviceRules,
+    pub dosing: DosingRules,
 }
 
 impl TriageRules {
@@ -220,7 +232,11 @@ impl TriageRules {
             RoutingRules::new(&file.routing.rule, "routing.rule")?.with_also(&file.routing.also, "routing.also")?;
         let interactions = InteractionRules::new(&file.interactions.rule, "interactions.rule")?;
         let advice = advice_rules(&file.advice)?;
-        Ok(Self { grading, colour: file.colour, red_flags, routing, interactions, advice })
+        let d = file.dosing.weight_dose_change_above_percent;
+        if !(d.is_finite() && d > 0.0 && d <= 100.0) {
+            return Err("dosing.weight_dose_change_above_percent: a percentage above 0, at most 100".into());
+        }
+        Ok(Self { grading, colour: file.colour, red_flags, routing, interactions, advice, dosing: file.dosing })
     }
 }
 

@@ -19,6 +19,7 @@ pub fn topic(t: &str) -> &'static str {
         "adherence" => "Observance",
         "interaction" => "Interaction médicamenteuse",
         "missed_follow_up" => "Questionnaires sans réponse",
+        "regimen" => "Dose à réévaluer (nouveau poids)",
         _ => "Autre",
     }
 }

@@ -206,3 +206,18 @@ fn emergency_first_flags_and_texts_are_validated() {
     });
     assert_eq!(e, "advice.emergency_first.with_phone.fr: the text must contain `{phone}`");
 }
+
+#[test]
+fn the_dose_change_threshold_of_a_new_weight_is_a_percentage() {
+    assert_eq!(test_support::rules().dosing.weight_dose_change_above_percent, 10.0);
+    for bad in [0.0, -5.0, 150.0] {
+        let e = err(|t| {
+            get(t, &["dosing"]).insert("weight_dose_change_above_percent".into(), bad.into());
+        });
+        assert_eq!(e, "dosing.weight_dose_change_above_percent: a percentage above 0, at most 100");
+    }
+    let e = err(|t| {
+        t.remove("dosing");
+    });
+    assert!(e.contains("dosing"), "{e}");
+}
