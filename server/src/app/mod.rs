@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod billing;
 pub mod doses;
 pub mod episodes;
+pub mod handover;
 pub mod error;
 pub mod indicators;
 pub mod operations;

@@ -10,6 +10,7 @@ use crate::domain::Sequence;
 use crate::domain::enrolment::s3_eligible;
 use crate::domain::pathway::next_at_end;
 use crate::notify::message::{AutoRenewal, GpTakeover, Message};
+use crate::store::handover::Reason;
 use crate::store::{self, audit, episodes, outbox, patients};
 
 const BATCH: u64 = 200;
@@ -96,6 +97,8 @@ async fn transition(
         },
     )
     .await?;
+    // Each new sequence is a new hand-over sheet for the community members of the team.
+    crate::app::handover::issue(&txn, state, &ep, Reason::SequenceChange, &audit::Actor::system(), now).await?;
     if next.automatic
         && let Some(team) = patients::current_team(&txn, &ep.id, next.start).await?
     {
