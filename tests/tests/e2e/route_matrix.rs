@@ -194,6 +194,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("POST", "/staff/pharmacy/episodes/{id}/comedications", "staff"),
     ("GET", "/staff/patients", "staff"),
     ("GET", "/staff/patients/{id}", "staff"),
+    ("GET", "/staff/patients/{id}/handover", "staff"),
+    ("GET", "/staff/patients/{id}/handover/{version}", "staff"),
     ("POST", "/staff/patients/{id}/decision", "staff"),
     ("POST", "/staff/patients/{id}/team", "staff"),
     ("POST", "/staff/patients/{id}/activation-code", "staff"),
