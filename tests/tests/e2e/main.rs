@@ -13,6 +13,7 @@ mod demo;
 mod digest;
 mod email;
 mod enrolment;
+mod handover;
 mod indicators;
 mod migrations;
 mod never_silent;
