@@ -42,7 +42,8 @@ impl MigrationTrait for Migration {
                 .foreign_key(&mut fk("handover_sheets", "sequence_id", "sequences"))
                 .take(),
         ];
-        let indexes = vec![index("handover_sheets", "ux_handover_sheets_episode_version", &["episode_id", "version"], true)];
+        let indexes =
+            vec![index("handover_sheets", "ux_handover_sheets_episode_version", &["episode_id", "version"], true)];
         create_all(m, tables, indexes).await?;
         let (backend, db) = (m.get_database_backend(), m.get_connection());
         for sql in add(backend, "handover_sheets", "reason", REASONS) {

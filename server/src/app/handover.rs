@@ -177,7 +177,9 @@ fn tag_label(tag: &str) -> String {
         "strong_cyp3a4_inhibitor" => "Inhibiteur puissant du CYP3A4",
         "strong_cyp3a4_inducer" => "Inducteur puissant du CYP3A4",
         "cyp2d6_substrate" => "Activé par le CYP2D6 : éviter les inhibiteurs puissants du CYP2D6",
-        "ph_dependent_absorption" => "Absorption dépendante du pH gastrique : IPP, anti-H2 et antiacides à éviter ou espacer",
+        "ph_dependent_absorption" => {
+            "Absorption dépendante du pH gastrique : IPP, anti-H2 et antiacides à éviter ou espacer"
+        }
         "qt_prolonging" => "Allonge l'intervalle QT",
         "hepatotoxic" => "Hépatotoxique : surveillance du bilan hépatique",
         "bleeding_risk" => "Risque hémorragique : attention aux anticoagulants et antiagrégants",
@@ -239,17 +241,20 @@ fn internal(what: String) -> ActionError {
     ActionError::Internal(anyhow::anyhow!(what))
 }
 
-/// The sheet's data now, for the episode and its sequence `seq`, the team `team`.
+/// The sheet's data now, for the episode and its sequence `seq`, the team `team`. At inclusion
+/// the episode has no follow-up yet (`history` false): no report, alert or dose is read.
 async fn snapshot(
     db: &impl ConnectionTrait,
     state: &AppState,
     ep: &episode::Model,
     seq: &sequence::Model,
     team: Option<&care_team::Model>,
+    history: bool,
     now: DateTime<Utc>,
 ) -> Result<Sheet, ActionError> {
     let catalog = &state.rules.catalog;
-    let p = patients::get(db, &ep.patient_id).await?.ok_or_else(|| internal(format!("episode {}: no patient", ep.id)))?;
+    let p =
+        patients::get(db, &ep.patient_id).await?.ok_or_else(|| internal(format!("episode {}: no patient", ep.id)))?;
     let tz = p.time_zone()?;
     let today = now.with_timezone(&tz).date_naive();
     let est = directory::establishment(db, &ep.establishment_id)
@@ -292,7 +297,10 @@ async fn snapshot(
                 .hold
                 .iter()
                 .map(|(s, g)| {
-                    format!("{} de grade {g} ou plus : prochaine prise suspendue jusqu'à l'appel de l'équipe", symptom_label(state, s))
+                    format!(
+                        "{} de grade {g} ou plus : prochaine prise suspendue jusqu'à l'appel de l'équipe",
+                        symptom_label(state, s)
+                    )
                 })
                 .collect(),
             cautions: d.tags.iter().map(|t| tag_label(t)).collect(),
@@ -315,16 +323,15 @@ async fn snapshot(
         tags.extend(product.iter().flat_map(|p| p.tags.iter().cloned()));
         let new = Product { name: product.map(|p| p.name).unwrap_or_else(|| c.name.to_lowercase()), tags };
         for f in state.rules.triage.interactions.check(&others, &new) {
-            interactions.push(InteractionPart {
-                between: format!("{} + {}", catalog.name_fr(&f.a), c.name),
-                reason: f.reason,
-            });
+            interactions
+                .push(InteractionPart { between: format!("{} + {}", catalog.name_fr(&f.a), c.name), reason: f.reason });
         }
         others.push(new);
         comedications.push(ComedicationPart { since: c.declared_at.with_timezone(&tz).date_naive(), name: c.name });
     }
 
-    let last_report = match reports::latest(db, &ep.id).await? {
+    let latest = if history { reports::latest(db, &ep.id).await? } else { None };
+    let last_report = match latest {
         Some(r) => {
             r.colour()?;
             let grades = reports::grades_of(db, &r.id)
@@ -337,7 +344,8 @@ async fn snapshot(
         None => None,
     };
     let mut last_alerts = Vec::new();
-    for a in alerts::for_episode(db, &ep.id).await?.into_iter().take(5) {
+    let alerts = if history { alerts::for_episode(db, &ep.id).await? } else { Vec::new() };
+    for a in alerts.into_iter().take(5) {
         // Read through the typed accessors: an unknown stored value is an error, never shown.
         a.colour()?;
         a.topic()?;
@@ -351,6 +359,14 @@ async fn snapshot(
     }
     let rate = |r: Option<crate::domain::adherence::Rate>| {
         r.map(|r| RatePart { taken: r.taken, scheduled: r.scheduled, percent: r.percent })
+    };
+    let (adherence_7_days, adherence_28_days) = if history {
+        (
+            rate(crate::alerting::adherence::rate(db, &ep.id, today, 7).await?),
+            rate(crate::alerting::adherence::rate(db, &ep.id, today, 28).await?),
+        )
+    } else {
+        (None, None)
     };
     Ok(Sheet {
         patient: PatientPart { family_name: p.family_name, given_name: p.given_name, birth_date: p.birth_date },
@@ -375,8 +391,8 @@ async fn snapshot(
         interactions,
         last_report,
         last_alerts,
-        adherence_7_days: rate(crate::alerting::adherence::rate(db, &ep.id, today, 7).await?),
-        adherence_28_days: rate(crate::alerting::adherence::rate(db, &ep.id, today, 28).await?),
+        adherence_7_days,
+        adherence_28_days,
     })
 }
 
@@ -396,7 +412,8 @@ pub async fn issue(
         .await?
         .ok_or_else(|| internal(format!("episode {}: no active sequence for its hand-over sheet", ep.id)))?;
     let team = teams::team_on(txn, &ep.id, seq.start_date).await?;
-    let sheet = snapshot(txn, state, ep, &seq, team.as_ref(), now).await?;
+    let history = reason != Reason::Inclusion;
+    let sheet = snapshot(txn, state, ep, &seq, team.as_ref(), history, now).await?;
     let content = serde_json::to_string(&sheet).map_err(|e| ActionError::Internal(e.into()))?;
     let version = sheets::insert_next(txn, &ep.id, &seq.id, reason, content, now).await?;
     let mut recipients: Vec<String> = Vec::new();
@@ -430,7 +447,7 @@ pub async fn issue(
         txn,
         audit::Entry {
             actor,
-            action: "create",
+            action: "issue",
             entity: "handover_sheet",
             entity_id: Some(&ep.id),
             patient_id: Some(&ep.patient_id),
@@ -469,7 +486,12 @@ pub struct SheetRead {
 fn parse(row: &handover_sheet::Model) -> Result<Sheet, StoredValueError> {
     serde_json::from_str(&row.content).map_err(|e| {
         // The position only: the content holds the patient's name.
-        StoredValueError::new("handover_sheets", &row.id, "content", &format!("not a sheet (line {}, column {})", e.line(), e.column()))
+        StoredValueError::new(
+            "handover_sheets",
+            &row.id,
+            "content",
+            &format!("not a sheet (line {}, column {})", e.line(), e.column()),
+        )
     })
 }
 
@@ -490,7 +512,8 @@ pub async fn read(
         None => rows.last(),
     }
     .ok_or(ActionError::NotFound)?;
-    let shown = IssuedSheet { version: row.version, reason: row.reason()?, created_at: row.created_at, sheet: parse(row)? };
+    let shown =
+        IssuedSheet { version: row.version, reason: row.reason()?, created_at: row.created_at, sheet: parse(row)? };
     let versions = rows
         .iter()
         .map(|r| Ok(VersionRef { version: r.version, reason: r.reason()?, created_at: r.created_at }))
@@ -525,6 +548,51 @@ pub async fn version(
     read(state, auth, patient_id, Some(version)).await
 }
 
+/// A version of an episode's sheet, as the API lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SheetVersionView {
+    pub version: i32,
+    /// inclusion | sequence_change | team_change
+    pub reason: String,
+    /// The sequence in force (or opening) when it was issued.
+    pub sequence_id: String,
+    pub created_at: DateTime<Utc>,
+    /// The staff page of this version (printable).
+    pub url: String,
+}
+
+/// The versions of an episode's sheet the caller may see (the patient's team; others 404),
+/// oldest first; the read is audited.
+pub async fn list(state: &AppState, auth: &StaffAuth, episode_id: &str) -> Result<Vec<SheetVersionView>, ActionError> {
+    let ep = super::episodes::visible_episode(state, auth, episode_id).await?;
+    let rows = sheets::versions(&state.db, &ep.id).await?;
+    let out = rows
+        .into_iter()
+        .map(|r| {
+            Ok(SheetVersionView {
+                reason: r.reason()?.as_str().to_owned(),
+                url: format!("/staff/patients/{}/handover/{}", ep.patient_id, r.version),
+                version: r.version,
+                sequence_id: r.sequence_id,
+                created_at: r.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>, StoredValueError>>()?;
+    audit::record(
+        &state.db,
+        audit::Entry {
+            actor: &auth.actor(),
+            action: "list",
+            entity: "handover_sheet",
+            entity_id: Some(&ep.id),
+            patient_id: Some(&ep.patient_id),
+            at: state.now(),
+        },
+    )
+    .await?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,7 +601,10 @@ mod tests {
     #[test]
     fn cycles_read_as_a_pharmacist_writes_them() {
         assert_eq!(cycle_words(&Cycle::on_off(14, 7)), "J1 à J14 tous les 21 jours");
-        assert_eq!(cycle_words(&Cycle { length: 28, on: vec![(1, 5), (8, 12)] }), "J1 à J5 et J8 à J12 tous les 28 jours");
+        assert_eq!(
+            cycle_words(&Cycle { length: 28, on: vec![(1, 5), (8, 12)] }),
+            "J1 à J5 et J8 à J12 tous les 28 jours"
+        );
         assert_eq!(cycle_words(&Cycle { length: 28, on: vec![(1, 1), (15, 15)] }), "J1 et J15 tous les 28 jours");
     }
 }

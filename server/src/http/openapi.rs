@@ -15,8 +15,8 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    alerts, api_docs, auth, billing, care_events, doses, episodes, indicators, interviews, patients, questionnaires,
-    reports, staff_devices, teams, views,
+    alerts, api_docs, auth, billing, care_events, doses, episodes, handover, indicators, interviews, patients,
+    questionnaires, reports, staff_devices, teams, views,
 };
 use crate::domain::enrolment;
 
@@ -57,6 +57,7 @@ use crate::domain::enrolment;
         episodes::catalog,
         teams::change,
         teams::read,
+        handover::list,
         billing::lines,
         billing::statement,
         billing::mark_paid,
@@ -78,6 +79,7 @@ use crate::domain::enrolment;
         crate::app::teams::TeamVersionView,
         crate::app::teams::MemberView,
         crate::app::teams::MemberPeriodView,
+        crate::app::handover::SheetVersionView,
         enrolment::EnrolRequest,
         enrolment::EpisodeRequest,
         enrolment::RegimenLineRequest,

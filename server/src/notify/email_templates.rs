@@ -177,8 +177,14 @@ pub fn render(message: &Message, public_url: &str) -> Option<(String, String, St
             // The sheet's page checks who asks; the message names no patient (docs/domain.md).
             m.link = link(&h.url);
             let (why_fr, why_en) = match h.reason.as_str() {
-                "inclusion" => ("un patient que vous suivez commence un traitement anticancéreux oral", "a patient you follow starts an oral anticancer treatment"),
-                "sequence_change" => ("le suivi d'un de vos patients passe à une nouvelle séquence", "the follow-up of one of your patients moves to a new sequence"),
+                "inclusion" => (
+                    "un patient que vous suivez commence un traitement anticancéreux oral",
+                    "a patient you follow starts an oral anticancer treatment",
+                ),
+                "sequence_change" => (
+                    "le suivi d'un de vos patients passe à une nouvelle séquence",
+                    "the follow-up of one of your patients moves to a new sequence",
+                ),
                 _ => ("vous rejoignez l'équipe de soins d'un patient", "you join a patient's care team"),
             };
             m.fr = format!(

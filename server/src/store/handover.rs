@@ -38,7 +38,8 @@ impl Reason {
 
 impl handover_sheet::Model {
     pub fn reason(&self) -> Result<Reason, StoredValueError> {
-        Reason::parse(&self.reason).ok_or_else(|| StoredValueError::new("handover_sheets", &self.id, "reason", &self.reason))
+        Reason::parse(&self.reason)
+            .ok_or_else(|| StoredValueError::new("handover_sheets", &self.id, "reason", &self.reason))
     }
 }
 

@@ -82,8 +82,7 @@ async fn the_community_is_sent_a_versioned_hand_over_sheet_at_inclusion_and_at_e
     }
     // The email links to the sheet and names no patient.
     deliver_due(&app.state, app.clock.now()).await.unwrap();
-    let to_pharmacist: Vec<String> =
-        mails(&app).into_iter().filter(|m| m.contains("To: officine@a.test")).collect();
+    let to_pharmacist: Vec<String> = mails(&app).into_iter().filter(|m| m.contains("To: officine@a.test")).collect();
     assert_eq!(to_pharmacist.len(), 1);
     let m = &to_pharmacist[0];
     assert!(m.contains(&format!("http://localhost:8080{link}")), "{m}");
@@ -151,6 +150,21 @@ async fn the_community_is_sent_a_versioned_hand_over_sheet_at_inclusion_and_at_e
     let (status, again) = pharmacist.get(&link).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sheet(&again), printed, "version 1 unchanged");
+
+    // The API lists the versions to the team, and to nobody else.
+    let path = format!("/api/v1/episodes/{eid}/handover-sheets");
+    let listed = app.get(&path, &app.login("officine@a.test").await).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let reasons: Vec<(i64, &str)> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reasons, [(1, "inclusion"), (2, "sequence_change"), (3, "sequence_change")]);
+    assert_eq!(listed.body[0]["url"], link.as_str());
+    assert_eq!(app.get(&path, &app.login("officine@b.test").await).await.status, StatusCode::NOT_FOUND);
 }
 
 fn count_kind(rows: &[(String, Value)], kind: &str) -> usize {
@@ -170,10 +184,6 @@ async fn a_stored_sheet_that_does_not_read_back_is_an_error_never_an_empty_page(
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{html}");
     assert!(!html.contains("Fiche de liaison ville"), "no sheet with empty fields");
     // The database refuses a reason it does not know.
-    let bad = db
-        .execute_unprepared(
-            "UPDATE handover_sheets SET reason = 'whim' WHERE version = 1",
-        )
-        .await;
+    let bad = db.execute_unprepared("UPDATE handover_sheets SET reason = 'whim' WHERE version = 1").await;
     assert!(bad.is_err(), "the reason is constrained");
 }

@@ -26,6 +26,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/catalog/drugs", "staff"),
     ("POST", "/episodes/{id}/team", "staff"),
     ("GET", "/episodes/{id}/team", "staff"),
+    ("GET", "/episodes/{id}/handover-sheets", "staff"),
     ("POST", "/episodes/{id}/care-events", "staff"),
     ("GET", "/episodes/{id}/care-events", "staff"),
     ("GET", "/indicators", "staff"),
@@ -172,7 +173,13 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
     }
     assert_eq!(checked, MATRIX.len());
     // The ids were real: the team itself reads them.
-    for path in ["/patients/{id}", "/patients/{id}/audit", "/episodes/{id}/care-events", "/alerts/{id}"] {
+    for path in [
+        "/patients/{id}",
+        "/patients/{id}/audit",
+        "/episodes/{id}/care-events",
+        "/alerts/{id}",
+        "/episodes/{id}/handover-sheets",
+    ] {
         let a = app.get(&fill(path), &site.hospital_pharmacist.1).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
     }

@@ -103,7 +103,11 @@ fn render_sheet(state: &AppState, read: SheetRead) -> Result<Response, PageError
 }
 
 /// The latest version.
-pub async fn latest(State(state): State<AppState>, page: StaffPage, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn latest(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let read = actions::latest(&state, &page.auth, &id).await?;
     render_sheet(&state, read)
 }
