@@ -278,7 +278,6 @@ async fn snapshot(
     // Partner drugs (prednisone…) play no part in triage or interactions (docs/domain.md).
     let drugs = catalog.anticancer(&rows.iter().map(|l| l.drug.clone()).collect::<Vec<_>>());
     let flags = &state.rules.triage.red_flags;
-    let labels = |keys: &mut dyn Iterator<Item = &String>| keys.map(|k| symptom_label(state, k)).collect::<Vec<_>>();
     let mut watch = Vec::new();
     for key in &drugs {
         let Some(d) = catalog.get(key) else { continue };
@@ -291,8 +290,13 @@ async fn snapshot(
         }
         watch.push(DrugWatch {
             drug: catalog.name_fr(key).to_owned(),
-            early_watch: labels(&mut d.watch.iter()),
-            also_watch: labels(&mut d.watch_info.iter().filter(|s| !d.watch.contains(*s))),
+            early_watch: d.watch.iter().map(|k| symptom_label(state, k)).collect(),
+            also_watch: d
+                .watch_info
+                .iter()
+                .filter(|k| !d.watch.contains(*k))
+                .map(|k| symptom_label(state, k))
+                .collect(),
             hold: d
                 .hold
                 .iter()
@@ -415,7 +419,7 @@ pub async fn issue(
     let history = reason != Reason::Inclusion;
     let sheet = snapshot(txn, state, ep, &seq, team.as_ref(), history, now).await?;
     let content = serde_json::to_string(&sheet).map_err(|e| ActionError::Internal(e.into()))?;
-    let version = sheets::insert_next(txn, &ep.id, &seq.id, reason, content, now).await?;
+    let (sheet_id, version) = sheets::insert_next(txn, &ep.id, &seq.id, reason, content, now).await?;
     let mut recipients: Vec<String> = Vec::new();
     if let Some(t) = &team {
         if let Some(ph) = &t.pharmacy_id {
@@ -449,7 +453,7 @@ pub async fn issue(
             actor,
             action: "issue",
             entity: "handover_sheet",
-            entity_id: Some(&ep.id),
+            entity_id: Some(&sheet_id),
             patient_id: Some(&ep.patient_id),
             at: now,
         },

@@ -43,7 +43,7 @@ impl handover_sheet::Model {
     }
 }
 
-/// Writes the next version of the episode's sheet; returns its number.
+/// Writes the next version of the episode's sheet; returns its id and number.
 pub async fn insert_next(
     db: &impl ConnectionTrait,
     episode_id: &str,
@@ -51,7 +51,7 @@ pub async fn insert_next(
     reason: Reason,
     content: String,
     now: DateTime<Utc>,
-) -> Result<i32, DbErr> {
+) -> Result<(String, i32), DbErr> {
     let last: Option<i32> = handover_sheet::Entity::find()
         .select_only()
         .column(handover_sheet::Column::Version)
@@ -60,9 +60,9 @@ pub async fn insert_next(
         .into_tuple()
         .one(db)
         .await?;
-    let version = last.unwrap_or(0) + 1;
+    let (id, version) = (new_id(), last.unwrap_or(0) + 1);
     handover_sheet::Entity::insert(handover_sheet::ActiveModel {
-        id: Set(new_id()),
+        id: Set(id.clone()),
         episode_id: Set(episode_id.to_owned()),
         version: Set(version),
         sequence_id: Set(sequence_id.to_owned()),
@@ -72,7 +72,7 @@ pub async fn insert_next(
     })
     .exec_without_returning(db)
     .await?;
-    Ok(version)
+    Ok((id, version))
 }
 
 /// Every version of an episode's sheet, oldest first.
