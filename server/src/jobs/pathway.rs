@@ -98,7 +98,14 @@ async fn transition(
     )
     .await?;
     // Each new sequence is a new hand-over sheet for the community members of the team.
-    crate::app::handover::issue(&txn, state, &ep, Reason::SequenceChange, &audit::Actor::system(), now).await?;
+    // Its failure fails the transition (retried next tick), its cause kept: an unreadable
+    // stored value fails the run as the others do.
+    crate::app::handover::issue(&txn, state, &ep, Reason::SequenceChange, &audit::Actor::system(), now).await.map_err(
+        |e| match e {
+            crate::app::ActionError::Internal(cause) => cause,
+            other => anyhow::anyhow!(other),
+        },
+    )?;
     if next.automatic
         && let Some(team) = patients::current_team(&txn, &ep.id, next.start).await?
     {
