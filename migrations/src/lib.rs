@@ -20,10 +20,13 @@ mod m20261206_000010_stored_values;
 mod m20261207_000011_team_history;
 mod m20261207_000012_regimen_blocks;
 mod m20261208_000013_dispensations;
+mod m20261208_000014_handover_sheets;
 mod m20261208_000015_regimen_topic;
 
 /// The enumerated columns and the values each may hold (the CHECK constraints of migration 10).
 pub use m20261206_000010_stored_values::ENUMERATED as ENUMERATED_COLUMNS;
+/// The reasons a hand-over sheet is issued (the constraint of migration 14).
+pub use m20261208_000014_handover_sheets::REASONS as HANDOVER_REASONS;
 
 pub struct Migrator;
 
@@ -44,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_team_history::Migration),
             Box::new(m20261207_000012_regimen_blocks::Migration),
             Box::new(m20261208_000013_dispensations::Migration),
+            Box::new(m20261208_000014_handover_sheets::Migration),
             Box::new(m20261208_000015_regimen_topic::Migration),
         ]
     }

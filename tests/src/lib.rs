@@ -519,6 +519,12 @@ impl TestApp {
         .await
     }
 
+    /// Forgets the hand-over sheet messages queued for the community at inclusion and at each
+    /// sequence change (docs/domain.md): the delivery tests count exactly the messages they make.
+    pub async fn forget_handover_messages(&self) {
+        self.state.db.execute_unprepared("DELETE FROM outbox WHERE kind = 'handover_sheet'").await.unwrap();
+    }
+
     /// Runs the escalation job at the clock's current instant.
     pub async fn escalate(&self) -> usize {
         relais_server::jobs::escalation::run_escalations(&self.state, self.clock.now()).await.expect("escalations")

@@ -14,6 +14,7 @@ pub mod dispensations;
 pub mod doses;
 pub mod episodes;
 pub mod error;
+pub mod handover;
 pub mod indicators;
 pub mod operations;
 pub mod patients;

@@ -9,6 +9,7 @@ use crate::AppState;
 use crate::domain::access::staff_sees;
 use crate::domain::enrolment::{self, EnrolRequest};
 use crate::secrets;
+use crate::store::handover::Reason;
 use crate::store::{self, audit, auth as auth_store, entities::patient, episodes, patients};
 
 #[derive(Serialize, ToSchema)]
@@ -112,6 +113,9 @@ pub async fn enrol(state: &AppState, auth: &StaffAuth, req: &EnrolRequest) -> Re
     let txn = store::begin_write(&state.db).await?;
     let e = episodes::enrol(&txn, &checked, &establishment_id, &auth.staff.id, &state.rules.pathway, now).await?;
     let (activation_code, activation_expires_at) = issue_code(state, &txn, &e.patient_id).await?;
+    // The community members of the team are told, with the first hand-over sheet (docs/domain.md).
+    let ep = episodes::get(&txn, &e.episode_id).await?.ok_or(ActionError::NotFound)?;
+    super::handover::issue(&txn, state, &ep, Reason::Inclusion, &auth.actor(), now).await?;
     audit::record(
         &txn,
         audit::Entry {

@@ -13,6 +13,7 @@ mod doses;
 mod episodes;
 pub mod error;
 pub mod extract;
+mod handover;
 mod indicators;
 mod interviews;
 mod metrics;
@@ -74,6 +75,7 @@ pub fn api_routes() -> RouteTable {
         (Method::GET, "/catalog/drugs", Staff, get(episodes::catalog)),
         (Method::POST, "/episodes/{id}/team", Staff, post(teams::change)),
         (Method::GET, "/episodes/{id}/team", Staff, get(teams::read)),
+        (Method::GET, "/episodes/{id}/handover-sheets", Staff, get(handover::list)),
         (Method::POST, "/episodes/{id}/care-events", Staff, post(care_events::declare)),
         (Method::GET, "/episodes/{id}/care-events", Staff, get(care_events::list)),
         (Method::POST, "/episodes/{id}/dispensations", Staff, post(dispensations::record)),

@@ -15,7 +15,7 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    alerts, api_docs, auth, billing, care_events, dispensations, doses, episodes, indicators, interviews, patients,
+    alerts, api_docs, auth, billing, care_events, dispensations, doses, episodes, handover, indicators, interviews, patients,
     questionnaires, reports, staff_devices, teams, views,
 };
 use crate::domain::enrolment;
@@ -57,6 +57,7 @@ use crate::domain::enrolment;
         episodes::catalog,
         teams::change,
         teams::read,
+        handover::list,
         billing::lines,
         billing::statement,
         billing::mark_paid,
@@ -84,6 +85,7 @@ use crate::domain::enrolment;
         crate::app::dispensations::DispensationView,
         crate::app::dispensations::DispensationsView,
         crate::app::dispensations::DrugSupplyView,
+        crate::app::handover::SheetVersionView,
         enrolment::EnrolRequest,
         enrolment::EpisodeRequest,
         enrolment::RegimenLineRequest,

@@ -10,6 +10,7 @@ use crate::domain::Sequence;
 use crate::domain::enrolment::s3_eligible;
 use crate::domain::pathway::next_at_end;
 use crate::notify::message::{AutoRenewal, GpTakeover, Message};
+use crate::store::handover::Reason;
 use crate::store::{self, audit, episodes, outbox, patients};
 
 const BATCH: u64 = 200;
@@ -96,6 +97,15 @@ async fn transition(
         },
     )
     .await?;
+    // Each new sequence is a new hand-over sheet for the community members of the team.
+    // Its failure fails the transition (retried next tick), its cause kept: an unreadable
+    // stored value fails the run as the others do.
+    crate::app::handover::issue(&txn, state, &ep, Reason::SequenceChange, &audit::Actor::system(), now).await.map_err(
+        |e| match e {
+            crate::app::ActionError::Internal(cause) => cause,
+            other => anyhow::anyhow!(other),
+        },
+    )?;
     if next.automatic
         && let Some(team) = patients::current_team(&txn, &ep.id, next.start).await?
     {

@@ -174,6 +174,36 @@ pub fn render(message: &Message, public_url: &str) -> Option<(String, String, St
                 pair(NoticeText { m: &m }.render(), NoticeHtml { m: &m }.render()),
             )
         }
+        Message::HandoverSheet(h) => {
+            // The sheet's page checks who asks; the message names no patient (docs/domain.md).
+            m.link = link(&h.url);
+            let (why_fr, why_en) = match h.reason.as_str() {
+                "inclusion" => (
+                    "un patient que vous suivez commence un traitement anticancéreux oral",
+                    "a patient you follow starts an oral anticancer treatment",
+                ),
+                "sequence_change" => (
+                    "le suivi d'un de vos patients passe à une nouvelle séquence",
+                    "the follow-up of one of your patients moves to a new sequence",
+                ),
+                _ => ("vous rejoignez l'équipe de soins d'un patient", "you join a patient's care team"),
+            };
+            m.fr = format!(
+                "Une fiche de liaison (version {}) est à votre disposition : {why_fr}. Elle reprend le traitement tel \
+                 que le patient le prend, les points de surveillance, les contacts de l'équipe et le numéro 24 h/24 ; \
+                 vous pouvez l'imprimer.",
+                h.version
+            );
+            m.en = format!(
+                "A hand-over sheet (version {}) is ready for you: {why_en}. It gives the treatment as the patient \
+                 takes it, what to watch for, the team's contacts and the 24-hour number; you can print it.",
+                h.version
+            );
+            (
+                "[Relais] Fiche de liaison d'un patient / patient hand-over sheet".into(),
+                pair(NoticeText { m: &m }.render(), NoticeHtml { m: &m }.render()),
+            )
+        }
         Message::PlanningRepaired(r) => {
             m.link = link(&r.url);
             let n = r.count;
@@ -250,6 +280,22 @@ mod tests {
         let pid = notice.patient_id.clone().expect("the test alert names its patient");
         assert!(text.contains(&format!("https://r/staff/patients/{pid}")), "{text}");
         assert!(!text.contains("/staff/alerts/"), "not the alert page the informed cannot open: {text}");
+    }
+
+    #[test]
+    fn the_hand_over_mail_links_to_the_sheet_in_french_first_without_a_name() {
+        let sheet = Message::HandoverSheet(crate::notify::message::HandoverNotice {
+            episode_id: "E1".into(),
+            patient_id: "P1".into(),
+            version: 2,
+            reason: "sequence_change".into(),
+            url: "/staff/patients/P1/handover/2".into(),
+        });
+        let (subject, text, html) = render(&sheet, "https://r/").unwrap();
+        assert!(subject.contains("Fiche de liaison"), "{subject}");
+        assert!(text.contains("https://r/staff/patients/P1/handover/2"), "{text}");
+        assert!(html.contains("href=\"https://r/staff/patients/P1/handover/2\""), "{html}");
+        assert!(text.find("Une fiche de liaison (version 2)").unwrap() < text.find("A hand-over sheet").unwrap());
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub enum Message {
     GpTakeover(GpTakeover),
     /// To the IDEC: nobody decided before a sequence's end, the system renewed it.
     SequenceAutoRenewed(AutoRenewal),
+    /// To each community member of the team: a new version of the hand-over sheet to read and
+    /// print (at inclusion and at each sequence change, docs/domain.md).
+    HandoverSheet(HandoverNotice),
     /// To the administrators: the self-check repaired episodes without planning.
     PlanningRepaired(PlanningRepaired),
     /// To the patient's phone: a dose to take (or still not confirmed).
@@ -94,6 +97,18 @@ pub struct GpTakeover {
     pub patient_id: String,
     /// The first day of S3.
     pub date: NaiveDate,
+    pub url: String,
+}
+
+/// A new version of a hand-over sheet: which, why, and its page (no patient name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverNotice {
+    pub episode_id: String,
+    pub patient_id: String,
+    pub version: i32,
+    /// `inclusion`, `sequence_change` or `team_change`.
+    pub reason: String,
+    /// `/staff/patients/{patient_id}/handover/{version}`.
     pub url: String,
 }
 
@@ -162,6 +177,7 @@ impl Message {
             Message::AmberDigest(_) => "amber_digest",
             Message::GpTakeover(_) => "gp_takeover",
             Message::SequenceAutoRenewed(_) => "sequence_auto_renewed",
+            Message::HandoverSheet(_) => "handover_sheet",
             Message::PlanningRepaired(_) => "planning_repaired",
             Message::DoseReminder(_) => "dose_reminder",
             Message::QuestionnaireDue(_) => "questionnaire_due",
@@ -185,6 +201,7 @@ impl Message {
             | Message::AmberDigest(_)
             | Message::GpTakeover(_)
             | Message::SequenceAutoRenewed(_)
+            | Message::HandoverSheet(_)
             | Message::PlanningRepaired(_) => None,
         }
     }
@@ -198,6 +215,7 @@ impl Message {
             Message::AmberDigest(_)
             | Message::GpTakeover(_)
             | Message::SequenceAutoRenewed(_)
+            | Message::HandoverSheet(_)
             | Message::PlanningRepaired(_)
             | Message::DoseReminder(_)
             | Message::QuestionnaireDue(_)

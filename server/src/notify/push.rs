@@ -90,6 +90,7 @@ impl Push {
             | Message::AmberDigest(_)
             | Message::GpTakeover(_)
             | Message::SequenceAutoRenewed(_)
+            | Message::HandoverSheet(_)
             | Message::PlanningRepaired(_) => false,
         };
         // The same event carries the same topic, so a phone shows one notification for it.

@@ -614,3 +614,27 @@ pub mod push_device {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod handover_sheet {
+    use sea_orm::entity::prelude::*;
+
+    /// One version of an episode's hand-over sheet (migration 14).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "handover_sheets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub episode_id: String,
+        pub version: i32,
+        pub sequence_id: String,
+        pub reason: String,
+        pub created_at: DateTimeUtc,
+        /// JSON of `app::handover::Sheet`: what was true when it was issued.
+        pub content: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -90,6 +90,7 @@ async fn a_worker_killed_mid_batch_delivers_everything_after_restart_resending_o
     let mut patients = Vec::new();
     for i in 0..12 {
         let (pid, _, _) = app.enrol(&site, app.enrolment(&site)).await;
+        app.forget_handover_messages().await;
         let device = push_devices::NewDevice::WebPush {
             endpoint: format!("{origin}/push/{i}"),
             p256dh: P256DH.into(),
@@ -192,6 +193,7 @@ async fn a_batch_stuck_behind_a_slow_push_service_keeps_its_lease_and_is_not_sen
             .await;
     let site = app.seed_site().await;
     let (pid, _, _) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = push_devices::NewDevice::WebPush {
         endpoint: format!("{origin}/push/0"),
         p256dh: P256DH.into(),
@@ -297,6 +299,7 @@ async fn a_red_alert_reaches_the_idec_by_push_and_email_and_the_metrics_count_it
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
     let (pid, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
@@ -352,6 +355,7 @@ async fn an_outbox_row_that_does_not_read_back_is_failed_naming_the_row_never_se
     let app = spawn_app_at(utc("2026-11-23T08:00:00Z")).await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     // One of the red alert's emails as a row from another release might be: no colour.

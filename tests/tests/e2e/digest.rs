@@ -102,7 +102,11 @@ async fn the_gp_is_told_once_when_the_episode_enters_s3() {
     assert_eq!(count_kind(&app.outbox_for(&site.gp.0).await, "gp_takeover"), 1);
 
     deliver_due(&app.state, app.clock.now()).await.unwrap();
-    let to_gp: Vec<String> = mails(&app).into_iter().filter(|m| m.contains("To: gp@a.test")).collect();
+    // The take-over mail (the GP is also sent the hand-over sheet of each sequence).
+    let to_gp: Vec<String> = mails(&app)
+        .into_iter()
+        .filter(|m| m.contains("To: gp@a.test") && m.contains("vous prenez le relais du suivi"))
+        .collect();
     assert_eq!(to_gp.len(), 1);
     let m = &to_gp[0];
     assert!(m.contains("vous prenez le relais du suivi"), "{m}");

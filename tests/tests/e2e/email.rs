@@ -98,6 +98,7 @@ async fn a_red_alert_is_emailed_to_the_idec_and_the_on_call_oncologist() {
     let app = spawn_app_with(utc("2026-11-23T08:00:00Z"), &[("RELAIS__EMAIL__SMTP_URL", &url)]).await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
@@ -131,6 +132,7 @@ async fn an_hour_long_mail_outage_on_the_default_schedule_loses_nothing_and_send
     let app = spawn_app_with(utc("2026-11-23T08:00:00Z"), &[("RELAIS__EMAIL__SMTP_URL", &url)]).await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     // An hour of the default retry schedule, the server down all along.
@@ -170,6 +172,7 @@ async fn an_unreachable_mail_server_is_retried_then_the_alert_says_not_delivered
     .await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     let first = deliver_due(&app.state, app.clock.now()).await.unwrap();
@@ -199,6 +202,7 @@ async fn the_alert_email_travels_over_starttls_to_a_server_signed_by_the_configu
     .await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
@@ -230,6 +234,7 @@ async fn a_server_certificate_not_signed_by_the_configured_ca_is_refused() {
     .await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     let stats = deliver_due(&app.state, app.clock.now()).await.unwrap();
@@ -258,6 +263,7 @@ async fn an_unacknowledged_red_alert_escalates_to_the_backup_list_through_the_ma
         .await
         .unwrap();
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     app.report(&device, json!({"temperature_c": 38.9})).await;
     assert_eq!(deliver_due(&app.state, app.clock.now()).await.unwrap().sent, 2, "the alert to the IDEC and oncologist");

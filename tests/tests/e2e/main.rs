@@ -14,6 +14,7 @@ mod digest;
 mod dispensations;
 mod email;
 mod enrolment;
+mod handover;
 mod indicators;
 mod migrations;
 mod never_silent;

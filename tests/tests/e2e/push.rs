@@ -29,6 +29,7 @@ async fn a_reminder_reaches_the_phone_and_a_gone_subscription_is_retired() {
     let mut body = app.enrolment(&site);
     body["episode"]["regimen"] = json!([{"drug": "imatinib", "dose": "400 mg", "times": ["08:00"]}]);
     let (pid, _, code) = app.enrol(&site, body).await;
+    app.forget_handover_messages().await;
     let device = app.activate(&code).await;
     Mock::given(method("POST"))
         .and(path("/push/live"))
@@ -71,6 +72,7 @@ async fn a_patient_without_a_phone_is_recorded_as_such_and_a_busy_service_is_ret
     let app = spawn_app_with(utc("2026-11-22T23:30:00Z"), &[("RELAIS__PUSH__ALLOWED_ORIGINS", &origin)]).await;
     let site = app.seed_site().await;
     let (_, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    app.forget_handover_messages().await;
     app.dispatch().await;
     app.set_now(utc("2026-11-23T07:00:30Z"));
     app.dispatch().await;

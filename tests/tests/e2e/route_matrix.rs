@@ -26,6 +26,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/catalog/drugs", "staff"),
     ("POST", "/episodes/{id}/team", "staff"),
     ("GET", "/episodes/{id}/team", "staff"),
+    ("GET", "/episodes/{id}/handover-sheets", "staff"),
     ("POST", "/episodes/{id}/care-events", "staff"),
     ("GET", "/episodes/{id}/care-events", "staff"),
     ("POST", "/episodes/{id}/dispensations", "staff"),
@@ -183,6 +184,7 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
         "/episodes/{id}/care-events",
         "/episodes/{id}/dispensations",
         "/alerts/{id}",
+        "/episodes/{id}/handover-sheets",
     ] {
         let a = app.get(&fill(path), &site.hospital_pharmacist.1).await;
         assert_eq!(a.status, StatusCode::OK, "{path}: {:?}", a.body);
@@ -205,6 +207,8 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("POST", "/staff/pharmacy/episodes/{id}/comedications", "staff"),
     ("GET", "/staff/patients", "staff"),
     ("GET", "/staff/patients/{id}", "staff"),
+    ("GET", "/staff/patients/{id}/handover", "staff"),
+    ("GET", "/staff/patients/{id}/handover/{version}", "staff"),
     ("POST", "/staff/patients/{id}/decision", "staff"),
     ("POST", "/staff/patients/{id}/team", "staff"),
     ("POST", "/staff/patients/{id}/dispensations", "staff"),

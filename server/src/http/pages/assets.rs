@@ -13,6 +13,8 @@ const FILES: &[(&str, &str, &str)] = &[
     ("staff.js", "text/javascript; charset=utf-8", include_str!("../../../assets/staff/staff.js")),
     ("patient.css", "text/css; charset=utf-8", include_str!("../../../assets/staff/patient.css")),
     ("enrol.js", "text/javascript; charset=utf-8", include_str!("../../../assets/staff/enrol.js")),
+    ("handover.css", "text/css; charset=utf-8", include_str!("../../../assets/staff/handover.css")),
+    ("print.js", "text/javascript; charset=utf-8", include_str!("../../../assets/staff/print.js")),
 ];
 
 pub async fn serve(Path(file): Path<String>) -> Result<Response, PageError> {

@@ -22,6 +22,7 @@ mod charts;
 mod cycle;
 mod enrol;
 mod enrol_form;
+mod handover;
 mod patient;
 mod patient_data;
 mod patient_dispensations;
@@ -60,6 +61,8 @@ pub fn page_routes() -> RouteTable {
         (Method::POST, "/staff/pharmacy/episodes/{id}/comedications", Staff, post(pharmacy::add)),
         (Method::GET, "/staff/patients", Staff, get(patient::list)),
         (Method::GET, "/staff/patients/{id}", Staff, get(patient::show)),
+        (Method::GET, "/staff/patients/{id}/handover", Staff, get(handover::latest)),
+        (Method::GET, "/staff/patients/{id}/handover/{version}", Staff, get(handover::version)),
         (Method::POST, "/staff/patients/{id}/decision", Staff, post(patient::decide)),
         (Method::POST, "/staff/patients/{id}/team", Staff, post(patient::change_team)),
         (Method::POST, "/staff/patients/{id}/dispensations", Staff, post(patient_dispensations::record_dispensation)),

@@ -1,0 +1,189 @@
+//! The hand-over sheet ("fiche de liaison", issue 18, docs/domain.md "The care team and the
+//! hand-over"): at inclusion and at each sequence change the community members of the team are
+//! sent a link to a new version of the sheet; the link opens the printable page for the team
+//! and for nobody else; each version keeps what was true when it was issued.
+
+use relais_tests::relais_server::notify::delivery::deliver_due;
+use relais_tests::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// A cookie-keeping browser signed in through the login form.
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    async fn login(app: &TestApp, email: &str) -> Self {
+        let http =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let b = Self { http, base: app.addr.clone() };
+        let (_, form) = b.get("/staff/login").await;
+        let at = form.find(r#"name="csrf" value=""#).expect("a CSRF token") + r#"name="csrf" value=""#.len();
+        let csrf = form[at..].split('"').next().unwrap().to_owned();
+        let r = b
+            .http
+            .post(format!("{}/staff/login", b.base))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD), ("next", "/staff/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {email}");
+        b
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+}
+
+/// The printed part of the page (the list of versions beside it changes as versions are added).
+fn sheet(html: &str) -> &str {
+    let start = html.find(r#"<article id="sheet">"#).expect("the sheet");
+    let end = html[start..].find("</article>").unwrap() + start;
+    &html[start..end]
+}
+
+fn handover(rows: &[(String, Value)]) -> Vec<&Value> {
+    rows.iter().filter(|(k, _)| k == "handover_sheet").map(|(_, p)| p).collect()
+}
+
+/// The .eml files written so far, quoted-printable soft breaks unfolded.
+fn mails(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(&app.state.settings.email.file_dir)
+        .map(|d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect::<Vec<String>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m: String| m.replace("=\r\n", "").replace("=\n", ""))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_community_is_sent_a_versioned_hand_over_sheet_at_inclusion_and_at_each_sequence_change() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, eid, _) = app.enrol(&site, app.enrolment(&site)).await;
+
+    // Inclusion: the pharmacy's pharmacist and the GP are each sent version 1, with its link.
+    let link = format!("/staff/patients/{pid}/handover/1");
+    for to in [&site.community_pharmacist.0, &site.gp.0] {
+        let rows = app.outbox_for(to).await;
+        let sent = handover(&rows);
+        assert_eq!(sent.len(), 1, "{rows:?}");
+        assert_eq!(sent[0]["url"], link.as_str());
+        assert_eq!((sent[0]["version"].as_i64(), sent[0]["reason"].as_str()), (Some(1), Some("inclusion")));
+        assert_eq!(sent[0]["episode_id"], eid.as_str());
+    }
+    // The hospital team is not sent it (they hold the record), nor the other pharmacy.
+    for to in [&site.idec.0, &site.hospital_pharmacist.0, &site.other_community_pharmacist.0, &site.other_gp.0] {
+        assert!(handover(&app.outbox_for(to).await).is_empty(), "{to}");
+    }
+    // The email links to the sheet and names no patient.
+    deliver_due(&app.state, app.clock.now()).await.unwrap();
+    let to_pharmacist: Vec<String> = mails(&app).into_iter().filter(|m| m.contains("To: officine@a.test")).collect();
+    assert_eq!(to_pharmacist.len(), 1);
+    let m = &to_pharmacist[0];
+    assert!(m.contains(&format!("http://localhost:8080{link}")), "{m}");
+    assert!(m.contains("Une fiche de liaison (version 1)"), "{m}");
+    assert!(!m.contains("Martin") && !m.contains("Claire") && !m.contains("capécitabine"), "no name: {m}");
+
+    // Following the link as that pharmacist: the regimen, the 24 h number, a contact, a watch item.
+    let pharmacist = Browser::login(&app, "officine@a.test").await;
+    let (status, v1) = pharmacist.get(&link).await;
+    assert_eq!(status, StatusCode::OK, "{v1}");
+    let printed = sheet(&v1).to_owned();
+    assert!(printed.contains("MARTIN Claire") && printed.contains("12/04/1961"), "identity: {printed}");
+    assert!(printed.contains("capécitabine") && printed.contains("1500 mg"), "the dose: {printed}");
+    assert!(printed.contains("08:00, 20:00") && printed.contains("J1 à J14 tous les 21 jours"), "{printed}");
+    assert!(printed.contains("+33299000000"), "the 24 h number: {printed}");
+    assert!(printed.contains("idec Test") && printed.contains("+33600000000"), "a contact: {printed}");
+    assert!(printed.contains("Mains et pieds irrités"), "a watch item of capecitabine: {printed}");
+    assert!(printed.contains("Fièvre à 38 °C ou plus"), "the myelosuppressive call-now rule: {printed}");
+    assert!(printed.contains("S1, du 23/11/2026"), "the sequence: {printed}");
+    assert!(v1.contains("@page") || v1.contains("/staff/assets/handover.css"), "the print stylesheet");
+    assert!(v1.contains(r#"src="/staff/assets/print.js""#) && !v1.contains("<script>"), "no inline script");
+    let (status, latest) = pharmacist.get(&format!("/staff/patients/{pid}/handover")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet(&latest), printed, "the latest version is version 1");
+    // The patient page links to it.
+    let (_, record) = pharmacist.get(&format!("/staff/patients/{pid}")).await;
+    assert!(record.contains(&format!(r#"href="/staff/patients/{pid}/handover""#)), "the link on the patient page");
+
+    // Another team's professionals get 404, as for the record; an unknown version too.
+    for email in ["officine@b.test", "gp@b.test", "idec@b.test"] {
+        let stranger = Browser::login(&app, email).await;
+        assert_eq!(stranger.get(&link).await.0, StatusCode::NOT_FOUND, "{email}");
+        assert_eq!(stranger.get(&format!("/staff/patients/{pid}/handover")).await.0, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(pharmacist.get(&format!("/staff/patients/{pid}/handover/9")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(pharmacist.get(&format!("/staff/patients/{pid}/handover/x")).await.0, StatusCode::NOT_FOUND);
+
+    // S1 → S2: version 2 (sequence change) to the same people.
+    app.set_now(morning("2026-12-23"));
+    assert_eq!(app.tick().await, 1, "S1 → S2");
+    let sent = app.outbox_for(&site.gp.0).await;
+    let v2 = handover(&sent);
+    assert_eq!(v2.len(), 2, "{sent:?}");
+    assert_eq!((v2[1]["version"].as_i64(), v2[1]["reason"].as_str()), (Some(2), Some("sequence_change")));
+    // S2 → S3 on the team's decision: version 3.
+    let idec = app.login("idec@a.test").await;
+    assert_eq!(app.decide(&eid, &idec, "advance", None).await.status, StatusCode::OK);
+    app.set_now(morning("2027-03-23"));
+    assert_eq!(app.tick().await, 1, "S2 → S3");
+    app.tick().await;
+    let sent = app.outbox_for(&site.community_pharmacist.0).await;
+    let all = handover(&sent);
+    assert_eq!(all.len(), 3, "once per sequence change, not per tick: {sent:?}");
+    assert_eq!(all[2]["url"], format!("/staff/patients/{pid}/handover/3"));
+    assert_eq!(count_kind(&app.outbox_for(&site.gp.0).await, "gp_takeover"), 1, "the GP's take-over is kept");
+
+    let pharmacist = Browser::login(&app, "officine@a.test").await;
+    let (status, v2_page) = pharmacist.get(&format!("/staff/patients/{pid}/handover/2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(v2_page.contains("changement de séquence") && sheet(&v2_page).contains("S2, du 23/12/2026"));
+    let (_, latest) = pharmacist.get(&format!("/staff/patients/{pid}/handover")).await;
+    assert!(sheet(&latest).contains("S3, du 23/03/2027"), "the latest is S3's");
+    assert!(latest.contains(&format!(r#"href="/staff/patients/{pid}/handover/1""#)), "the versions are listed");
+    // Version 1 is served as it was issued.
+    let (status, again) = pharmacist.get(&link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet(&again), printed, "version 1 unchanged");
+
+    // The API lists the versions to the team, and to nobody else.
+    let path = format!("/api/v1/episodes/{eid}/handover-sheets");
+    let listed = app.get(&path, &app.login("officine@a.test").await).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.body);
+    let reasons: Vec<(i64, &str)> = listed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reasons, [(1, "inclusion"), (2, "sequence_change"), (3, "sequence_change")]);
+    assert_eq!(listed.body[0]["url"], link.as_str());
+    assert_eq!(app.get(&path, &app.login("officine@b.test").await).await.status, StatusCode::NOT_FOUND);
+}
+
+fn count_kind(rows: &[(String, Value)], kind: &str) -> usize {
+    rows.iter().filter(|(k, _)| k == kind).count()
+}
+
+#[tokio::test]
+async fn a_stored_sheet_that_does_not_read_back_is_an_error_never_an_empty_page() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (pid, _, _) = app.enrol(&site, app.enrolment(&site)).await;
+    let db = &app.state.db;
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(r#"UPDATE handover_sheets SET content = '{"patient": {}}'"#).await.unwrap();
+    let pharmacist = Browser::login(&app, "officine@a.test").await;
+    let (status, html) = pharmacist.get(&format!("/staff/patients/{pid}/handover/1")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{html}");
+    assert!(!html.contains("Fiche de liaison ville"), "no sheet with empty fields");
+    // The database refuses a reason it does not know.
+    let bad = db.execute_unprepared("UPDATE handover_sheets SET reason = 'whim' WHERE version = 1").await;
+    assert!(bad.is_err(), "the reason is constrained");
+}
