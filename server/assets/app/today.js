@@ -1,8 +1,8 @@
 // "Today": the doses of the day with one big button per outcome, the next dose, the cycle
 // day, the questionnaire waiting, "I have a symptom now" and the team's number.
 
-import { cachedGet } from "./api.js";
-import { t } from "./i18n.js";
+import { Offline, api, cachedGet } from "./api.js";
+import { lang, t } from "./i18n.js";
 import { enqueue, flush, pending } from "./queue.js";
 import { offerPush } from "./push.js";
 import { h, phoneText, show, telHref } from "./ui.js";
@@ -20,19 +20,36 @@ function cycleText(c) {
   return t("cycle_off", { drug: c.drug, day: c.day - c.on_days, off: c.off_days, left: c.length - c.day + 1 });
 }
 
+/// An instant as the patient's local time ("19:00"), in the patient's time zone.
+function clock(iso) {
+  const opts = { hour: "2-digit", minute: "2-digit" };
+  const zone = patient().time_zone;
+  try {
+    return new Date(iso).toLocaleTimeString(lang(), zone ? { ...opts, timeZone: zone } : opts);
+  } catch {
+    return new Date(iso).toLocaleTimeString(lang(), opts);
+  }
+}
+
 function doseCard(d, queued) {
   const waiting = queued.find((q) => q.dose_id === d.id);
   const status = waiting ? waiting.status : d.status;
   const open = !waiting && (d.status === "pending" || d.status === "missed");
-  const buttons = open
-    ? h(
-        "div",
-        { class: "dose-actions" },
-        ["taken", "skipped", "vomited"].map((s) =>
-          h("button", { class: `big dose-${s}`, "data-dose": d.id, "data-status": s, onclick: () => confirm(d, s) }, t(`dose_${s}`)),
-        ),
-      )
-    : null;
+  const now = serverNow().getTime();
+  // A dose is confirmed from a set time before it (the server refuses earlier taps).
+  const early = open && d.confirm_from && Date.parse(d.confirm_from) > now;
+  const buttons =
+    open && !early
+      ? h(
+          "div",
+          { class: "dose-actions" },
+          ["taken", "skipped", "vomited"].map((s) =>
+            h("button", { class: `big dose-${s}`, "data-dose": d.id, "data-status": s, onclick: () => confirm(d, s) }, t(`dose_${s}`)),
+          ),
+        )
+      : null;
+  // A wrong button can be undone for a few minutes.
+  const undoable = !waiting && d.undo_until && Date.parse(d.undo_until) > now;
   return h(
     "li",
     { class: `dose status-${status}`, "data-dose-card": d.id },
@@ -43,8 +60,22 @@ function doseCard(d, queued) {
       t(`status_${status}`),
       waiting ? h("span", { class: "waiting" }, ` · ${t("waiting_to_send")}`) : null,
     ),
+    early ? h("p", { class: "dose-from" }, t("dose_from", { time: clock(d.confirm_from) })) : null,
+    status === "vomited" ? h("p", { class: "advice dose-vomited-advice", role: "note" }, t("vomited_advice")) : null,
     buttons,
+    undoable
+      ? h("button", { class: "dose-undo", "data-undo": d.id, onclick: () => undo(d) }, t("dose_undo", { time: clock(d.undo_until) }))
+      : null,
   );
+}
+
+async function undo(dose) {
+  try {
+    await api("POST", `/patient/doses/${dose.id}/undo`, {});
+  } catch (e) {
+    alert(e instanceof Offline ? t("offline_needed") : t("undo_too_late"));
+  }
+  await renderToday();
 }
 
 /// Now on the server's clock: the phone's own clock may be wrong, and the server refuses a

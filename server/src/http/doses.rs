@@ -29,6 +29,11 @@ pub struct DoseView {
     /// pending, taken, skipped, vomited or missed
     pub status: String,
     pub late: bool,
+    /// The first instant the dose may be confirmed (`reminders.confirm_early_minutes` before it).
+    pub confirm_from: DateTime<Utc>,
+    /// While the patient may undo the confirmation (`POST .../undo`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -107,6 +112,8 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
     let view = |d: store::entities::dose::Model| DoseView {
         dose: dose_text(&d),
         drug_name: name(&d.drug),
+        confirm_from: app::doses::confirm_from(&state, &d),
+        undo_until: app::doses::undo_until(&state, &d),
         id: d.id,
         drug: d.drug,
         time: d.local_time,
@@ -125,6 +132,8 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
             due_at: d.due_at,
             status: d.status.clone(),
             late: d.late,
+            confirm_from: d.confirm_from,
+            undo_until: d.undo_until,
         });
     let cycles = domain_lines
         .iter()
@@ -181,6 +190,20 @@ pub async fn confirm(
     Ok(Json(dose_view(&state, d).await?))
 }
 
+/// Undoes the confirmation of a dose within `reminders.undo_minutes` of it (a wrong button):
+/// the dose is due again (pending, or missed if its window has closed). What the confirmation
+/// raised for the team stays raised. 409 when there is nothing to undo or it is too late.
+#[utoipa::path(post, path = "/api/v1/patient/doses/{id}/undo", params(("id" = String, Path)),
+    responses((status = 200, body = DoseView), (status = 401), (status = 404), (status = 409)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    auth: PatientAuth,
+    Path(id): Path<String>,
+) -> Result<Json<DoseView>, ApiError> {
+    let d = app::doses::undo(&state, &auth, &id).await?;
+    Ok(Json(dose_view(&state, d).await?))
+}
+
 async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<DoseView, ApiError> {
     let rows: Vec<_> =
         episodes::regimen_history(&state.db, &d.episode_id).await?.into_iter().filter(|l| l.id == d.line_id).collect();
@@ -192,6 +215,8 @@ async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<
     let drug_name =
         state.rules.catalog.display_name(&d.drug).map_or_else(|| d.drug.clone(), |n| n.get(locale).to_owned());
     Ok(DoseView {
+        confirm_from: app::doses::confirm_from(state, &d),
+        undo_until: app::doses::undo_until(state, &d),
         id: d.id,
         drug: d.drug,
         drug_name,

@@ -103,6 +103,9 @@ async fn patient_with_a_dose() -> (TestApp, Site, String, String, String) {
         .find(|d| d["status"] == "pending")
         .unwrap_or_else(|| panic!("a pending dose today: {:?}", today.body));
     let id = dose["id"].as_str().unwrap().to_owned();
+    // Ten minutes before the dose: it may be confirmed (from 60 minutes before it).
+    let due: chrono::DateTime<chrono::Utc> = dose["due_at"].as_str().unwrap().parse().unwrap();
+    app.set_now(due - chrono::Duration::minutes(10));
     (app, site, pid, device, id)
 }
 
