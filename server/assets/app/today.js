@@ -69,6 +69,27 @@ function doseCard(d, queued) {
   );
 }
 
+/// The last red or amber report, shown on top until someone of the team has acknowledged it:
+/// what to do stays in front of the patient (and survives closing the result screen).
+function lastResultCard(last) {
+  const r = last.result;
+  const red = r.colour === "red";
+  const advice = r.advice || [];
+  const n = (r.hold || []).length;
+  // The held drugs' texts: after the call-now text on red, first on amber.
+  const held = red ? advice.slice(1, 1 + n) : advice.slice(0, n);
+  const phone = r.contact && r.contact.phone;
+  return h(
+    "section",
+    { class: `card last-result result-${r.colour}`, id: "last-result", role: red ? "alert" : "status", "data-colour": r.colour },
+    h("h2", {}, t(red ? "last_result_red" : "last_result_amber", { time: clock(last.submitted_at) })),
+    h("p", {}, red ? (advice[0] ? advice[0].text : "") : r.contact.text),
+    held.length ? h("div", { class: "hold-box" }, held.map((a) => h("p", {}, h("strong", {}, a.text)))) : null,
+    phone ? h("a", { class: "big button call", href: telHref(phone) }, `${t("call_team")} · ${phoneText(phone)}`) : null,
+    red ? h("a", { class: "big button call-15", href: "tel:15" }, t("call_15")) : null,
+  );
+}
+
 async function undo(dose) {
   try {
     await api("POST", `/patient/doses/${dose.id}/undo`, {});
@@ -114,6 +135,7 @@ export async function renderToday({ afterDose = false } = {}) {
   const next = day.next_dose;
   const nodes = [
     h("h1", {}, me.given_name ? t("hello", { name: me.given_name }) : t("today_title")),
+    day.last_result ? lastResultCard(day.last_result) : null,
     day.cycles.map((c) => h("p", { class: "cycle" }, cycleText(c))),
     next ? h("p", { class: "next-dose" }, t("next_dose", { time: next.time, drug: next.drug, dose: next.dose })) : null,
     day.doses.length

@@ -81,6 +81,33 @@ pub struct Today {
     /// The server's clock: the phone dates a dose confirmed offline in the server's time, so a
     /// phone whose clock is wrong still sends a valid `at`.
     pub now: DateTime<Utc>,
+    /// The patient's last red or amber report while nobody of the team has acknowledged its
+    /// alert: the phone keeps showing what to do until someone has (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_result: Option<LastResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LastResult {
+    pub report_id: String,
+    pub submitted_at: DateTime<Utc>,
+    /// The answer the phone got when it sent the report (colour, advice, hold, contact).
+    #[schema(value_type = app::reports::ReportResult)]
+    pub result: serde_json::Value,
+}
+
+/// The last report whose alert nobody has acknowledged yet, with the answer the patient got.
+async fn last_result(state: &AppState, patient_id: &str) -> Result<Option<LastResult>, ApiError> {
+    let Some(alert) = store::alerts::unacknowledged_report_alert(&state.db, patient_id).await? else {
+        return Ok(None);
+    };
+    let Some(report_id) = alert.last_report_id else { return Ok(None) };
+    let report = reports::get(&state.db, &report_id).await?.ok_or(ApiError::NotFound)?;
+    // The stored answer is the server's own JSON: one that does not read back is named, never
+    // replaced by an empty screen (its content stays out of the logs).
+    let result = serde_json::from_str(&report.result)
+        .map_err(|_| store::StoredValueError::new("reports", &report.id, "result", "(not JSON)"))?;
+    Ok(Some(LastResult { report_id: report.id, submitted_at: report.submitted_at, result }))
 }
 
 /// The doses of the patient's local day with their status, the cycle day, pending
@@ -170,7 +197,8 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
         },
     )
     .await?;
-    Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone, now }))
+    let last_result = last_result(&state, &p.id).await?;
+    Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone, now, last_result }))
 }
 
 /// Confirms a dose: taken (late after the repeat delay), skipped or vomited. The same

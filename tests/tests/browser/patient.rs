@@ -166,6 +166,8 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     // can be undone for a few minutes.
     browser.goto(&format!("{base}/app/#/today")).await;
     browser.wait_for("[data-undo]", WAIT).await;
+    // The red result stays on top of the day until the team acknowledges it.
+    browser.wait_for("#last-result[data-colour=\"red\"] a[href=\"tel:15\"]", WAIT).await;
     let cards = browser.text(".doses").await;
     assert!(cards.contains("Vous pourrez confirmer cette prise à partir de 19:00"), "{cards}");
     // Offline at 19:40: "I have a symptom now" and the 20:00 dose wait on the phone.
