@@ -160,6 +160,7 @@ async fn notify(
         patient_id: Some(a.patient_id.clone()),
         level: a.escalation_level,
         url: format!("/staff/alerts/{}", a.id),
+        deadline_at: Some(a.deadline_at),
     });
     let kind = email.kind();
     outbox::enqueue(
@@ -416,6 +417,7 @@ pub async fn escalate(db: &impl ConnectionTrait, a: &alert::Model, now: DateTime
                         patient_id: None,
                         level: a.escalation_level,
                         url: format!("/staff/alerts/{}", a.id),
+                        deadline_at: Some(a.deadline_at),
                     }),
                     dedupe_key: format!("alert_escalation:{}:{}:{email}", a.id, a.escalation_level),
                 },

@@ -84,8 +84,16 @@ pub async fn confirm(
     if at > now + Duration::minutes(5) {
         return Err(ActionError::field("at", "is in the future"));
     }
-    if at < d.due_at - Duration::hours(12) {
-        return Err(ActionError::field("at", "is more than 12 hours before the dose's time"));
+    let from = confirm_from(state, &d);
+    if at < from {
+        return Err(ActionError::field(
+            "at",
+            format!(
+                "is too early: this dose can be confirmed from {} ({} minutes before its time)",
+                from.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                state.settings.reminders.confirm_early_minutes
+            ),
+        ));
     }
     if d.status == "cancelled" {
         return Err(ActionError::Conflict { field: None, message: "this dose is no longer planned".into() });
@@ -130,6 +138,58 @@ pub async fn confirm(
         audit::Entry {
             actor: &auth.actor(),
             action: &req.status,
+            entity: "dose",
+            entity_id: Some(&d.id),
+            patient_id: Some(&d.patient_id),
+            at: now,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    doses::get(&state.db, id).await?.ok_or(ActionError::NotFound)
+}
+
+/// The first instant a dose may be confirmed (`reminders.confirm_early_minutes` before it).
+pub fn confirm_from(state: &AppState, d: &dose::Model) -> DateTime<Utc> {
+    d.due_at - Duration::minutes(i64::from(state.settings.reminders.confirm_early_minutes))
+}
+
+/// Until when the patient's confirmation of a dose may be undone; `None` when there is nothing
+/// to undo (not confirmed, or closed as missed by the server).
+pub fn undo_until(state: &AppState, d: &dose::Model) -> Option<DateTime<Utc>> {
+    let confirmed = matches!(d.status.as_str(), "taken" | "skipped" | "vomited");
+    let at = d.reported_at.filter(|_| confirmed)?;
+    Some(at + Duration::minutes(i64::from(state.settings.reminders.undo_minutes)))
+}
+
+/// Undoes the patient's confirmation of a dose within `reminders.undo_minutes` of it (a wrong
+/// button): the dose is due again (pending, or missed if its window has closed meanwhile). What
+/// the confirmation raised for the team stays raised; the undo is audited.
+pub async fn undo(state: &AppState, auth: &PatientAuth, id: &str) -> Result<dose::Model, ActionError> {
+    let now = state.now();
+    let d =
+        doses::get(&state.db, id).await?.filter(|d| d.patient_id == auth.patient_id).ok_or(ActionError::NotFound)?;
+    let Some(until) = undo_until(state, &d) else {
+        return Err(ActionError::conflict(format!("this dose has no confirmation to undo ({})", d.status)));
+    };
+    if now > until {
+        return Err(ActionError::conflict(format!(
+            "this confirmation can no longer be undone ({} minutes after it)",
+            state.settings.reminders.undo_minutes
+        )));
+    }
+    let closed = now >= d.due_at + Duration::minutes(i64::from(state.settings.reminders.window_minutes));
+    let back = if closed { "missed" } else { "pending" };
+    let txn = store::begin_write(&state.db).await?;
+    if !doses::undo(&txn, &d.id, &d.status, d.reported_at, back).await? {
+        // Another request changed it first (a second undo): nothing to undo any more.
+        return Err(ActionError::conflict("this dose has no confirmation to undo"));
+    }
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &auth.actor(),
+            action: "undo",
             entity: "dose",
             entity_id: Some(&d.id),
             patient_id: Some(&d.patient_id),

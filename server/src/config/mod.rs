@@ -138,6 +138,10 @@ pub struct PushSettings {
 pub struct ReminderSettings {
     pub repeat_after_minutes: u32,
     pub window_minutes: u32,
+    /// How long before its time a dose may be confirmed.
+    pub confirm_early_minutes: u32,
+    /// How long after a confirmation it may be undone.
+    pub undo_minutes: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -295,6 +299,12 @@ impl Settings {
         }
         if self.reminders.window_minutes <= self.reminders.repeat_after_minutes {
             return bad("reminders.window_minutes", "must be longer than repeat_after_minutes");
+        }
+        if self.reminders.confirm_early_minutes > 12 * 60 {
+            return bad("reminders.confirm_early_minutes", "must be at most 720 (12 hours)");
+        }
+        if !(1..=60).contains(&self.reminders.undo_minutes) {
+            return bad("reminders.undo_minutes", "must be between 1 and 60");
         }
         if self.email.from.parse::<lettre::message::Mailbox>().is_err() {
             return bad("email.from", "not a mailbox (e.g. Relais <no-reply@hospital.fr>)");

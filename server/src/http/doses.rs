@@ -29,6 +29,11 @@ pub struct DoseView {
     /// pending, taken, skipped, vomited or missed
     pub status: String,
     pub late: bool,
+    /// The first instant the dose may be confirmed (`reminders.confirm_early_minutes` before it).
+    pub confirm_from: DateTime<Utc>,
+    /// While the patient may undo the confirmation (`POST .../undo`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -76,6 +81,33 @@ pub struct Today {
     /// The server's clock: the phone dates a dose confirmed offline in the server's time, so a
     /// phone whose clock is wrong still sends a valid `at`.
     pub now: DateTime<Utc>,
+    /// The patient's last red or amber report while nobody of the team has acknowledged its
+    /// alert: the phone keeps showing what to do until someone has (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_result: Option<LastResult>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LastResult {
+    pub report_id: String,
+    pub submitted_at: DateTime<Utc>,
+    /// The answer the phone got when it sent the report (colour, advice, hold, contact).
+    #[schema(value_type = app::reports::ReportResult)]
+    pub result: serde_json::Value,
+}
+
+/// The last report whose alert nobody has acknowledged yet, with the answer the patient got.
+async fn last_result(state: &AppState, patient_id: &str) -> Result<Option<LastResult>, ApiError> {
+    let Some(alert) = store::alerts::unacknowledged_report_alert(&state.db, patient_id).await? else {
+        return Ok(None);
+    };
+    let Some(report_id) = alert.last_report_id else { return Ok(None) };
+    let report = reports::get(&state.db, &report_id).await?.ok_or(ApiError::NotFound)?;
+    // The stored answer is the server's own JSON: one that does not read back is named, never
+    // replaced by an empty screen (its content stays out of the logs).
+    let result = serde_json::from_str(&report.result)
+        .map_err(|_| store::StoredValueError::new("reports", &report.id, "result", "(not JSON)"))?;
+    Ok(Some(LastResult { report_id: report.id, submitted_at: report.submitted_at, result }))
 }
 
 /// The doses of the patient's local day with their status, the cycle day, pending
@@ -107,6 +139,8 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
     let view = |d: store::entities::dose::Model| DoseView {
         dose: dose_text(&d),
         drug_name: name(&d.drug),
+        confirm_from: app::doses::confirm_from(&state, &d),
+        undo_until: app::doses::undo_until(&state, &d),
         id: d.id,
         drug: d.drug,
         time: d.local_time,
@@ -125,6 +159,8 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
             due_at: d.due_at,
             status: d.status.clone(),
             late: d.late,
+            confirm_from: d.confirm_from,
+            undo_until: d.undo_until,
         });
     let cycles = domain_lines
         .iter()
@@ -161,7 +197,8 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
         },
     )
     .await?;
-    Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone, now }))
+    let last_result = last_result(&state, &p.id).await?;
+    Ok(Json(Today { date, doses, next_dose, cycles, pending_questionnaires, team_phone, now, last_result }))
 }
 
 /// Confirms a dose: taken (late after the repeat delay), skipped or vomited. The same
@@ -181,6 +218,20 @@ pub async fn confirm(
     Ok(Json(dose_view(&state, d).await?))
 }
 
+/// Undoes the confirmation of a dose within `reminders.undo_minutes` of it (a wrong button):
+/// the dose is due again (pending, or missed if its window has closed). What the confirmation
+/// raised for the team stays raised. 409 when there is nothing to undo or it is too late.
+#[utoipa::path(post, path = "/api/v1/patient/doses/{id}/undo", params(("id" = String, Path)),
+    responses((status = 200, body = DoseView), (status = 401), (status = 404), (status = 409)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    auth: PatientAuth,
+    Path(id): Path<String>,
+) -> Result<Json<DoseView>, ApiError> {
+    let d = app::doses::undo(&state, &auth, &id).await?;
+    Ok(Json(dose_view(&state, d).await?))
+}
+
 async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<DoseView, ApiError> {
     let rows: Vec<_> =
         episodes::regimen_history(&state.db, &d.episode_id).await?.into_iter().filter(|l| l.id == d.line_id).collect();
@@ -192,6 +243,8 @@ async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<
     let drug_name =
         state.rules.catalog.display_name(&d.drug).map_or_else(|| d.drug.clone(), |n| n.get(locale).to_owned());
     Ok(DoseView {
+        confirm_from: app::doses::confirm_from(state, &d),
+        undo_until: app::doses::undo_until(state, &d),
         id: d.id,
         drug: d.drug,
         drug_name,

@@ -93,6 +93,7 @@ pub fn api_routes() -> RouteTable {
         (Method::GET, "/patient/questionnaires/spontaneous", Patient, get(questionnaires::spontaneous)),
         (Method::GET, "/patient/questionnaires/{id}", Patient, get(questionnaires::one)),
         (Method::POST, "/patient/doses/{id}", Patient, post(doses::confirm)),
+        (Method::POST, "/patient/doses/{id}/undo", Patient, post(doses::undo)),
         (Method::POST, "/patient/devices", Patient, post(doses::add_device)),
         (Method::DELETE, "/patient/devices/{id}", Patient, delete(doses::remove_device)),
         (Method::GET, "/patient/me", Patient, get(auth::patient_me)),

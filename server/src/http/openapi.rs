@@ -38,6 +38,7 @@ use crate::domain::enrolment;
         questionnaires::one,
         questionnaires::spontaneous,
         doses::confirm,
+        doses::undo,
         doses::add_device,
         doses::remove_device,
         auth::logout,

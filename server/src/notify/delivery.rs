@@ -273,7 +273,7 @@ struct Attempted {
 /// Sends a message by email to `to` (None: the professional has no address).
 async fn email(state: &AppState, message: &Message, to: Option<String>) -> Result<(), SendError> {
     let Some(to) = to else { return Err(SendError::Permanent("recipient has no email address".into())) };
-    let Some((subject, text, html)) = render(message, &state.settings.server.public_url) else {
+    let Some((subject, text, html)) = render(message, &state.settings.server.public_url, state.site_tz()) else {
         return Err(SendError::Permanent(format!("a {} message is not sent by email", message.kind())));
     };
     let started = std::time::Instant::now();

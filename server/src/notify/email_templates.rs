@@ -5,6 +5,7 @@
 
 use askama::Template;
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 
 use super::message::Message;
 
@@ -18,6 +19,12 @@ pub struct Mail {
     pub topic_en: String,
     pub level: i64,
     pub date: String,
+    /// The alert's deadline in the site's time ("06/12/2026 à 14:32"); empty if not carried.
+    pub deadline_fr: String,
+    /// The same in English ("06/12/2026 14:32").
+    pub deadline_en: String,
+    /// "a" or "an" before the English colour ("an amber alert").
+    pub article_en: &'static str,
     pub items: Vec<DigestItem>,
     /// The sentences of a plain notice (kinds without a template of their own).
     pub fr: String,
@@ -81,8 +88,8 @@ fn date_fr(d: NaiveDate) -> String {
 }
 
 /// Subject and bodies (plain text, HTML) of a message sent by email; None for a message that is
-/// pushed to devices.
-pub fn render(message: &Message, public_url: &str) -> Option<(String, String, String)> {
+/// pushed to devices. Times are written in the site's time zone `tz`.
+pub fn render(message: &Message, public_url: &str, tz: Tz) -> Option<(String, String, String)> {
     let base = public_url.trim_end_matches('/');
     let link = |url: &str| format!("{base}{url}");
     let mut m = Mail::default();
@@ -98,10 +105,25 @@ pub fn render(message: &Message, public_url: &str) -> Option<(String, String, St
             m.topic_fr = topic_fr(&a.topic);
             m.topic_en = a.topic.clone();
             m.level = i64::from(a.level);
+            m.article_en = if a.colour.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            if let Some(d) = a.deadline_at {
+                let local = d.with_timezone(&tz);
+                m.deadline_fr = local.format("%d/%m/%Y à %H:%M").to_string();
+                m.deadline_en = local.format("%d/%m/%Y %H:%M").to_string();
+            }
             let (c_fr, t_fr, colour, topic) = (m.colour_fr.clone(), m.topic_fr.clone(), &a.colour, &a.topic);
+            // The action and its deadline in the subject, where a busy reader sees them.
+            let (by_fr, by_en) = if m.deadline_fr.is_empty() {
+                (String::new(), String::new())
+            } else {
+                (
+                    format!(" — à prendre en charge avant le {}", m.deadline_fr),
+                    format!(", acknowledge by {}", m.deadline_en),
+                )
+            };
             match message {
                 Message::Alert(_) => (
-                    format!("[Relais] Alerte {c_fr} ({t_fr}) / {colour} alert"),
+                    format!("[Relais] Alerte {c_fr} ({t_fr}){by_fr} / {colour} alert{by_en}"),
                     pair(AlertText { m: &m }.render(), AlertHtml { m: &m }.render()),
                 ),
                 Message::AlertEscalation(_) => (
@@ -236,6 +258,8 @@ mod tests {
     use super::*;
     use crate::notify::message::{AlertNotice, Digest, DigestEntry};
 
+    const PARIS: Tz = chrono_tz::Europe::Paris;
+
     fn alert(colour: &str, topic: &str) -> Message {
         Message::Alert(AlertNotice {
             alert_id: "A1".into(),
@@ -244,6 +268,7 @@ mod tests {
             patient_id: Some("P1".into()),
             level: 0,
             url: "/staff/alerts/A1".into(),
+            deadline_at: Some("2026-12-06T13:32:00Z".parse().unwrap()),
         })
     }
 
@@ -253,12 +278,24 @@ mod tests {
 
     #[test]
     fn an_alert_mail_links_to_the_staff_page_in_both_languages_and_escapes_html() {
-        let (subject, text, html) = render(&alert("red", "toxicity"), "https://relais.example/").unwrap();
-        assert_eq!(subject, "[Relais] Alerte ROUGE (effets indésirables) / red alert");
+        let (subject, text, html) = render(&alert("red", "toxicity"), "https://relais.example/", PARIS).unwrap();
+        assert_eq!(
+            subject,
+            "[Relais] Alerte ROUGE (effets indésirables) — à prendre en charge avant le 06/12/2026 à 14:32 / \
+             red alert, acknowledge by 06/12/2026 14:32"
+        );
+        assert!(
+            text.starts_with(
+                "À faire : prendre en charge cette alerte ROUGE (effets indésirables) avant le 06/12/2026 à 14:32."
+            ),
+            "{text}"
+        );
+        let (_, amber, _) = render(&alert("amber", "toxicity"), "https://r", PARIS).unwrap();
+        assert!(amber.contains("acknowledge this amber alert"), "{amber}");
         assert!(text.contains("Ouvrir : https://relais.example/staff/alerts/A1"), "{text}");
-        assert!(text.find("Une alerte ROUGE").unwrap() < text.find("A red alert").unwrap(), "French first");
+        assert!(text.find("alerte ROUGE").unwrap() < text.find("red alert").unwrap(), "French first");
         assert!(html.contains("href=\"https://relais.example/staff/alerts/A1\""), "{html}");
-        assert!(!render(&alert("<b>", "x"), "https://r").unwrap().2.contains("<b>"), "escaped in HTML");
+        assert!(!render(&alert("<b>", "x"), "https://r", PARIS).unwrap().2.contains("<b>"), "escaped in HTML");
     }
 
     #[test]
@@ -271,12 +308,12 @@ mod tests {
             start_date: day("2027-03-23"),
             planned_end_date: day("2027-06-23"),
         });
-        let (_, text, html) = render(&renewed, "https://r/").unwrap();
+        let (_, text, html) = render(&renewed, "https://r/", PARIS).unwrap();
         assert!(text.contains("https://r/staff/patients/P1"), "{text}");
         assert!(html.contains("href=\"https://r/staff/patients/P1\""), "{html}");
         assert!(text.contains("23/03/2027") && text.find("séquence S2").unwrap() < text.find("so S2").unwrap());
         let Message::Alert(notice) = alert("amber", "toxicity") else { unreachable!() };
-        let (_, text, _) = render(&Message::AlertInfo(notice.clone()), "https://r").unwrap();
+        let (_, text, _) = render(&Message::AlertInfo(notice.clone()), "https://r", PARIS).unwrap();
         let pid = notice.patient_id.clone().expect("the test alert names its patient");
         assert!(text.contains(&format!("https://r/staff/patients/{pid}")), "{text}");
         assert!(!text.contains("/staff/alerts/"), "not the alert page the informed cannot open: {text}");
@@ -314,7 +351,7 @@ mod tests {
                 entry("toxicity", "2026-11-20", "/staff/alerts/A2"),
             ],
         });
-        let (subject, text, html) = render(&digest, "https://r").unwrap();
+        let (subject, text, html) = render(&digest, "https://r", PARIS).unwrap();
         assert!(subject.starts_with("[Relais] 2 alerte(s) orange"), "{subject}");
         assert!(
             text.contains("- Alerte orange (observance), ouverte le 23/11/2026 : https://r/staff/alerts/A1"),

@@ -11,7 +11,7 @@
 //! kind needs, a push message on the email channel) is an [`Unreadable`] naming the row: the
 //! delivery worker records it as failed and counts it, it never renders empty fields.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 /// The push contract the pushed messages carry.
 pub use relais_mobile_bridge::{PushKind, PushPayload};
 use serde::{Deserialize, Serialize};
@@ -63,6 +63,9 @@ pub struct AlertNotice {
     /// How many times the alert has been escalated.
     pub level: i32,
     pub url: String,
+    /// When the alert is to be acknowledged; absent from rows queued before it was carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_at: Option<DateTime<Utc>>,
 }
 
 /// A push to a professional about an alert: the push contract, and the alert it is about (so a

@@ -35,6 +35,22 @@ pub async fn unresolved_for_episode(db: &impl ConnectionTrait, episode_id: &str)
         .await
 }
 
+/// The patient's most recent toxicity alert raised by a report and not yet acknowledged by
+/// anyone (status `open`): what the phone keeps showing until the team has seen it.
+pub async fn unacknowledged_report_alert(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+) -> Result<Option<alert::Model>, DbErr> {
+    alert::Entity::find()
+        .filter(alert::Column::PatientId.eq(patient_id))
+        .filter(alert::Column::Topic.eq("toxicity"))
+        .filter(alert::Column::Status.eq("open"))
+        .filter(alert::Column::LastReportId.is_not_null())
+        .order_by_desc(alert::Column::OpenedAt)
+        .one(db)
+        .await
+}
+
 /// The most recently resolved alert of this patient and topic.
 pub async fn last_resolved(
     db: &impl ConnectionTrait,

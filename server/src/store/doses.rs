@@ -105,6 +105,28 @@ pub async fn report(
     Ok(r.rows_affected == 1)
 }
 
+/// Puts a confirmed dose back to `back` (pending or missed), if it is still in the confirmation
+/// `status` made at `reported_at`; false if something changed it meanwhile.
+pub async fn undo(
+    db: &impl ConnectionTrait,
+    id: &str,
+    status: &str,
+    reported_at: Option<DateTime<Utc>>,
+    back: &str,
+) -> Result<bool, DbErr> {
+    let r = dose::Entity::update_many()
+        .col_expr(dose::Column::Status, Expr::value(back))
+        .col_expr(dose::Column::ReportedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(dose::Column::TakenAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(dose::Column::Late, Expr::value(false))
+        .filter(dose::Column::Id.eq(id))
+        .filter(dose::Column::Status.eq(status))
+        .filter(dose::Column::ReportedAt.eq(reported_at))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
 /// Closes still-pending doses as missed.
 pub async fn close_missed(db: &impl ConnectionTrait, ids: Vec<String>) -> Result<u64, DbErr> {
     let mut n = 0;

@@ -162,8 +162,17 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     browser.screenshot("patient-red").await;
     assert_eq!(count_where(&app, "alerts", "colour = 'red'").await, 1);
 
-    // Offline: "I have a symptom now" and the 20:00 dose wait on the phone.
+    // The 20:00 dose cannot be confirmed at 10:30 (too early: from 19:00 only), the 08:00 one
+    // can be undone for a few minutes.
     browser.goto(&format!("{base}/app/#/today")).await;
+    browser.wait_for("[data-undo]", WAIT).await;
+    // The red result stays on top of the day until the team acknowledges it.
+    browser.wait_for("#last-result[data-colour=\"red\"] a[href=\"tel:15\"]", WAIT).await;
+    let cards = browser.text(".doses").await;
+    assert!(cards.contains("Vous pourrez confirmer cette prise à partir de 19:00"), "{cards}");
+    // Offline at 19:40: "I have a symptom now" and the 20:00 dose wait on the phone.
+    app.set_now(utc("2026-11-23T18:40:00Z"));
+    browser.goto(&format!("{base}/app/?at=evening#/today")).await;
     browser.wait_for("#symptom-now", WAIT).await;
     browser.set_offline(true).await;
     wait_until(&browser, "return navigator.onLine === false", "the page is offline").await;

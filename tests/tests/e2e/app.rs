@@ -103,6 +103,9 @@ async fn patient_with_a_dose() -> (TestApp, Site, String, String, String) {
         .find(|d| d["status"] == "pending")
         .unwrap_or_else(|| panic!("a pending dose today: {:?}", today.body));
     let id = dose["id"].as_str().unwrap().to_owned();
+    // Ten minutes before the dose: it may be confirmed (from 60 minutes before it).
+    let due: chrono::DateTime<chrono::Utc> = dose["due_at"].as_str().unwrap().parse().unwrap();
+    app.set_now(due - chrono::Duration::minutes(10));
     (app, site, pid, device, id)
 }
 
@@ -154,4 +157,31 @@ async fn i_have_a_symptom_now_lists_the_questions_always_asked() {
     assert_eq!(items, ["diarrhea.frequency", "stools_above_baseline"]);
     assert_eq!(diarrhea["items"][1]["show_if"], json!({"key": "diarrhea.frequency", "above": 0}));
     assert!(q.body["red_rules"].as_array().unwrap().iter().any(|r| r["key"] == "chest_pain"));
+}
+
+/// Issue 19: today's screen keeps the last red or amber result (what to do, the team's number)
+/// until someone of the team has acknowledged its alert; a green report leaves nothing.
+#[tokio::test]
+async fn today_keeps_the_last_red_result_until_the_team_acknowledges_it() {
+    let (app, site, _, device, _) = patient_with_a_dose().await;
+    let today = || app.get("/api/v1/patient/today", &device);
+    assert!(today().await.body.get("last_result").is_none());
+    let green = app.report(&device, json!({"temperature_c": 37.0})).await;
+    assert_eq!(green.body["colour"], "green");
+    assert!(today().await.body.get("last_result").is_none(), "green: nothing to keep");
+
+    let red = app.report(&device, json!({"temperature_c": 38.6})).await;
+    assert_eq!(red.body["colour"], "red", "{:?}", red.body);
+    let kept = today().await.body;
+    let last = &kept["last_result"];
+    assert_eq!(last["report_id"], red.body["report_id"], "{kept}");
+    assert_eq!(last["result"]["colour"], "red");
+    assert_eq!(last["result"]["advice"], red.body["advice"], "the same advice as on the result screen");
+    assert_eq!(last["result"]["contact"]["phone"], "+33299000000");
+
+    let alerts = app.get("/api/v1/alerts", &site.idec.1).await;
+    let id = alerts.body[0]["id"].as_str().unwrap();
+    let ack = app.post(&format!("/api/v1/alerts/{id}/acknowledge"), &site.idec.1, Value::Null).await;
+    assert_eq!(ack.status, StatusCode::OK, "{:?}", ack.body);
+    assert!(today().await.body.get("last_result").is_none(), "acknowledged: the team has it");
 }

@@ -313,6 +313,58 @@ async fn the_alert_page_says_which_drug_the_patient_was_told_to_hold() {
     assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capecitabine"), "{}", page.body);
 }
 
+/// Issue 19: the alert page says first, in French, why the alert is red or amber — the red
+/// flag by name with its measure (decimal comma), the rule that made two ambers red, the amber
+/// symptom — and keeps the engine's English trace folded away below.
+#[tokio::test]
+async fn the_alert_page_says_first_in_french_why_the_alert_has_its_colour() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, device) = patient(&app, &site, "Pourquoi", &site.idec.1, &site.pharmacy).await;
+    let (b, _) = Browser::login(&app, "idec@a.test").await;
+    let newest = |alerts: &Value| alerts[0]["id"].as_str().unwrap().to_owned();
+
+    let r = app.report(&device, json!({"temperature_c": 38.3})).await;
+    assert_eq!(r.body["colour"], "red", "{:?}", r.body);
+    let id = newest(&app.get("/api/v1/alerts", &site.idec.1).await.body);
+    let page = b.get(&format!("/staff/alerts/{id}")).await.body.replace("&#39;", "'").replace("&#x27;", "'");
+    let why = page.find("Pourquoi cette alerte est rouge").expect("a why section");
+    let flag = "Signe d'alerte : Fièvre sous traitement myélosuppresseur (38,3\u{a0}°C)";
+    assert!(page.contains(flag), "{page}");
+    assert!(why < page.find("Joindre le patient").unwrap(), "the why comes before everything else");
+    assert!(!page.contains("febrile on myelosuppressive"), "no code shown as a name: {page}");
+    assert!(page.contains("<details><summary>Trace de l'algorithme"), "{page}");
+    let english = page.find("red flag: febrile_on_myelosuppressive").expect("the engine's trace is kept");
+    assert!(english > page.find("<details>").unwrap(), "the engine's English only inside the folded trace");
+
+    // Two symptoms of grade 2: red by the rule, said in words.
+    let app2 = spawn_app().await;
+    let site2 = app2.seed_site().await;
+    let (_, _, device2) = patient(&app2, &site2, "Deux", &site2.idec.1, &site2.pharmacy).await;
+    let r = app2
+        .report(
+            &device2,
+            json!({"nausea.frequency": 3, "nausea.severity": 2, "stools_above_baseline": 4, "temperature_c": 37.0}),
+        )
+        .await;
+    assert_eq!(r.body["colour"], "red", "{:?}", r.body);
+    let id = newest(&app2.get("/api/v1/alerts", &site2.idec.1).await.body);
+    let (b2, _) = Browser::login(&app2, "idec@a.test").await;
+    let page = b2.get(&format!("/staff/alerts/{id}")).await.body.replace("&#39;", "'").replace("&#x27;", "'");
+    assert!(page.contains("plus d'un symptôme orange fait une alerte rouge"), "{page}");
+
+    // One amber symptom (another patient: the first one's open red alert would take it in).
+    let idec = app.login("idec@a.test").await;
+    let (_, _, device) = patient(&app, &site, "Orange", &idec, &site.pharmacy).await;
+    let r = app.report(&device, json!({"diarrhea.frequency": 2, "temperature_c": 37.0})).await;
+    assert_eq!(r.body["colour"], "amber", "{:?}", r.body);
+    let amber = app.get("/api/v1/alerts", &site.idec.1).await.body;
+    let id =
+        amber.as_array().unwrap().iter().find(|a| a["colour"] == "amber").unwrap()["id"].as_str().unwrap().to_owned();
+    let page = b.get(&format!("/staff/alerts/{id}")).await.body.replace("&#39;", "'").replace("&#x27;", "'");
+    assert!(page.contains("Pourquoi cette alerte est orange") && page.contains("Symptôme orange : "), "{page}");
+}
+
 #[tokio::test]
 async fn a_community_pharmacist_sees_only_the_flagged_patients_of_their_pharmacy() {
     let app = spawn_app().await;

@@ -251,6 +251,58 @@ async fn the_patient_sees_and_confirms_the_doses_of_the_day() {
     assert_eq!(other_patient_dose.status, StatusCode::NOT_FOUND);
 }
 
+/// Issue 19: a dose is confirmed from `reminders.confirm_early_minutes` (60) before its time,
+/// not hours early (a slip of the finger), and a wrong button can be undone for
+/// `reminders.undo_minutes` (10); after that the confirmation is final.
+#[tokio::test]
+async fn a_dose_cannot_be_confirmed_hours_early_and_a_confirmation_can_be_undone_for_ten_minutes() {
+    let (app, _, _, _, code) = enrolled("2026-11-22T23:30:00Z", "Europe/Paris", "2026-11-23", "imatinib", None).await;
+    app.dispatch().await;
+    let device = app.activate(&code).await;
+    app.set_now(utc("2026-11-23T01:00:00Z"));
+    let today = app.call(Method::GET, "/api/v1/patient/today", Some(&device), None).await;
+    let dose = &today.body["doses"][0];
+    let due: DateTime<Utc> = dose["due_at"].as_str().unwrap().parse().unwrap();
+    let from: DateTime<Utc> = dose["confirm_from"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due - from, Duration::minutes(60), "{dose}");
+    assert!(dose.get("undo_until").is_none(), "nothing to undo yet: {dose}");
+    let path = format!("/api/v1/patient/doses/{}", dose["id"].as_str().unwrap());
+    let undo = format!("{path}/undo");
+
+    app.set_now(due - Duration::hours(3));
+    let early = app.post(&path, &device, json!({"status": "taken"})).await;
+    assert_eq!((early.status, early.field()), (StatusCode::UNPROCESSABLE_ENTITY, "at"), "{:?}", early.body);
+    let nothing = app.post(&undo, &device, json!({})).await;
+    assert_eq!(nothing.status, StatusCode::CONFLICT, "nothing to undo: {:?}", nothing.body);
+
+    app.set_now(due - Duration::minutes(30));
+    let ok = app.post(&path, &device, json!({"status": "skipped"})).await;
+    assert_eq!((ok.status, ok.body["status"].as_str()), (StatusCode::OK, Some("skipped")), "{:?}", ok.body);
+    let until: DateTime<Utc> = ok.body["undo_until"].as_str().unwrap().parse().unwrap();
+    assert_eq!(until, due - Duration::minutes(20));
+    let undone = app.post(&undo, &device, json!({})).await;
+    assert_eq!((undone.status, undone.body["status"].as_str()), (StatusCode::OK, Some("pending")), "{:?}", undone.body);
+    assert!(undone.body.get("undo_until").is_none());
+    let again = app.post(&undo, &device, json!({})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    let taken = app.post(&path, &device, json!({"status": "taken"})).await;
+    assert_eq!(taken.status, StatusCode::OK, "{:?}", taken.body);
+    app.set_now(due - Duration::minutes(30) + Duration::minutes(11));
+    let late = app.post(&undo, &device, json!({})).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{:?}", late.body);
+    let today = app.call(Method::GET, "/api/v1/patient/today", Some(&device), None).await;
+    assert_eq!(today.body["doses"][0]["status"], "taken");
+    let audit: Vec<String> = <store::entities::audit_entry::Entity as sea_orm::EntityTrait>::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(audit.iter().filter(|a| *a == "undo").count(), 1, "{audit:?}");
+}
+
 #[tokio::test]
 async fn push_devices_are_checked_and_can_be_removed() {
     let (app, _, _, _, code) = enrolled("2026-11-23T08:00:00Z", "Europe/Paris", "2026-11-23", "imatinib", None).await;

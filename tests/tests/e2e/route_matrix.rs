@@ -44,6 +44,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/patient/questionnaires/spontaneous", "patient"),
     ("GET", "/patient/questionnaires/{id}", "patient"),
     ("POST", "/patient/doses/{id}", "patient"),
+    ("POST", "/patient/doses/{id}/undo", "patient"),
     ("POST", "/patient/devices", "patient"),
     ("DELETE", "/patient/devices/{id}", "patient"),
     ("GET", "/patient/me", "patient"),

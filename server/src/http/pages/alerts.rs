@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::labels;
-use super::report::{self, AnswerGroup, FlagLine, SymptomLine};
+use super::report::{self, AnswerGroup, SymptomLine};
 use super::{Layout, PageError, StaffPage, html};
 use crate::AppState;
 use crate::app::ActionError;
@@ -131,6 +131,8 @@ struct AlertPage {
     provisional_grade: Option<i32>,
     confirmed_grade: Option<i32>,
     reasons: Vec<String>,
+    /// Why the alert has its colour, in French, first on the page.
+    why: Vec<String>,
     note: Option<String>,
     resolution_note: Option<String>,
     patient_id: String,
@@ -139,7 +141,6 @@ struct AlertPage {
     team: Vec<report::TeamLine>,
     answers: Vec<AnswerGroup>,
     symptoms: Vec<SymptomLine>,
-    red_flags: Vec<FlagLine>,
     events: Vec<(String, String)>,
     error: Option<String>,
     /// The grades 0–4 of the resolve form, with the one sent back checked.
@@ -186,7 +187,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         team,
         answers: report::answers(bank, &d.answers),
         symptoms: report::symptoms(bank, &d.triage),
-        red_flags: report::red_flags(&d.triage),
+        why: report::why(bank, &state.rules.triage.colour, &d.triage, &d.answers),
         // The drugs the patient was told to hold (docs/triage.md §5); absent from reports made
         // before the rule existed.
         hold: d.triage["hold"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect(),

@@ -121,6 +121,13 @@ pub fn at(t: DateTime<Utc>, tz: Tz) -> String {
 }
 
 /// The `tel:` address of a phone number written with spaces or dots.
+/// A number the French way: decimal comma, no trailing zeros ("38,3", "38", "-2,5").
+pub fn decimal(n: f64) -> String {
+    let text = format!("{:.2}", n);
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    text.replace('.', ",")
+}
+
 pub fn tel_href(phone: &str) -> String {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     format!("tel:{digits}")

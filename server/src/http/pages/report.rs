@@ -10,7 +10,7 @@ use super::{PageError, labels};
 use crate::AppState;
 use crate::domain::answers::AnswerKey;
 use crate::domain::questionnaire::{ChoiceValue, ItemKindName, Module, QuestionBank, RenderedItem};
-use crate::domain::triage::Locale;
+use crate::domain::triage::{ColourRules, Locale};
 use crate::store::{directory, patients};
 
 pub struct AnswerGroup {
@@ -24,11 +24,6 @@ pub struct SymptomLine {
     pub colour: String,
     pub colour_label: &'static str,
     pub reasons: Vec<String>,
-}
-
-pub struct FlagLine {
-    pub name: String,
-    pub reason: String,
 }
 
 fn module_of(key: AnswerKey) -> Module {
@@ -99,14 +94,78 @@ pub fn symptoms(bank: &QuestionBank, triage: &Value) -> Vec<SymptomLine> {
         .collect()
 }
 
-pub fn red_flags(triage: &Value) -> Vec<FlagLine> {
-    let list = triage["red_flags"].as_array().cloned().unwrap_or_default();
-    list.iter()
-        .map(|f| FlagLine {
-            name: f["flag"].as_str().unwrap_or("").replace('_', " "),
-            reason: f["reason"].as_str().unwrap_or("").to_owned(),
-        })
-        .collect()
+/// The French name of a red flag: a question of the bank by its module name, a flag the
+/// engine raises from a measure by this table; an unknown code is shown as it is stored.
+fn flag_name(bank: &QuestionBank, flag: &str) -> String {
+    match flag {
+        "febrile_on_myelosuppressive" => "Fièvre sous traitement myélosuppresseur".to_owned(),
+        "hypertensive_emergency" => "Pression artérielle au seuil d'urgence".to_owned(),
+        _ => match Module::parse(flag) {
+            Some(m @ Module::RedFlag(_)) => bank.module_name(m, Locale::Fr).to_owned(),
+            _ => flag.to_owned(),
+        },
+    }
+}
+
+/// A measure the patient gave, the French way ("38,3 °C"), if given.
+fn measure(answers: &Value, key: &str, unit: &str) -> Option<String> {
+    answers[key].as_f64().map(|n| format!("{}\u{a0}{unit}", labels::decimal(n)))
+}
+
+/// Why the report has its colour, in French and first on the alert page (docs/triage.md,
+/// "Colour of a report"): each red flag by name with the measure behind it, the red symptoms,
+/// the rule that makes several ambers red, the amber symptoms, the patient's own words. Built
+/// from the report's stored triage result, so it says what the engine decided then.
+pub fn why(bank: &QuestionBank, colour: &ColourRules, triage: &Value, answers: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    for f in triage["red_flags"].as_array().into_iter().flatten() {
+        let code = f["flag"].as_str().unwrap_or("");
+        let name = flag_name(bank, code);
+        lines.push(match code {
+            "febrile_on_myelosuppressive" => {
+                let t = measure(answers, "temperature_c", "°C").unwrap_or_default();
+                format!("Signe d'alerte : {name} ({t}) — risque de neutropénie fébrile")
+            }
+            "hypertensive_emergency" => {
+                let bp = match (answers["systolic_mmhg"].as_f64(), answers["diastolic_mmhg"].as_f64()) {
+                    (Some(s), Some(d)) => format!("{}/{}\u{a0}mmHg", labels::decimal(s), labels::decimal(d)),
+                    (Some(s), None) => format!("systolique {}\u{a0}mmHg", labels::decimal(s)),
+                    _ => String::new(),
+                };
+                format!("Signe d'alerte : {name} ({bp})")
+            }
+            _ => format!("Signe d'alerte : le patient a répondu oui à « {name} »"),
+        });
+    }
+    let graded = symptoms(bank, triage);
+    let named = |keep: &dyn Fn(&SymptomLine) -> bool| -> Vec<String> {
+        graded.iter().filter(|s| keep(s)).map(|s| format!("{} (grade {})", s.name, s.grade)).collect()
+    };
+    let red = named(&|s| s.colour == "red");
+    if !red.is_empty() {
+        lines.push(format!("Symptôme de grade rouge : {}", red.join(", ")));
+    }
+    let (from, to) = (i64::from(colour.amber_from_grade), i64::from(colour.red_from_grade));
+    let by_grade = named(&|s| s.grade >= from && s.grade < to);
+    if triage["colour"] == "red" && colour.two_amber_rule && by_grade.len() >= colour.amber_count_for_red {
+        lines.push(format!(
+            "{} symptômes de grade {from} ({}) : plus d'un symptôme orange fait une alerte rouge (UKONS)",
+            by_grade.len(),
+            by_grade.join(", ")
+        ));
+    }
+    if triage["colour"] == "amber" {
+        let amber = named(&|s| s.colour == "amber");
+        if !amber.is_empty() {
+            lines.push(format!("Symptôme orange : {}", amber.join(", ")));
+        }
+    }
+    if triage["other"].is_string() {
+        lines.push(
+            "Autre symptôme décrit par le patient avec ses mots (ci-dessous) : au moins orange, pour l'IDEC".into(),
+        );
+    }
+    lines
 }
 
 /// (role, name, `tel:` address and number).
