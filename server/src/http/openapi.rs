@@ -15,8 +15,8 @@ use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    alerts, api_docs, auth, billing, care_events, dispensations, doses, episodes, handover, indicators, interviews, patients,
-    questionnaires, reports, staff_devices, teams, views,
+    alerts, api_docs, auth, billing, care_events, dispensations, doses, episodes, handover, indicators, interviews,
+    patients, questionnaires, reports, staff_devices, teams, views,
 };
 use crate::domain::enrolment;
 

@@ -328,7 +328,7 @@ mod tests {
             reason: "sequence_change".into(),
             url: "/staff/patients/P1/handover/2".into(),
         });
-        let (subject, text, html) = render(&sheet, "https://r/").unwrap();
+        let (subject, text, html) = render(&sheet, "https://r/", PARIS).unwrap();
         assert!(subject.contains("Fiche de liaison"), "{subject}");
         assert!(text.contains("https://r/staff/patients/P1/handover/2"), "{text}");
         assert!(html.contains("href=\"https://r/staff/patients/P1/handover/2\""), "{html}");
