@@ -16,8 +16,21 @@ export function patient() {
 }
 
 function cycleText(c) {
+  c = { ...c, drug: c.drug_name || c.drug };
+  if (c.blocks && c.blocks.length) return blocksText(c);
   if (c.on) return t("cycle_on", { drug: c.drug, day: c.day, on: c.on_days, off: c.off_days });
   return t("cycle_off", { drug: c.drug, day: c.day - c.on_days, off: c.off_days, left: c.length - c.day + 1 });
+}
+
+/// A cycle of several blocks of on-days (e.g. days 1-5 and 8-12 of 28), in words: which
+/// period of intake the day is in and until when, or when the next one starts.
+function blocksText(c) {
+  const n = c.blocks.length;
+  const i = c.blocks.findIndex(([from, to]) => c.day >= from && c.day <= to);
+  if (i >= 0) return t("cycle_block_on", { drug: c.drug, day: c.day, length: c.length, n: i + 1, count: n, to: c.blocks[i][1] });
+  const next = c.blocks.find(([from]) => from > c.day);
+  const left = next ? next[0] - c.day : c.length - c.day + c.blocks[0][0];
+  return t("cycle_block_off", { drug: c.drug, day: c.day, length: c.length, left });
 }
 
 /// An instant as the patient's local time ("19:00"), in the patient's time zone.
@@ -53,7 +66,7 @@ function doseCard(d, queued) {
   return h(
     "li",
     { class: `dose status-${status}`, "data-dose-card": d.id },
-    h("p", { class: "dose-what" }, h("strong", {}, d.time), ` — ${d.drug} ${d.dose}`),
+    h("p", { class: "dose-what" }, h("strong", {}, d.time), ` — ${d.drug_name || d.drug} ${d.dose}`),
     h(
       "p",
       { class: "dose-status" },
@@ -137,7 +150,7 @@ export async function renderToday({ afterDose = false } = {}) {
     h("h1", {}, me.given_name ? t("hello", { name: me.given_name }) : t("today_title")),
     day.last_result ? lastResultCard(day.last_result) : null,
     day.cycles.map((c) => h("p", { class: "cycle" }, cycleText(c))),
-    next ? h("p", { class: "next-dose" }, t("next_dose", { time: next.time, drug: next.drug, dose: next.dose })) : null,
+    next ? h("p", { class: "next-dose" }, t("next_dose", { time: next.time, drug: next.drug_name || next.drug, dose: next.dose })) : null,
     day.doses.length
       ? h("ul", { class: "doses" }, day.doses.map((d) => doseCard(d, queued)))
       : h("p", {}, t("no_dose_today")),

@@ -39,7 +39,10 @@ pub struct DoseView {
 #[derive(Serialize, ToSchema)]
 #[schema(as = TodayCycle)]
 pub struct CycleView {
+    /// The catalogue key.
     pub drug: String,
+    /// The drug's name in the patient's language (what the phone shows, never the key).
+    pub drug_name: String,
     /// Day of the cycle (1-based) and its length; `on` false during the planned break.
     pub day: u16,
     pub length: u16,
@@ -169,6 +172,7 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
             let c = regimen::cycle_day(l, date)?;
             let one = cycle.as_on_off();
             Some(CycleView {
+                drug_name: name(&l.drug),
                 drug: l.drug.clone(),
                 day: c.day,
                 length: c.length,

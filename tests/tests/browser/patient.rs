@@ -129,8 +129,8 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     browser.wait_for(".doses", WAIT).await;
     let page = browser.text("main").await;
     assert!(page.contains("Bonjour Claire"), "{page}");
-    assert!(page.contains("capecitabine : jour 2 sur 14, puis 7 jours de pause"), "{page}");
-    assert!(page.contains("Prochaine prise : 20:00 — capecitabine 1500 mg"), "{page}");
+    assert!(page.contains("capécitabine : jour 2 sur 14, puis 7 jours de pause"), "{page}");
+    assert!(page.contains("Prochaine prise : 20:00 — capécitabine 1500 mg"), "{page}");
     assert!(page.contains("Un questionnaire vous attend"), "{page}");
     let cards = browser.execute("return document.querySelectorAll('[data-dose-card]').length", json!([])).await;
     assert_eq!(cards, json!(2));
@@ -248,7 +248,7 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     browser.goto(&app_url).await;
     browser.wait_for(".doses", WAIT).await;
     let page = browser.text("main").await;
-    assert!(page.contains("20:00 — capecitabine 1500 mg") && page.contains("Pris ✓"), "{page}");
+    assert!(page.contains("20:00 — capécitabine 1500 mg") && page.contains("Pris ✓"), "{page}");
     browser.close().await;
 }
 
@@ -264,8 +264,7 @@ async fn the_qr_code_link_activates_the_phone_and_english_is_one_tap_away() {
     browser.wait_for(".doses", WAIT).await;
     assert!(browser.text("main").await.contains("jour 1 sur 14"));
     browser.click("#lang").await;
-    let english =
-        "return document.querySelector('main').innerText.includes('capecitabine: day 1 of 14, then 7 days off')";
+    let english = "return document.querySelector('main').innerText.includes(': day 1 of 14, then 7 days off')";
     wait_until(&browser, english, "the day in English").await;
     assert_eq!(browser.execute("return document.documentElement.lang", json!([])).await, json!("en"));
     // Nothing is wider than a 320 px screen, and every button is a thumb's size.

@@ -224,7 +224,7 @@ async fn the_patient_sees_and_confirms_the_doses_of_the_day() {
     assert_eq!(today.body["doses"].as_array().unwrap().len(), 1);
     assert_eq!(
         today.body["cycles"][0],
-        json!({"drug": "capecitabine", "day": 1, "length": 21, "on": true, "on_days": 14, "off_days": 7})
+        json!({"drug": "capecitabine", "drug_name": "capécitabine", "day": 1, "length": 21, "on": true, "on_days": 14, "off_days": 7})
     );
     assert_eq!(today.body["team_phone"], "+33299000000");
     let id = today.body["doses"][0]["id"].as_str().unwrap().to_owned();
