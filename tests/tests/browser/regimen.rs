@@ -61,3 +61,30 @@ async fn an_idec_enrols_trifluridine_tipiracil_per_m2_with_two_blocks() {
     assert_eq!(line["dose_computation"]["bsa_m2"], 1.71);
     browser.close().await;
 }
+
+/// Issue 16: on the phone, a cycle of two blocks (days 1–5 and 8–12 of 28) is said in words with
+/// the drug's name, never its key: on day 8 the second period of intake, until day 12; on day 6
+/// the break and when intake starts again.
+#[tokio::test]
+async fn the_phone_says_where_a_two_block_cycle_stands_in_words() {
+    let Some(browser) = start_browser(360, 740).await else { return };
+    for (start, want) in [
+        ("2026-12-01", "trifluridine/tipiracil : jour 8 sur 28 — période de prise 2 sur 2, jusqu'au jour 12"),
+        ("2026-12-03", "trifluridine/tipiracil : jour 6 sur 28 — pause, reprise dans 2 jour(s)"),
+    ] {
+        let app = spawn_app_at("2026-12-08T05:00:00Z".parse().unwrap()).await;
+        let site = app.seed_site().await;
+        let mut body = app.enrolment(&site);
+        body["episode"]["start_date"] = json!(start);
+        body["episode"]["regimen"] = json!([{"drug": "trifluridine_tipiracil", "dose_per_m2_mg": 35,
+            "times": ["08:00", "20:00"], "cycle": {"length_days": 28, "on": [[1, 5], [8, 12]]}}]);
+        body["height_cm"] = json!(165);
+        let (_, _, code) = app.enrol(&site, body).await;
+        app.dispatch().await;
+        browser.goto(&format!("{}/app/#activate={code}", app.addr)).await;
+        browser.wait_for(".cycle", WAIT).await;
+        assert_eq!(browser.text(".cycle").await, want);
+        browser.execute("localStorage.clear(); return true", json!([])).await;
+    }
+    browser.close().await;
+}
