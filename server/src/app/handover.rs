@@ -412,6 +412,65 @@ pub async fn issue(
     actor: &audit::Actor,
     now: DateTime<Utc>,
 ) -> Result<i32, ActionError> {
+    issue_to(txn, state, ep, reason, None, actor, now).await
+}
+
+/// Who joins the community side of a team: the members of `after` that `before` did not have
+/// (a new community pharmacy, a GP named late, an IDEL).
+pub struct Joining {
+    pub community_pharmacy: Option<String>,
+    pub gp: Option<String>,
+    pub community_nurse: Option<String>,
+}
+
+impl Joining {
+    pub fn between(before: &crate::store::teams::Members, after: &crate::store::teams::Members) -> Self {
+        let new = |b: &Option<String>, a: &Option<String>| a.clone().filter(|id| Some(id) != b.as_ref());
+        Joining {
+            community_pharmacy: new(&before.community_pharmacy, &after.community_pharmacy),
+            gp: new(&before.gp, &after.gp),
+            community_nurse: new(&before.community_nurse, &after.community_nurse),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.community_pharmacy.is_none() && self.gp.is_none() && self.community_nurse.is_none()
+    }
+}
+
+/// A team change brings community professionals onto the team: they are told, with a new
+/// version of the sheet (`team_change`), and only they (docs/domain.md, "The hand-over sheet").
+/// Nothing is issued when nobody joins the community side.
+pub async fn issue_to_joining(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    ep: &episode::Model,
+    joining: &Joining,
+    actor: &audit::Actor,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, ActionError> {
+    if joining.is_empty() {
+        return Ok(None);
+    }
+    let mut to: Vec<String> = Vec::new();
+    if let Some(ph) = &joining.community_pharmacy {
+        to.extend(directory::pharmacists_of(txn, ph).await?.into_iter().map(|p| p.id));
+    }
+    to.extend(joining.gp.iter().cloned());
+    to.extend(joining.community_nurse.iter().cloned());
+    issue_to(txn, state, ep, Reason::TeamChange, Some(to), actor, now).await.map(Some)
+}
+
+/// `recipients`: None = every community member of the team in force on the sequence's first day.
+async fn issue_to(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    ep: &episode::Model,
+    reason: Reason,
+    recipients: Option<Vec<String>>,
+    actor: &audit::Actor,
+    now: DateTime<Utc>,
+) -> Result<i32, ActionError> {
     let seq = episodes::active_sequence(txn, &ep.id)
         .await?
         .ok_or_else(|| internal(format!("episode {}: no active sequence for its hand-over sheet", ep.id)))?;
@@ -420,14 +479,20 @@ pub async fn issue(
     let sheet = snapshot(txn, state, ep, &seq, team.as_ref(), history, now).await?;
     let content = serde_json::to_string(&sheet).map_err(|e| ActionError::Internal(e.into()))?;
     let (sheet_id, version) = sheets::insert_next(txn, &ep.id, &seq.id, reason, content, now).await?;
-    let mut recipients: Vec<String> = Vec::new();
-    if let Some(t) = &team {
-        if let Some(ph) = &t.pharmacy_id {
-            recipients.extend(directory::pharmacists_of(txn, ph).await?.into_iter().map(|p| p.id));
+    let recipients = match recipients {
+        Some(r) => r,
+        None => {
+            let mut r: Vec<String> = Vec::new();
+            if let Some(t) = &team {
+                if let Some(ph) = &t.pharmacy_id {
+                    r.extend(directory::pharmacists_of(txn, ph).await?.into_iter().map(|p| p.id));
+                }
+                r.extend(t.gp_id.iter().cloned());
+                r.extend(t.community_nurse_id.iter().cloned());
+            }
+            r
         }
-        recipients.extend(t.gp_id.iter().cloned());
-        recipients.extend(t.community_nurse_id.iter().cloned());
-    }
+    };
     for to in &recipients {
         outbox::enqueue(
             txn,

@@ -174,6 +174,9 @@ pub async fn change(
     episodes::check_team(&txn, &checked, &ep.establishment_id, "").await?;
     if members != Members::of(&last) {
         teams::change(&txn, &last, &members, on, &auth.staff.id, now).await?;
+        // Whoever joins the community side is told, with the hand-over sheet (docs/domain.md).
+        let joining = super::handover::Joining::between(&Members::of(&last), &members);
+        super::handover::issue_to_joining(&txn, state, &ep, &joining, &auth.actor(), now).await?;
         // The forfait lines follow the team of each sequence's start; a failure of the rules
         // (no tariff in force) leaves the lines to the billing job, which reports it.
         match billing::sync_in(&txn, &state.rules.tariffs, &ep.id, now).await {

@@ -187,3 +187,36 @@ async fn a_stored_sheet_that_does_not_read_back_is_an_error_never_an_empty_page(
     let bad = db.execute_unprepared("UPDATE handover_sheets SET reason = 'whim' WHERE version = 1").await;
     assert!(bad.is_err(), "the reason is constrained");
 }
+
+/// A team change tells whoever joins the community side — here a new community pharmacy — with
+/// a new version of the sheet (`team_change`); the GP who stays and the pharmacy that leaves
+/// are not sent it again. The new pharmacist's link opens the sheet.
+#[tokio::test]
+async fn a_pharmacy_joining_the_team_is_sent_the_sheet_and_nobody_else_is() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let body = app.enrolment(&site);
+    let today = body["episode"]["start_date"].as_str().unwrap().to_owned();
+    let (pid, eid, _) = app.enrol(&site, body).await;
+    let change = serde_json::json!({"effective_date": today, "community_pharmacy": site.other_pharmacy});
+    let a = app.post(&format!("/api/v1/episodes/{eid}/team"), &site.idec.1, change).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+
+    let rows = app.outbox_for(&site.other_community_pharmacist.0).await;
+    let joined = handover(&rows);
+    assert_eq!(joined.len(), 1, "{rows:?}");
+    assert_eq!((joined[0]["version"].as_i64(), joined[0]["reason"].as_str()), (Some(2), Some("team_change")));
+    assert_eq!(joined[0]["url"], format!("/staff/patients/{pid}/handover/2"));
+    for stays_or_leaves in [&site.gp.0, &site.community_pharmacist.0] {
+        assert_eq!(handover(&app.outbox_for(stays_or_leaves).await).len(), 1, "only the inclusion's version");
+    }
+    let newcomer = Browser::login(&app, "officine@b.test").await;
+    let (status, page) = newcomer.get(&format!("/staff/patients/{pid}/handover/2")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(sheet(&page).contains("MARTIN Claire"), "{page}");
+
+    // The same team sent again changes nothing and issues nothing.
+    let same = serde_json::json!({"effective_date": today, "community_pharmacy": site.other_pharmacy});
+    assert_eq!(app.post(&format!("/api/v1/episodes/{eid}/team"), &site.idec.1, same).await.status, StatusCode::OK);
+    assert_eq!(handover(&app.outbox_for(&site.other_community_pharmacist.0).await).len(), 1);
+}
