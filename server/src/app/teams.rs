@@ -172,10 +172,11 @@ pub async fn change(
         community_nurse: members.community_nurse.clone(),
     };
     episodes::check_team(&txn, &checked, &ep.establishment_id, "").await?;
-    if members != Members::of(&last) {
+    let before = Members::of(&last);
+    if members != before {
         teams::change(&txn, &last, &members, on, &auth.staff.id, now).await?;
         // Whoever joins the community side is told, with the hand-over sheet (docs/domain.md).
-        let joining = super::handover::Joining::between(&Members::of(&last), &members);
+        let joining = super::handover::Joining::between(&before, &members);
         super::handover::issue_to_joining(&txn, state, &ep, &joining, &auth.actor(), now).await?;
         // The forfait lines follow the team of each sequence's start; a failure of the rules
         // (no tariff in force) leaves the lines to the billing job, which reports it.

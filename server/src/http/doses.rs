@@ -14,7 +14,7 @@ use crate::app::{self, doses::DoseReport};
 use crate::domain::regimen;
 use crate::store::{self, audit, directory, doses, episodes, patients, push_devices, reports};
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct DoseView {
     pub id: String,
     /// The catalogue key.
@@ -139,32 +139,12 @@ pub async fn today(State(state): State<AppState>, auth: PatientAuth) -> Result<J
     let name = |drug: &str| {
         state.rules.catalog.display_name(drug).map_or_else(|| drug.to_owned(), |n| n.get(locale).to_owned())
     };
-    let view = |d: store::entities::dose::Model| DoseView {
-        dose: dose_text(&d),
-        drug_name: name(&d.drug),
-        confirm_from: app::doses::confirm_from(&state, &d),
-        undo_until: app::doses::undo_until(&state, &d),
-        id: d.id,
-        drug: d.drug,
-        time: d.local_time,
-        due_at: d.due_at,
-        status: d.status,
-        late: d.late,
+    let view = |d: store::entities::dose::Model| {
+        let (dose, drug_name) = (dose_text(&d), name(&d.drug));
+        view_of(&state, d, dose, drug_name)
     };
     let doses: Vec<DoseView> = doses::of_day(db, &p.id, date).await?.into_iter().map(view).collect();
-    let next_dose =
-        doses.iter().find(|d| d.status == "pending" && d.due_at >= now - Duration::hours(1)).map(|d| DoseView {
-            id: d.id.clone(),
-            drug: d.drug.clone(),
-            drug_name: d.drug_name.clone(),
-            dose: d.dose.clone(),
-            time: d.time.clone(),
-            due_at: d.due_at,
-            status: d.status.clone(),
-            late: d.late,
-            confirm_from: d.confirm_from,
-            undo_until: d.undo_until,
-        });
+    let next_dose = doses.iter().find(|d| d.status == "pending" && d.due_at >= now - Duration::hours(1)).cloned();
     let cycles = domain_lines
         .iter()
         .filter_map(|l| {
@@ -246,7 +226,12 @@ async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<
     let locale = p.locale()?;
     let drug_name =
         state.rules.catalog.display_name(&d.drug).map_or_else(|| d.drug.clone(), |n| n.get(locale).to_owned());
-    Ok(DoseView {
+    Ok(view_of(state, d, dose, drug_name))
+}
+
+/// A dose as the phone sees it, with its dose text and drug name already read.
+fn view_of(state: &AppState, d: store::entities::dose::Model, dose: String, drug_name: String) -> DoseView {
+    DoseView {
         confirm_from: app::doses::confirm_from(state, &d),
         undo_until: app::doses::undo_until(state, &d),
         id: d.id,
@@ -257,7 +242,7 @@ async fn dose_view(state: &AppState, d: store::entities::dose::Model) -> Result<
         due_at: d.due_at,
         status: d.status,
         late: d.late,
-    })
+    }
 }
 
 /// `webpush`: a browser's subscription (`endpoint` and `keys` required); `fcm`: an FCM

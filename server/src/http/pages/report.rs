@@ -116,7 +116,13 @@ fn measure(answers: &Value, key: &str, unit: &str) -> Option<String> {
 /// "Colour of a report"): each red flag by name with the measure behind it, the red symptoms,
 /// the rule that makes several ambers red, the amber symptoms, the patient's own words. Built
 /// from the report's stored triage result, so it says what the engine decided then.
-pub fn why(bank: &QuestionBank, colour: &ColourRules, triage: &Value, answers: &Value) -> Vec<String> {
+pub fn why(
+    bank: &QuestionBank,
+    colour: &ColourRules,
+    graded: &[SymptomLine],
+    triage: &Value,
+    answers: &Value,
+) -> Vec<String> {
     let mut lines = Vec::new();
     for f in triage["red_flags"].as_array().into_iter().flatten() {
         let code = f["flag"].as_str().unwrap_or("");
@@ -137,7 +143,6 @@ pub fn why(bank: &QuestionBank, colour: &ColourRules, triage: &Value, answers: &
             _ => format!("Signe d'alerte : le patient a répondu oui à « {name} »"),
         });
     }
-    let graded = symptoms(bank, triage);
     let named = |keep: &dyn Fn(&SymptomLine) -> bool| -> Vec<String> {
         graded.iter().filter(|s| keep(s)).map(|s| format!("{} (grade {})", s.name, s.grade)).collect()
     };
