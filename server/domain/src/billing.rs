@@ -19,7 +19,7 @@ use super::{Parcours, Sequence};
 
 pub use corrections::{Correction, LineState, StoredLine, corrections};
 pub use month::{Month, euros_fr, parse_euros_fr};
-pub use statement::{CSV_HEADER, Statement, StatementLine, statements, to_csv};
+pub use statement::{CSV_HEADER, PatientIdentity, Statement, StatementLine, statements, to_csv};
 pub use tariffs::{Forfait, TARIFFS_FILE, TariffVersion, Tariffs};
 
 /// Who receives a share of a forfait.

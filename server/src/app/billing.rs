@@ -1,6 +1,8 @@
 //! Billing, shared by the API and the admin page: whose forfait lines an actor may see, a closed
 //! month's statement lines, and the billing office's two actions on a line (paid, cancelled).
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
@@ -34,19 +36,63 @@ pub fn month(raw: &str, field: &str) -> Result<Month, ActionError> {
     Month::parse(raw).ok_or_else(|| ActionError::field(field, format!("`{raw}` is not a month written YYYY-MM")))
 }
 
+/// Whether a statement read shows who each forfait is claimed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identities {
+    /// The billing office's export: each line carries the patient's identity (docs/billing.md,
+    /// "Statements"), and each patient shown gets an audit line.
+    ForClaims,
+    /// Totals only (the admin page's summary): no identity, no audit.
+    Omitted,
+}
+
 /// A closed month's statement lines the caller may see, with the instant the month was
-/// closed; `NotFound` while the month is not closed.
+/// closed; `NotFound` while the month is not closed. With [`Identities::ForClaims`], the billing
+/// office's lines on its establishment's statement carry the patient's identity (INS, else name
+/// and birth date) and the read is audited per patient, in one transaction; other roles never
+/// see an identity.
 pub async fn month_statement(
     state: &AppState,
     auth: &StaffAuth,
     month: Month,
     recipient: Option<&str>,
+    identities: Identities,
 ) -> Result<(DateTime<Utc>, Vec<StatementLine>), ActionError> {
     let scope = scope_of(auth)?;
     let closed = close_of(&state.db, month).await?.ok_or(ActionError::NotFound)?;
     let mut lines = ledger::statement_lines(&state.db, month, &scope).await?;
     if let Some(r) = recipient {
         lines.retain(|l| l.recipient_identifier == r);
+    }
+    if identities == Identities::ForClaims && auth.staff.role == Role::Billing && !lines.is_empty() {
+        let now = state.now();
+        let txn = begin_write(&state.db).await?;
+        let episodes: Vec<&str> = lines.iter().map(|l| l.episode_id.as_str()).collect();
+        let who = ledger::billing_identities(&txn, &episodes).await?;
+        let mut audited = BTreeSet::new();
+        let actor = auth.actor();
+        for l in &mut lines {
+            let (patient_id, identity) = who.get(&l.episode_id).ok_or_else(|| {
+                ActionError::Internal(anyhow::anyhow!("billing line {}: episode {} not found", l.line_id, l.episode_id))
+            })?;
+            l.patient = Some(identity.clone());
+            if audited.insert(patient_id.clone()) {
+                let month = month.to_string();
+                audit::record(
+                    &txn,
+                    audit::Entry {
+                        actor: &actor,
+                        action: "read_billing_identity",
+                        entity: "billing_statement",
+                        entity_id: Some(&month),
+                        patient_id: Some(patient_id),
+                        at: now,
+                    },
+                )
+                .await?;
+            }
+        }
+        txn.commit().await?;
     }
     Ok((closed.closed_at, lines))
 }

@@ -158,7 +158,9 @@ pub async fn statement(
         _ => return Err(ApiError::field("month", "the file is YYYY-MM.csv or YYYY-MM.json")),
     };
     let m = month(raw, "month")?;
-    let (closed_at, lines) = app::billing::month_statement(&state, &auth, m, q.recipient.as_deref()).await?;
+    let (closed_at, lines) =
+        app::billing::month_statement(&state, &auth, m, q.recipient.as_deref(), app::billing::Identities::ForClaims)
+            .await?;
     if csv {
         let body = to_csv(m, &lines);
         let disposition = format!("attachment; filename=\"releve-forfaits-{m}.csv\"");

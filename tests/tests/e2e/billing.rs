@@ -320,3 +320,78 @@ async fn interviews_make_codes_due_apart_from_the_forfaits() {
     let lines = app.get("/api/v1/billing/lines", &site.admin.1).await.body;
     assert_eq!(lines.as_array().unwrap().iter().map(|l| l["amount_cents"].as_i64().unwrap()).sum::<i64>(), A[0]);
 }
+
+/// The billing office claims each forfait for a patient: on its establishment's statement each
+/// line names them (the INS when known, else name and birth date), nothing clinical, and every
+/// patient so shown gets an audit line. Admins, pharmacies and GPs read the same statements
+/// without any identity.
+#[tokio::test]
+async fn the_billing_office_reads_who_each_forfait_is_for_and_only_it() {
+    let app = spawn_app_with(morning("2026-10-05"), &[("RELAIS__SECURITY__SESSION_TTL_HOURS", "2000")]).await;
+    let site = app.seed_site().await;
+    let mut with_ins = app.enrolment(&site);
+    with_ins["ins"] = json!("184037645108996");
+    let (p1, e1, _) = app.enrol(&site, with_ins).await;
+    let (p2, e2, _) = app.enrol(&site, app.enrolment(&site)).await;
+    on(&app, "2026-11-02").await;
+    close(&app, "2026-10").await;
+
+    let billing = site.billing.1.clone();
+    let s = statement_json(&app, &billing, "2026-10").await;
+    let lines: Vec<&Value> =
+        s["statements"].as_array().unwrap().iter().flat_map(|s| s["lines"].as_array().unwrap()).collect();
+    assert!(lines.len() >= 4, "{s}");
+    for l in &lines {
+        let who = &l["patient"];
+        if l["episode_id"] == json!(e1) {
+            assert_eq!(who, &json!({"ins": "184037645108996"}), "the INS alone when known: {l}");
+        } else {
+            assert_eq!(l["episode_id"], json!(e2));
+            assert_eq!(
+                who,
+                &json!({"family_name": "Martin", "given_name": "Claire", "birth_date": "1961-04-12"}),
+                "{l}"
+            );
+        }
+        for clinical in ["drug", "regimen", "grade", "dose"] {
+            assert!(l.get(clinical).is_none(), "nothing clinical on a statement: {l}");
+        }
+    }
+    let (header, rows) = statement_csv(&app, &billing, "2026-10").await;
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name} in {header:?}"));
+    let (ins, family, born, episode) =
+        (col("patient_ins"), col("patient_nom"), col("patient_date_naissance"), col("episode_id"));
+    for r in &rows {
+        if r[episode] == e1 {
+            assert_eq!((r[ins].as_str(), r[family].as_str()), ("184037645108996", ""), "{r:?}");
+        } else {
+            assert_eq!((r[ins].as_str(), r[family].as_str(), r[born].as_str()), ("", "Martin", "1961-04-12"), "{r:?}");
+        }
+    }
+    // Two reads (JSON, CSV), each audited once per patient shown.
+    for p in [&p1, &p2] {
+        let n = count(
+            &app.state,
+            &format!(
+                "audit_log WHERE action = 'read_billing_identity' AND patient_id = '{p}' AND actor_id = '{}'",
+                site.billing.0
+            ),
+        )
+        .await;
+        assert_eq!(n, 2, "patient {p}");
+    }
+
+    // Others read statements without identities, and leave no such audit line.
+    for token in [&site.admin.1, &site.community_pharmacist.1, &site.gp.1] {
+        let s = statement_json(&app, token, "2026-10").await;
+        for st in s["statements"].as_array().unwrap() {
+            for l in st["lines"].as_array().unwrap() {
+                assert!(l.get("patient").is_none(), "{l}");
+            }
+        }
+        let (header, rows) = statement_csv(&app, token, "2026-10").await;
+        let ins = header.iter().position(|h| h == "patient_ins").unwrap();
+        assert!(rows.iter().all(|r| r[ins..].iter().all(String::is_empty)), "{rows:?}");
+    }
+    assert_eq!(count(&app.state, "audit_log WHERE action = 'read_billing_identity'").await, 4);
+}

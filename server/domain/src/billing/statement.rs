@@ -27,6 +27,41 @@ pub struct StatementLine {
     pub amount_cents: i64,
     /// The line a credit reverses.
     pub credit_of: Option<String>,
+    /// Who the forfait is claimed for, as a billing office needs it (docs/billing.md,
+    /// "Statements"): present only on the establishment's statement read by the billing
+    /// office, absent everywhere else. Never anything clinical.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub patient: Option<PatientIdentity>,
+}
+
+/// The patient's identity on a statement line: the INS when it is known, else the name and
+/// birth date (never both, never more).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PatientIdentity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ins: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub birth_date: Option<NaiveDate>,
+}
+
+impl PatientIdentity {
+    /// The INS alone when known; the name and birth date otherwise.
+    pub fn for_billing(ins: Option<&str>, family_name: &str, given_name: &str, birth_date: NaiveDate) -> Self {
+        match ins.map(str::trim).filter(|i| !i.is_empty()) {
+            Some(ins) => Self { ins: Some(ins.to_owned()), family_name: None, given_name: None, birth_date: None },
+            None => Self {
+                ins: None,
+                family_name: Some(family_name.to_owned()),
+                given_name: Some(given_name.to_owned()),
+                birth_date: Some(birth_date),
+            },
+        }
+    }
 }
 
 /// The statement of one recipient for one month.
@@ -70,7 +105,9 @@ pub fn statements(lines: Vec<StatementLine>) -> Vec<Statement> {
 }
 
 /// The CSV header; docs/billing.md says what each column holds.
-pub const CSV_HEADER: [&str; 14] = [
+/// The last four columns (the patient's identity) are empty unless the billing office reads the
+/// establishment's statement.
+pub const CSV_HEADER: [&str; 18] = [
     "mois",
     "destinataire_type",
     "destinataire_id",
@@ -85,6 +122,10 @@ pub const CSV_HEADER: [&str; 14] = [
     "date_debut_sequence",
     "version_tarif",
     "montant_eur",
+    "patient_ins",
+    "patient_nom",
+    "patient_prenom",
+    "patient_date_naissance",
 ];
 
 /// Semicolon-separated UTF-8 with a header row, amounts with a decimal comma, one row per line.
@@ -98,6 +139,7 @@ pub fn to_csv(month: Month, lines: &[StatementLine]) -> String {
             Actor::Pharmacy => "pharmacie",
             Actor::Gp => "medecin_traitant",
         };
+        let who = l.patient.as_ref();
         let row = [
             month.to_string(),
             kind.to_owned(),
@@ -113,6 +155,10 @@ pub fn to_csv(month: Month, lines: &[StatementLine]) -> String {
             l.service_date.to_string(),
             l.tariff_version.clone(),
             euros_fr(l.amount_cents),
+            who.and_then(|p| p.ins.clone()).unwrap_or_default(),
+            who.and_then(|p| p.family_name.clone()).unwrap_or_default(),
+            who.and_then(|p| p.given_name.clone()).unwrap_or_default(),
+            who.and_then(|p| p.birth_date).map(|d| d.to_string()).unwrap_or_default(),
         ];
         out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(";"));
         out.push_str("\r\n");
@@ -144,6 +190,7 @@ mod tests {
             tariff_version: "2021-10-pilot".into(),
             amount_cents: cents,
             credit_of: None,
+            patient: None,
         }
     }
 
@@ -170,7 +217,26 @@ mod tests {
             "{}",
             rows[1]
         );
-        assert!(rows[1].ends_with(";2026-11-02;2021-10-pilot;-56,33"), "{}", rows[1]);
+        assert!(rows[1].ends_with(";2026-11-02;2021-10-pilot;-56,33;;;;"), "{}", rows[1]);
         assert_eq!(rows[2], "");
+    }
+
+    #[test]
+    fn the_billing_identity_is_the_ins_when_known_else_the_name_and_birth_date() {
+        let born = NaiveDate::from_ymd_opt(1956, 3, 14).unwrap();
+        let with_ins = PatientIdentity::for_billing(Some("256037512345678"), "Martin", "Jeanne", born);
+        assert_eq!(with_ins.ins.as_deref(), Some("256037512345678"));
+        assert_eq!((with_ins.family_name.as_deref(), with_ins.birth_date), (None, None));
+        let without = PatientIdentity::for_billing(Some("  "), "Martin", "Jeanne", born);
+        assert_eq!(without.ins, None);
+        assert_eq!(without.birth_date, Some(born));
+
+        let mut l = line(Actor::Hospital, "350000011", 11900);
+        l.patient = Some(without);
+        let csv = to_csv(Month::parse("2026-11").unwrap(), &[l.clone()]);
+        assert!(csv.split("\r\n").nth(1).unwrap().ends_with(";119,00;;Martin;Jeanne;1956-03-14"), "{csv}");
+        l.patient = Some(with_ins);
+        let csv = to_csv(Month::parse("2026-11").unwrap(), &[l]);
+        assert!(csv.split("\r\n").nth(1).unwrap().ends_with(";119,00;256037512345678;;;"), "{csv}");
     }
 }

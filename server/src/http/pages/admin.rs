@@ -190,7 +190,7 @@ pub async fn view(
     }
 
     let statement = match app::billing::month(&month, "month") {
-        Ok(m) => app::billing::month_statement(&state, &page.auth, m, None).await,
+        Ok(m) => app::billing::month_statement(&state, &page.auth, m, None, app::billing::Identities::Omitted).await,
         Err(e) => Err(e),
     };
     match statement {

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::entities::{billing_close, billing_line, billing_waiver};
 use super::{SyncError, SyncStats, sync_in};
-use crate::domain::billing::{Actor, LineState, Month, StatementLine, Tariffs, base_key};
+use crate::domain::billing::{Actor, LineState, Month, PatientIdentity, StatementLine, Tariffs, base_key};
 use crate::store::{StoredValueError, begin_write, directory, new_id};
 
 /// Whose lines a reader may see.
@@ -271,7 +271,36 @@ pub async fn statement_lines(
             tariff_version: r.tariff_version,
             amount_cents: r.amount_cents,
             credit_of: r.credit_of,
+            patient: None,
         });
+    }
+    Ok(out)
+}
+
+/// The patient behind each of these episodes, with their identity as billing needs it (docs/billing.md,
+/// "Statements"): episode id → (patient id, identity).
+pub async fn billing_identities(
+    db: &impl ConnectionTrait,
+    episode_ids: &[&str],
+) -> Result<BTreeMap<String, (String, PatientIdentity)>, DbErr> {
+    use crate::store::entities::{episode, patient};
+    let mut out = BTreeMap::new();
+    for chunk in episode_ids.chunks(500) {
+        let episodes = episode::Entity::find().filter(episode::Column::Id.is_in(chunk.iter().copied())).all(db).await?;
+        let patients: BTreeMap<String, patient::Model> = patient::Entity::find()
+            .filter(patient::Column::Id.is_in(episodes.iter().map(|e| e.patient_id.clone())))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        for ep in episodes {
+            let p = patients
+                .get(&ep.patient_id)
+                .ok_or_else(|| DbErr::RecordNotFound(format!("patient {} of episode {}", ep.patient_id, ep.id)))?;
+            let who = PatientIdentity::for_billing(p.ins.as_deref(), &p.family_name, &p.given_name, p.birth_date);
+            out.insert(ep.id, (p.id.clone(), who));
+        }
     }
     Ok(out)
 }
