@@ -118,8 +118,8 @@ pub async fn renewed(db: &impl ConnectionTrait, d: &dispensation::Model) -> Resu
     Ok(later.is_some())
 }
 
-/// The open episodes of these patients that have dispensations, each with the latest
-/// dispensation of each of its drugs (the pharmacy worklist's renewal flags).
+/// The open episodes of these patients, each with the latest dispensation of each of its drugs
+/// (none yet: an empty list), for the pharmacy worklist's renewal and first-dispensation flags.
 pub async fn latest_of_open_episodes(
     db: &impl ConnectionTrait,
     patient_ids: &[String],
@@ -147,9 +147,7 @@ pub async fn latest_of_open_episodes(
             for r in rows.iter().filter(|r| r.episode_id == ep.id) {
                 latest.insert(r.drug.clone(), r.clone());
             }
-            if !latest.is_empty() {
-                out.push((ep, latest.into_values().collect()));
-            }
+            out.push((ep, latest.into_values().collect()));
         }
     }
     Ok(out)

@@ -241,6 +241,11 @@ async fn the_pharmacy_worklist_flags_an_overdue_renewal_and_a_prescription_endin
     let app = spawn_app_at(morning("2026-11-02")).await;
     let site = app.seed_site().await;
     let (_, eid, _) = app.enrol(&site, continuous(&app, &site)).await;
+    // Nothing dispensed yet: the pharmacy that dispenses (parcours A) is asked to record it;
+    // the hospital pharmacist, who does not dispense here, is not.
+    let first = "Première dispensation à enregistrer (traitement débuté le 02/11/2026)";
+    assert!(pharmacy_page(&app, "officine@a.test").await.contains(first));
+    assert!(!pharmacy_page(&app, "pui@a.test").await.contains("Première dispensation"));
     let a = app
         .post(
             &path(&eid),
@@ -256,7 +261,7 @@ async fn the_pharmacy_worklist_flags_an_overdue_renewal_and_a_prescription_endin
     let page = pharmacy_page(&app, "officine@a.test").await;
     assert!(page.contains("MARTIN Claire") && page.contains("Ordonnance de capécitabine"), "{page}");
     assert!(page.contains("20/11/2026") && page.contains(&decision.format("%d/%m/%Y").to_string()), "{page}");
-    assert!(!page.contains("Renouvellement en retard"), "{page}");
+    assert!(!page.contains("Renouvellement en retard") && !page.contains("Première dispensation"), "{page}");
     // Not renewed by the run-out date: flagged.
     app.set_now(morning("2026-11-30"));
     let page = pharmacy_page(&app, "officine@a.test").await;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::session::{LOGIN_CSRF_COOKIE, LOGIN_PATH, StaffPage, safe_next};
 use super::{PageError, html};
 use crate::AppState;
+use crate::domain::access::Role;
 use crate::http::auth::{clear_session_cookie, cookie_secure, session_cookie, sign_in};
 use crate::http::error::ApiError;
 use crate::http::extract::Ctx;
@@ -57,7 +58,15 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
         Ok((status, html(&page)?).into_response())
     };
     match sign_in(&state, &ctx, &f.email, f.password.clone()).await {
-        Ok((token, _)) => {
+        Ok((token, who)) => {
+            // A pharmacist who asked for no page in particular opens on the patients who need
+            // their pharmacy (renewals, first dispensations, interactions), not the alert list.
+            let pharmacist = matches!(who.role()?, Role::CommunityPharmacist | Role::HospitalPharmacist);
+            let next = if pharmacist && f.next.as_deref().is_none_or(|n| n.is_empty() || n == "/staff/") {
+                "/staff/pharmacy".to_owned()
+            } else {
+                next
+            };
             let clear_login = format!("{LOGIN_CSRF_COOKIE}=; Path={LOGIN_PATH}; HttpOnly; SameSite=Strict; Max-Age=0");
             let cookies = AppendHeaders([
                 (header::SET_COOKIE, session_cookie(&state, &token)),

@@ -18,6 +18,7 @@ use super::{Layout, PageError, StaffPage, html, labels};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::episodes::{ComedicationRequest, add_comedication};
+use crate::domain::Parcours;
 use crate::domain::access::Role;
 use crate::domain::catalog::KNOWN_TAGS;
 use crate::http::error::ApiError;
@@ -94,7 +95,7 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
         let text = format!("{n} prise(s) vomie(s) sur les {VOMITED_WINDOW_DAYS} derniers jours");
         flags.entry(pid).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
     }
-    renewal_flags(state, &scope, &mut flags).await?;
+    renewal_flags(state, page.role(), &scope, &mut flags).await?;
     let mut out = Vec::new();
     let txn = store::begin_write(db).await?;
     for p in scope {
@@ -145,9 +146,12 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
 
 /// Renewals (docs/domain.md, "Dispensations"): a drug whose latest dispensation has run out
 /// (today, the patient's date, on or after its run-out date), or whose prescription ends before
-/// the next sequence decision (the active sequence's planned end).
+/// the next sequence decision (the active sequence's planned end); and an episode under way
+/// with no dispensation on record yet, for the pharmacist who dispenses it (the community
+/// pharmacy in parcours A, the hospital pharmacy in parcours B).
 async fn renewal_flags(
     state: &AppState,
+    role: Role,
     scope: &[patient::Model],
     flags: &mut BTreeMap<String, Vec<Flag>>,
 ) -> Result<(), PageError> {
@@ -155,6 +159,17 @@ async fn renewal_flags(
     for (ep, latest) in dispensations::latest_of_open_episodes(&state.db, &ids).await? {
         let Some(p) = scope.iter().find(|p| p.id == ep.patient_id) else { continue };
         let today = state.now().with_timezone(&p.time_zone()?).date_naive();
+        let dispenser = match ep.parcours()? {
+            Parcours::A => Role::CommunityPharmacist,
+            Parcours::B => Role::HospitalPharmacist,
+        };
+        if latest.is_empty() && role == dispenser && ep.start_date <= today + Duration::days(7) {
+            let text = format!(
+                "Première dispensation à enregistrer (traitement débuté le {})",
+                ep.start_date.format("%d/%m/%Y")
+            );
+            flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "info".into(), alert_id: None });
+        }
         let decision = episodes::active_sequence(&state.db, &ep.id).await?.map(|s| s.planned_end_date);
         for d in latest {
             let name = state.rules.catalog.name_fr(&d.drug);
