@@ -15,6 +15,9 @@ use crate::secrets;
 use crate::store::{self, auth as auth_store, directory, episodes};
 
 mod history;
+mod pharmacy;
+
+use pharmacy::{Dispensed, PharmacySide};
 
 /// How far back the demo's day-to-day history (doses, questionnaires, alerts) goes.
 const HISTORY_DAYS: i64 = 42;
@@ -26,7 +29,9 @@ pub const LOGINS: &[(&str, &str)] = &[
     ("idec@demo.relais.test", "idec"),
     ("oncologue@demo.relais.test", "oncologist (on call)"),
     ("pharma-hosp@demo.relais.test", "hospital_pharmacist"),
-    ("officine@demo.relais.test", "community_pharmacist"),
+    ("officine@demo.relais.test", "community_pharmacist (Pharmacie du Marché)"),
+    ("officine2@demo.relais.test", "community_pharmacist (Pharmacie des Lices)"),
+    ("officine3@demo.relais.test", "community_pharmacist (Pharmacie de la Gare)"),
     ("medecin@demo.relais.test", "gp"),
     ("admin@demo.relais.test", "admin"),
     ("facturation@demo.relais.test", "billing"),
@@ -254,12 +259,54 @@ const PATIENTS: &[DemoPatient] = &[
     },
 ];
 
+/// The patient who moves to another community pharmacy in the middle of the episode: (index in
+/// [`PATIENTS`], the new pharmacy's index, days before today).
+const PHARMACY_CHANGE: (usize, usize, i64) = (1, 0, 21);
+
+/// What the pharmacy side recorded for the demo patient of this index (see `demo/pharmacy.rs`):
+/// the latest dispensation and a co-medication, chosen so that each pharmacist has patients
+/// to see.
+fn pharmacy_side(i: usize) -> PharmacySide {
+    let d = |days_ago, units, units_per_day, prescription_ends_in| {
+        Some(Dispensed { days_ago, units, units_per_day, prescription_ends_in })
+    };
+    let (dispensed, comedication) = match i {
+        // Capecitabine started 10 days ago: its first dispensation is still to record.
+        0 => (None, None),
+        // Palbociclib: dispensed by the new pharmacy after the change.
+        1 => (d(17, 21, 1, None), None),
+        // Imatinib, 30 tablets 33 days ago: out for 3 days, renewal overdue.
+        2 => (d(33, 30, 1, None), None),
+        // Sunitinib and St John's wort (a strong CYP3A4 inducer): an interaction, for the
+        // hospital pharmacist in S1.
+        3 => (d(20, 28, 1, None), Some("millepertuis")),
+        // Olaparib: the prescription ends in 2 days, before the next decision.
+        4 => (d(10, 112, 4, Some(2)), None),
+        // Ibrutinib and clarithromycin (a strong CYP3A4 inhibitor): an interaction.
+        5 => (d(5, 84, 3, None), Some("clarithromycine")),
+        // Lenalidomide, parcours B: the hospital pharmacy dispenses.
+        6 => (d(21, 21, 1, None), None),
+        // Abiraterone: runs out in 3 days, the refill reminder is due today.
+        7 => (d(27, 120, 4, None), None),
+        8 => (d(5, 5, 1, None), None),
+        // Erlotinib, in S2: renewal overdue, and clarithromycin (a strong CYP3A4 inhibitor).
+        9 => (d(33, 30, 1, None), Some("clarithromycine")),
+        10 => (d(12, 63, 3, None), None),
+        // Enzalutamide, 120 capsules at 4 a day 32 days ago: renewal overdue.
+        11 => (d(32, 120, 4, None), None),
+        _ => (None, None),
+    };
+    PharmacySide { dispensed, comedication }
+}
+
 struct Staffing {
     est: String,
     idecs: Vec<String>,
     oncologists: Vec<String>,
     hosp_pharmacist: String,
     pharmacies: Vec<String>,
+    /// The community pharmacist of each pharmacy, in the order of `pharmacies`.
+    community_pharmacists: Vec<String>,
     gps: Vec<String>,
 }
 
@@ -333,6 +380,7 @@ async fn staff(state: &AppState) -> anyhow::Result<Staffing> {
         oncologists: of(Role::Oncologist),
         hosp_pharmacist: of(Role::HospitalPharmacist).remove(0),
         pharmacies,
+        community_pharmacists: of(Role::CommunityPharmacist),
         gps: of(Role::Gp),
     })
 }
@@ -347,6 +395,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
     let mut with_decision = Vec::new();
     let mut to_end = Vec::new();
     let mut sim = Vec::new();
+    let mut enrolled: Vec<String> = Vec::new();
     let history_from = now - Duration::days(HISTORY_DAYS);
     for (i, d) in PATIENTS.iter().enumerate() {
         let start = today - Duration::days(d.days_ago);
@@ -405,6 +454,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
         let plan_from = enrolled_at.max(history_from);
         store::due_work::restart_episode_planning(&txn, &e.episode_id, plan_from).await?;
         txn.commit().await?;
+        enrolled.push(e.episode_id.clone());
         sim.push(history::SimPatient {
             patient_id: e.patient_id.clone(),
             episode_id: e.episode_id.clone(),
@@ -451,6 +501,18 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
                     episodes::record_decision(&state.db, &seq.id, *dec, &s.oncologists[0], t).await?;
                 }
             }
+            let (moved, to_pharmacy, change_days_ago) = PHARMACY_CHANGE;
+            if local == today - Duration::days(change_days_ago) {
+                pharmacy::change_pharmacy(
+                    state,
+                    &s.idecs[moved % s.idecs.len()],
+                    &enrolled[moved],
+                    &s.pharmacies[to_pharmacy],
+                    local,
+                    t,
+                )
+                .await?;
+            }
             if local >= end_on {
                 for (ep_id, reason) in std::mem::take(&mut to_end) {
                     if let Some(ep) = episodes::get(&state.db, &ep_id).await? {
@@ -468,6 +530,15 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
         t += Duration::hours(1);
     }
     run_transitions(state, now).await?;
+    for (i, d) in PATIENTS.iter().enumerate() {
+        if d.ended.is_some() {
+            continue;
+        }
+        let pharmacy = if i == PHARMACY_CHANGE.0 { PHARMACY_CHANGE.1 } else { d.pharmacy };
+        let parcours_b = state.rules.catalog.default_parcours([d.drug]) == crate::domain::Parcours::B;
+        let dispenser = if parcours_b { &s.hosp_pharmacist } else { &s.community_pharmacists[pharmacy] };
+        pharmacy::record(state, dispenser, &enrolled[i], d.drug, today, &pharmacy_side(i)).await?;
+    }
     if sim.len() >= 2 {
         history::fresh_reports(state, &sim[0], &sim[1], now).await?;
     }

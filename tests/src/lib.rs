@@ -498,6 +498,26 @@ pub async fn count(state: &AppState, table: &str) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
+/// A cookie-keeping client signed in through the staff login form, as a browser would be (no
+/// redirect followed), and where the login sent it.
+pub async fn staff_session(base: &str, email: &str, password: &str) -> (reqwest::Client, String) {
+    let http =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = http.get(format!("{base}/staff/login")).send().await.unwrap().text().await.unwrap();
+    let marker = r#"name="csrf" value=""#;
+    let at = form.find(marker).expect("the login form's CSRF token") + marker.len();
+    let csrf = form[at..].split('"').next().unwrap().to_owned();
+    let r = http
+        .post(format!("{base}/staff/login"))
+        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {email}");
+    let to = r.headers()[reqwest::header::LOCATION].to_str().unwrap().to_owned();
+    (http, to)
+}
+
 pub use store::Db as DbConn;
 
 impl TestApp {

@@ -1,7 +1,7 @@
 //! The demo seeds a living site: weeks of doses, questionnaires answered or missed, alerts
 //! handled by the team, and a worklist that opens on a fresh red and some ambers.
 
-use relais_tests::spawn_app;
+use relais_tests::{spawn_app, staff_session};
 use sea_orm::ConnectionTrait;
 
 async fn scalar(app: &relais_tests::TestApp, sql: &str) -> i64 {
@@ -59,4 +59,32 @@ async fn the_demo_has_weeks_of_history_and_an_open_worklist() {
         let n = scalar(&app, &format!("SELECT COUNT(*) AS n FROM sequences WHERE kind = '{kind}'")).await;
         assert!(n > 0, "no {kind} sequence");
     }
+
+    // Each community pharmacist opens on the patients who need their pharmacy (issue 18).
+    let expected: [(&str, &[&str]); 3] = [
+        (
+            "officine@demo.relais.test",
+            &["Première dispensation à enregistrer", "Renouvellement en retard", "Interaction"],
+        ),
+        ("officine2@demo.relais.test", &["Renouvellement en retard", "avant la prochaine décision"]),
+        ("officine3@demo.relais.test", &["Renouvellement en retard", "Interaction"]),
+    ];
+    for (email, flags) in expected {
+        let (http, landing) = staff_session(&app.addr, email, relais_server::demo::PASSWORD).await;
+        assert_eq!(landing, "/staff/pharmacy", "{email}");
+        let page = http.get(format!("{}{landing}", app.addr)).send().await.unwrap().text().await.unwrap();
+        for f in flags {
+            assert!(page.contains(f), "{email}: no « {f} » on\n{page}");
+        }
+    }
+    // One patient moved to another pharmacy mid-episode: two versions of the team, and the
+    // new pharmacy was sent the hand-over sheet.
+    assert_eq!(scalar(&app, "SELECT COUNT(*) AS n FROM handover_sheets WHERE reason = 'team_change'").await, 1);
+    let moved = scalar(
+        &app,
+        "SELECT COUNT(*) AS n FROM (SELECT episode_id FROM care_teams GROUP BY episode_id HAVING COUNT(*) = 2) t",
+    )
+    .await;
+    assert_eq!(moved, 1);
+    assert!(scalar(&app, "SELECT COUNT(*) AS n FROM dispensations").await >= 10);
 }
