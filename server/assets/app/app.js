@@ -2,12 +2,12 @@
 // banner and the screens by URL hash: #/today, #/questionnaire/ID, #/symptom,
 // #activate=CODE (the QR code's link), #/activate.
 
-import { token } from "./api.js";
+import { Offline, api, token } from "./api.js";
 import { renderActivate } from "./activate.js";
 import { lang, setLang, t } from "./i18n.js";
 import { refreshPush } from "./push.js";
-import { flush, pending } from "./queue.js";
-import { renderQuestionnaire, showResult } from "./questionnaire.js";
+import { enqueue, flush, pending } from "./queue.js";
+import { relabel, renderQuestionnaire, showResult } from "./questionnaire.js";
 import { renderToday } from "./today.js";
 import { h } from "./ui.js";
 
@@ -18,16 +18,30 @@ function header() {
       class: "lang",
       id: "lang",
       lang: lang() === "fr" ? "en" : "fr",
-      onclick: () => {
-        setLang(lang() === "fr" ? "en" : "fr");
-        header();
-        banner();
-        route();
-      },
+      onclick: () => switchLang(lang() === "fr" ? "en" : "fr"),
     },
     t("switch_lang"),
   );
   document.getElementById("top").replaceChildren(h("p", { class: "brand" }, t("app_name")), button);
+}
+
+/// The language switch: the phone's texts at once; the server's (questions, advice,
+/// reminders) once it knows, which it is told now or, offline, when the network returns. The
+/// screen is shown again in the new language with what the patient already answered.
+async function switchLang(next) {
+  setLang(next);
+  document.documentElement.lang = next;
+  header();
+  banner();
+  if (token()) {
+    const item = { id: "locale", kind: "locale", method: "PUT", path: "/patient/locale", body: { locale: next } };
+    try {
+      await api("PUT", item.path, item.body);
+    } catch (e) {
+      if (e instanceof Offline) enqueue(item);
+    }
+  }
+  if (!relabel()) route();
 }
 
 function banner() {

@@ -24,7 +24,14 @@ function uuid() {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-export async function renderQuestionnaire(id) {
+/// The questionnaire being answered (its answers, position and the symptoms picked), so that
+/// the language switch can show it again in the other language without losing anything.
+let live = null;
+/// The result on screen (the server's answer and why), shown again on a language switch.
+let shownResult = null;
+
+export async function renderQuestionnaire(id, restore) {
+  shownResult = null;
   show(h("p", {}, t("loading")));
   let q;
   try {
@@ -37,13 +44,45 @@ export async function renderQuestionnaire(id) {
   const emergency = (q.red_rules || []).filter((r) => r.call_15_first).map((r) => r.flag);
   localStorage.setItem("relais.emergency_flags", JSON.stringify(emergency));
   if (q.team_phone) localStorage.setItem("relais.team_phone", q.team_phone);
-  if (id) start(q.modules, id, q);
+  if (id) start(q.modules, id, q, undefined, restore);
+  else if (restore && restore.chosen) startPicked(q, new Set(restore.chosen), restore);
   else pick(q);
+}
+
+/// The language switch: the screen shown again in the new language, with what the patient
+/// already answered (a questionnaire in progress) or the result they were reading. Returns
+/// false when the screen is not one of those (the caller routes as usual).
+export function relabel() {
+  if (document.getElementById("result") || document.getElementById("red-screen")) {
+    if (!shownResult) return false;
+    if (shownResult.local) showLocalRed(shownResult.rule, shownResult.why);
+    else showResult(shownResult.r, shownResult.why);
+    return true;
+  }
+  if (live && document.querySelector(".question, .choices")) {
+    renderQuestionnaire(live.id, { answers: live.answers, history: live.history, pos: live.pos(), chosen: live.chosen });
+    return true;
+  }
+  return false;
+}
+
+/// The questions once the symptoms are picked: the red-flag questions first, the picks (each
+/// with its measure), "other" if picked, the rest always asked.
+function startPicked(q, chosen, restore) {
+  const picked = q.modules.filter((m) => chosen.has(m.key));
+  const always = (q.always || []).filter((m) => !chosen.has(m.key));
+  const flags = always.filter((m) => m.kind === "red_flag");
+  const rest = always.filter((m) => m.kind !== "red_flag");
+  const other = chosen.has("other")
+    ? [{ key: "other", kind: "other", title: t("other_choice"), items: [{ key: "other", kind: "text", text: t("other_question"), help: t("other_help") }] }]
+    : [];
+  start([...flags, ...picked, ...other, ...rest], null, q, () => pick(q), restore, [...chosen]);
 }
 
 /// "I have a symptom now": which symptoms (toggle buttons, "other" last), then the questions:
 /// the red-flag questions first, the picks (each with its measure), the rest always asked.
 function pick(q) {
+  live = null;
   const chosen = new Set();
   const error = h("p", { class: "notice", role: "alert" });
   const toggle = (key) => (ev) => {
@@ -61,14 +100,7 @@ function pick(q) {
       error.textContent = t("pick_none");
       return;
     }
-    const picked = q.modules.filter((m) => chosen.has(m.key));
-    const always = (q.always || []).filter((m) => !chosen.has(m.key));
-    const flags = always.filter((m) => m.kind === "red_flag");
-    const rest = always.filter((m) => m.kind !== "red_flag");
-    const other = chosen.has("other")
-      ? [{ key: "other", kind: "other", title: t("other_choice"), items: [{ key: "other", kind: "text", text: t("other_question"), help: t("other_help") }] }]
-      : [];
-    start([...flags, ...picked, ...other, ...rest], null, q, () => pick(q));
+    startPicked(q, chosen);
   };
   show(
     h("h1", {}, t("pick_title")),
@@ -84,15 +116,18 @@ function redRule(q, key, value) {
   return (q.red_rules || []).find((r) => r.key === key && (r.at_least === undefined ? value === true : typeof value === "number" && value >= r.at_least));
 }
 
-function start(modules, questionnaireId, q, onBackFromFirst) {
+function start(modules, questionnaireId, q, onBackFromFirst, restore, chosen) {
   const items = modules.flatMap((m) => m.items.map((it) => ({ ...it, module: m.title, moduleKind: m.kind })));
   const keys = new Set(items.map((i) => i.key));
+  // Answers given before a language switch are kept (only those this questionnaire asks).
   const answers = {};
+  for (const [k, v] of Object.entries(restore?.answers || {})) if (keys.has(k)) answers[k] = v;
   // An item whose condition names a question of this questionnaire shows only when that
   // answer is above the threshold; a condition on a question not asked here does not apply.
   const visible = (it) => !it.show_if || !keys.has(it.show_if.key) || (answers[it.show_if.key] ?? 0) > it.show_if.above;
-  const history = [];
-  let pos = items.findIndex(visible);
+  const history = (restore?.history || []).filter((i) => i < items.length);
+  let pos = restore && restore.pos < items.length ? restore.pos : items.findIndex(visible);
+  live = { id: questionnaireId, chosen: chosen || null, answers, history, pos: () => pos };
 
   const go = () => {
     const it = items[pos];
@@ -216,6 +251,7 @@ function textInput(it, answers, go) {
 }
 
 async function submit(questionnaireId, shown, answers, red, redModule) {
+  live = null;
   const kept = {};
   let other;
   for (const it of shown) {
@@ -243,6 +279,7 @@ async function submit(questionnaireId, shown, answers, red, redModule) {
 
 /// The call screen from the phone's copy of the rules (offline, or until the server answers).
 function showLocalRed(rule, why) {
+  shownResult = { local: true, rule, why };
   const phone = localStorage.getItem("relais.team_phone") || "";
   redScreen({ why, text: rule.text, phone, call15First: rule.call_15_first, advice: [], local: true });
 }
@@ -287,6 +324,7 @@ export function showQueued() {
 /// full-screen call-now message, 15 first when a life-threatening flag raised it, with `why`
 /// when the phone knows which answer made it red.
 export function showResult(r, why) {
+  shownResult = { r, why };
   const advice = r.advice || [];
   if (r.colour === "red") {
     let emergency = [];

@@ -21,7 +21,8 @@ function save(items) {
   window.dispatchEvent(new CustomEvent("queue-changed", { detail: items.length }));
 }
 
-/// Queues a POST; `id` is unique per action (a report's client_id, `dose:ID`).
+/// Queues a request (a POST unless `method` says otherwise); `id` is unique per action (a
+/// report's client_id, `dose:ID`, `locale`): a newer one with the same id replaces it.
 export function enqueue(item) {
   const items = pending().filter((i) => i.id !== item.id);
   items.push(item);
@@ -46,7 +47,7 @@ async function doFlush(background) {
   const sent = [];
   for (const item of pending()) {
     try {
-      const answer = await api("POST", item.path, item.body);
+      const answer = await api(item.method || "POST", item.path, item.body);
       sent.push({ item, answer });
     } catch (e) {
       if (e instanceof Offline) break;

@@ -198,3 +198,37 @@ pub async fn revoke_devices(state: &AppState, auth: &StaffAuth, id: &str) -> Res
     tracing::info!(patient_id = %id, devices, push_subscriptions, "patient's phones revoked");
     Ok(DevicesRevoked { devices, push_subscriptions })
 }
+
+/// The patient's language for everything Relais says to them: questions, advice, results,
+/// reminders and pushes (docs/api.md, "Patient app"). Changed from the app's language switch.
+pub async fn set_locale(
+    state: &AppState,
+    auth: &super::PatientAuth,
+    raw: &str,
+) -> Result<crate::domain::triage::Locale, ActionError> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let locale = crate::domain::triage::Locale::parse(raw.trim())
+        .ok_or_else(|| ActionError::field("locale", format!("`{raw}` is not a language of the app: fr or en")))?;
+    let now = state.now();
+    let txn = store::begin_write(&state.db).await?;
+    let p = patients::get(&txn, &auth.patient_id).await?.ok_or(ActionError::NotFound)?;
+    if p.locale()? != locale {
+        let mut row: patient::ActiveModel = p.into();
+        row.locale = Set(raw.trim().to_owned());
+        row.update(&txn).await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: &auth.actor(),
+                action: "set_locale",
+                entity: "patient",
+                entity_id: Some(&auth.patient_id),
+                patient_id: Some(&auth.patient_id),
+                at: now,
+            },
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(locale)
+}

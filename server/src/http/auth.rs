@@ -358,3 +358,30 @@ pub async fn patient_me(State(state): State<AppState>, auth: PatientAuth) -> Res
         team_phone,
     }))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocaleRequest {
+    /// `fr` or `en`.
+    #[schema(pattern = "^(fr|en)$", example = "en")]
+    pub locale: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LocaleSet {
+    /// The language Relais now uses with the patient: questions, advice, results, reminders.
+    pub locale: String,
+}
+
+/// The app's language switch: from now on the questions, advice, results, reminders and pushes
+/// are in this language. 422 naming `locale` for anything but `fr` or `en`.
+#[utoipa::path(put, path = "/api/v1/patient/locale", request_body = LocaleRequest,
+    responses((status = 200, body = LocaleSet), (status = 401), (status = 422)))]
+pub async fn set_patient_locale(
+    State(state): State<AppState>,
+    auth: PatientAuth,
+    JsonBody(req): JsonBody<LocaleRequest>,
+) -> Result<Json<LocaleSet>, ApiError> {
+    crate::app::patients::set_locale(&state, &auth, &req.locale).await?;
+    Ok(Json(LocaleSet { locale: req.locale.trim().to_owned() }))
+}

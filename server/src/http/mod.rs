@@ -31,7 +31,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
 use tower::ServiceBuilder;
@@ -97,6 +97,7 @@ pub fn api_routes() -> RouteTable {
         (Method::POST, "/patient/devices", Patient, post(doses::add_device)),
         (Method::DELETE, "/patient/devices/{id}", Patient, delete(doses::remove_device)),
         (Method::GET, "/patient/me", Patient, get(auth::patient_me)),
+        (Method::PUT, "/patient/locale", Patient, put(auth::set_patient_locale)),
         (Method::POST, "/patient/logout", Patient, post(auth::patient_logout)),
         (Method::GET, "/billing/lines", Staff, get(billing::lines)),
         (Method::POST, "/billing/lines/{id}/paid", Staff, post(billing::mark_paid)),

@@ -45,6 +45,7 @@ use crate::domain::enrolment;
         auth::me,
         auth::activate,
         auth::patient_me,
+        auth::set_patient_locale,
         auth::patient_logout,
         patients::enrol,
         patients::list,

@@ -417,3 +417,79 @@ async fn a_symptom_now_asks_the_stool_count_after_diarrhoea_and_offers_fever_and
     );
     browser.close().await;
 }
+
+/// The question on screen: its key.
+async fn question_key(browser: &Browser) -> String {
+    browser.wait_for(".question", WAIT).await;
+    browser
+        .execute("return document.querySelector('.question').dataset.key", json!([]))
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Issue 19: the language switch in the middle of a questionnaire keeps the answers given and
+/// asks the rest in English — the server's questions, not only the buttons — and the result
+/// comes in English; the server now speaks English to the patient.
+#[tokio::test]
+async fn switching_to_english_mid_questionnaire_keeps_the_answers_and_asks_the_rest_in_english() {
+    let Some(browser) = start_browser(360, 740).await else { return };
+    let (app, pid) = phone_with_a_questionnaire(&browser).await;
+    browser.click(".questionnaire-due a").await;
+    // The first two questions (red-flag questions, yes/no) answered "no" in French.
+    let first = question_key(&browser).await;
+    let french_title = browser.text(".question h1").await;
+    browser.click(&format!(".question[data-key=\"{first}\"] button[data-value=\"false\"]")).await;
+    wait_until(
+        &browser,
+        &format!("return document.querySelector('.question').dataset.key !== '{first}'"),
+        "question 2",
+    )
+    .await;
+    let second = question_key(&browser).await;
+    browser.click(&format!(".question[data-key=\"{second}\"] button[data-value=\"false\"]")).await;
+    wait_until(
+        &browser,
+        &format!("return document.querySelector('.question').dataset.key !== '{second}'"),
+        "question 3",
+    )
+    .await;
+    let third = question_key(&browser).await;
+    assert!(browser.text(".progress-text").await.starts_with("Question 3 sur"));
+
+    browser.click("#lang").await;
+    wait_until(
+        &browser,
+        "return document.documentElement.lang === 'en' && !!document.querySelector('.progress-text') \
+         && document.querySelector('.progress-text').innerText.startsWith('Question 3 of')",
+        "the same question in English",
+    )
+    .await;
+    assert_eq!(question_key(&browser).await, third, "the switch stays on the question being answered");
+    // Back: the second question, in English, with the answer given in French still chosen.
+    browser.click("#back").await;
+    wait_until(&browser, &format!("return document.querySelector('.question').dataset.key === '{second}'"), "back")
+        .await;
+    let chosen = browser
+        .execute("return document.querySelector('.question button[aria-pressed=\"true\"]').dataset.value", json!([]))
+        .await;
+    assert_eq!(chosen, json!("false"), "the answer given before the switch is kept");
+    browser.click("#back").await;
+    wait_until(&browser, &format!("return document.querySelector('.question').dataset.key === '{first}'"), "back")
+        .await;
+    let english_title = browser.text(".question h1").await;
+    assert_ne!(english_title, french_title, "the server's question text follows the language");
+    assert!(english_title.is_ascii(), "{english_title}");
+
+    let asked = answer_with(&browser, &[], None).await;
+    browser.wait_for("#result", WAIT).await;
+    let result = browser.text("#result").await;
+    assert!(result.contains("Thank you") && result.contains("Your oncology team"), "{result}");
+    browser.screenshot("app-result-english-360x740").await;
+    assert!(asked.contains(&first) && asked.contains(&second), "{asked:?}");
+    // One report, with the answers given before the switch.
+    assert_eq!(count_where(&app, "reports", &format!("patient_id = '{pid}'")).await, 1);
+    assert_eq!(count_where(&app, "patients", &format!("id = '{pid}' AND locale = 'en'")).await, 1);
+    browser.close().await;
+}

@@ -98,3 +98,46 @@ async fn more_than_ten_attempts_in_fifteen_minutes_are_refused() {
     app.set_now(default_now() + Duration::minutes(20));
     accepted(&app, &code).await;
 }
+
+/// The app's language switch sets the patient's language on the server: the questions and
+/// the advice come in it from then on; anything but fr or en is refused naming `locale`.
+#[tokio::test]
+async fn the_language_switch_sets_the_language_of_the_questions_and_advice() {
+    let (app, site, pid, code) = enrolled().await;
+    let token = accepted(&app, &code).await;
+    let spontaneous = async || {
+        let q = app.call(Method::GET, "/api/v1/patient/questionnaires/spontaneous", Some(&token), None).await;
+        assert_eq!(q.status, StatusCode::OK, "{:?}", q.body);
+        q.body
+    };
+    let before = spontaneous().await;
+    assert_eq!(before["locale"], "fr");
+    let put = async |body: Value| app.call(Method::PUT, "/api/v1/patient/locale", Some(&token), Some(body)).await;
+    let a = put(json!({"locale": "en"})).await;
+    assert_eq!((a.status, &a.body), (StatusCode::OK, &json!({"locale": "en"})));
+    let after = spontaneous().await;
+    assert_eq!(after["locale"], "en");
+    assert_ne!(before["modules"][0]["title"], after["modules"][0]["title"], "the titles follow the language");
+    let titles: Vec<&str> = after["modules"].as_array().unwrap().iter().filter_map(|m| m["title"].as_str()).collect();
+    assert!(titles.contains(&"Nausea (feeling sick)"), "{titles:?}");
+    // The advice of a report too.
+    let r = app
+        .call(
+            Method::POST,
+            "/api/v1/patient/reports",
+            Some(&token),
+            Some(json!({"client_id": "f0f8a8c2-6b1f-4a50-9d5e-3b6a4b1e2c01", "answers": {"nausea.frequency": 1}})),
+        )
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    assert!(r.body["contact"]["text"].as_str().unwrap().contains("team"), "{:?}", r.body);
+
+    for bad in [json!({"locale": "de"}), json!({"locale": ""})] {
+        let a = put(bad).await;
+        assert_eq!((a.status, a.field()), (StatusCode::UNPROCESSABLE_ENTITY, "locale"), "{:?}", a.body);
+    }
+    assert_eq!(count(&app.state, "audit_log WHERE action = 'set_locale'").await, 1);
+    // Staff see the patient's language change on the record.
+    let p = app.patient(&pid, &site.idec.1).await;
+    assert_eq!(p["locale"], "en", "{p}");
+}

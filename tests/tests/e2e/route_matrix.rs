@@ -48,6 +48,7 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/patient/devices", "patient"),
     ("DELETE", "/patient/devices/{id}", "patient"),
     ("GET", "/patient/me", "patient"),
+    ("PUT", "/patient/locale", "patient"),
     ("POST", "/patient/logout", "patient"),
     ("GET", "/billing/lines", "staff"),
     ("POST", "/billing/lines/{id}/paid", "staff"),
