@@ -45,7 +45,25 @@ async fn answer_all(browser: &Browser, yes_to: &[&str], screenshot_first: Option
 /// [`answer_all`] with chosen answers: `given` maps a key to the choice's value, the number
 /// typed or the text written; anything else as in `answer_all`.
 async fn answer_with(browser: &Browser, given: &[(&str, &str)], screenshot_first: Option<&str>) -> Vec<String> {
+    answer_checking(browser, given, screenshot_first, false).await.0
+}
+
+/// Whether the question on screen and every answer (or the field and its button) fit in the
+/// viewport without scrolling; the key and what overflows if not.
+const FITS: &str = "const q = document.querySelector('.question');
+    const parts = [q.querySelector('h1'), ...q.querySelectorAll('.choice, #number, #other-text, #next')];
+    const low = parts.filter(e => e.getBoundingClientRect().bottom > window.innerHeight).map(e => e.textContent || e.id);
+    return low.length ? q.dataset.key + ': ' + low.join(' | ') : null";
+
+/// [`answer_with`], and with `check_fit` the screens whose question and answers do not all fit.
+async fn answer_checking(
+    browser: &Browser,
+    given: &[(&str, &str)],
+    screenshot_first: Option<&str>,
+    check_fit: bool,
+) -> (Vec<String>, Vec<String>) {
     let mut asked: Vec<String> = vec![];
+    let mut overflowing: Vec<String> = vec![];
     loop {
         browser.wait_for(".question, #red-screen, #result, #queued", WAIT).await;
         let js = "const q = document.querySelector('.question');
@@ -54,9 +72,13 @@ async fn answer_with(browser: &Browser, given: &[(&str, &str)], screenshot_first
                               !!q.querySelector('#other-text')] : null";
         let on_screen = browser.execute(js, json!([])).await;
         if on_screen.is_null() {
-            return asked;
+            return (asked, overflowing);
         }
         let key = on_screen[0].as_str().unwrap().to_owned();
+        if check_fit && let Some(low) = browser.execute(FITS, json!([])).await.as_str() {
+            overflowing.push(low.to_owned());
+            browser.screenshot(&format!("overflow-{key}")).await;
+        }
         assert!(!asked.contains(&key), "{key} asked twice: {asked:?}");
         if let Some(name) = screenshot_first.filter(|_| asked.is_empty()) {
             browser.screenshot(name).await;
@@ -492,4 +514,37 @@ async fn switching_to_english_mid_questionnaire_keeps_the_answers_and_asks_the_r
     assert_eq!(count_where(&app, "reports", &format!("patient_id = '{pid}'")).await, 1);
     assert_eq!(count_where(&app, "patients", &format!("id = '{pid}' AND locale = 'en'")).await, 1);
     browser.close().await;
+}
+
+/// Issue 19: on a 360×740 phone at the default text size, every question of a questionnaire
+/// shows with all its answers without scrolling, in French and in English.
+#[tokio::test]
+async fn every_question_and_all_its_answers_fit_a_360_by_740_screen() {
+    for english in [false, true] {
+        let Some(browser) = start_browser(360, 740).await else { return };
+        let (app, pid) = phone_with_a_questionnaire(&browser).await;
+        if english {
+            browser.click("#lang").await;
+            wait_until(&browser, "return document.documentElement.lang === 'en'", "English").await;
+            // The server's questions in English once it knows.
+            let started = Instant::now();
+            while count_where(&app, "patients", &format!("id = '{pid}' AND locale = 'en'")).await == 0 {
+                assert!(started.elapsed() < WAIT, "the server never heard of the switch");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        browser.wait_for(".questionnaire-due a", WAIT).await;
+        browser.click(".questionnaire-due a").await;
+        // Diarrhoea and vomiting answered so that their counts are asked too.
+        let given = [("diarrhea.frequency", "2"), ("vomiting.frequency", "2")];
+        let (asked, overflowing) = answer_checking(&browser, &given, None, true).await;
+        assert!(asked.len() >= 10, "{asked:?}");
+        let lang = if english { "en" } else { "fr" };
+        assert!(
+            overflowing.is_empty(),
+            "questions that need scrolling at 360×740 ({lang}):\n{}",
+            overflowing.join("\n")
+        );
+        browser.close().await;
+    }
 }
