@@ -164,12 +164,81 @@ pub fn assess(rules: &AdherenceRules, rate_28: Option<Rate>) -> Option<Adherence
     }
     let also_idec = rate.percent < rules.idec_below_percent;
     let below = if also_idec { rules.idec_below_percent } else { rules.alert_below_percent };
-    let late = if rate.late > 0 { format!(", {} late", rate.late) } else { String::new() };
-    let reason = format!(
-        "adherence {:.1} % over {} days ({} of {} doses taken{late}), below {below} %",
-        rate.percent, rules.window_days, rate.taken, rate.scheduled
-    );
+    let reason = AdherenceReason {
+        percent: (rate.percent * 10.0).round() / 10.0,
+        days: rules.window_days,
+        taken: rate.taken,
+        scheduled: rate.scheduled,
+        late: rate.late,
+        below,
+    }
+    .english();
     Some(AdherenceFinding { percent: rate.percent, also_idec, reason })
+}
+
+/// What an adherence alert records as its reason: written in English for the API (the stored
+/// text), read back to be shown in French on the staff pages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdherenceReason {
+    /// Rounded to one decimal.
+    pub percent: f64,
+    pub days: u32,
+    pub taken: u32,
+    pub scheduled: u32,
+    pub late: u32,
+    pub below: f64,
+}
+
+impl AdherenceReason {
+    /// "adherence 67.9 % over 28 days (19 of 28 doses taken, 1 late), below 80 %".
+    pub fn english(&self) -> String {
+        let late = if self.late > 0 { format!(", {} late", self.late) } else { String::new() };
+        format!(
+            "adherence {:.1} % over {} days ({} of {} doses taken{late}), below {} %",
+            self.percent, self.days, self.taken, self.scheduled, self.below
+        )
+    }
+
+    /// "observance 67,9 % sur 28 jours (19 prises sur 28, dont 1 en retard), sous le seuil de 80 %".
+    pub fn french(&self) -> String {
+        let late = match self.late {
+            0 => String::new(),
+            n => format!(", dont {n} en retard"),
+        };
+        let below = format!("{}", self.below).replace('.', ",");
+        format!(
+            "observance {} % sur {} jours ({} prises sur {}{late}), sous le seuil de {below} %",
+            format!("{:.1}", self.percent).replace('.', ","),
+            self.days,
+            self.taken,
+            self.scheduled
+        )
+    }
+
+    /// Reads back a text [`Self::english`] wrote; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let rest = text.strip_prefix("adherence ")?;
+        let (percent, rest) = rest.split_once(" % over ")?;
+        let (days, rest) = rest.split_once(" days (")?;
+        let (taken, rest) = rest.split_once(" of ")?;
+        let (scheduled, rest) = rest.split_once(" doses taken")?;
+        let (late, rest) = match rest.strip_prefix(", ") {
+            Some(r) => {
+                let (n, r) = r.split_once(" late")?;
+                (n.parse().ok()?, r)
+            }
+            None => (0, rest),
+        };
+        let below = rest.strip_prefix("), below ")?.strip_suffix(" %")?;
+        Some(Self {
+            percent: percent.parse().ok()?,
+            days: days.parse().ok()?,
+            taken: taken.parse().ok()?,
+            scheduled: scheduled.parse().ok()?,
+            late,
+            below: below.parse().ok()?,
+        })
+    }
 }
 
 /// The same-day dose rules of docs/triage.md §6.

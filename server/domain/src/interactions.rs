@@ -30,8 +30,10 @@ pub struct PairSpec {
     pub id: String,
     pub a: SideSpec,
     pub b: SideSpec,
-    /// What the pharmacist should know, for staff.
+    /// What the pharmacist should know, for staff (the engine's text, in the API).
     pub reason: String,
+    /// The same in French, for the staff pages (required).
+    pub reason_fr: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,7 @@ struct PairRule {
     a: Side,
     b: Side,
     reason: String,
+    reason_fr: String,
 }
 
 /// Validated pair rules.
@@ -102,14 +105,26 @@ impl InteractionRules {
             if s.reason.trim().is_empty() {
                 return Err(format!("{k}.reason: every rule says why"));
             }
+            if s.reason_fr.trim().is_empty() {
+                return Err(format!("{k}.reason_fr: every rule says why in French too"));
+            }
             rules.push(PairRule {
                 id: s.id.clone(),
                 a: side(&s.a, &format!("{k}.a"))?,
                 b: side(&s.b, &format!("{k}.b"))?,
                 reason: s.reason.clone(),
+                reason_fr: s.reason_fr.clone(),
             });
         }
         Ok(Self { rules })
+    }
+
+    /// A stored interaction reason (`{a} + {b}: {reason}`, as the alert records it) in French,
+    /// from the rule whose reason it quotes; `None` for a text no rule wrote.
+    pub fn reason_in_french(&self, stored: &str) -> Option<String> {
+        let (pair, reason) = stored.split_once(": ")?;
+        let rule = self.rules.iter().find(|r| r.reason == reason)?;
+        Some(format!("{pair} : {}", rule.reason_fr))
     }
 
     /// Checks that every `drug` named by a rule exists in the catalogue or the co-medications.

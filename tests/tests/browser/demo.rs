@@ -54,3 +54,138 @@ async fn the_demo_opens_on_a_living_site() {
     browser.desktop_and_phone_shots("demo-admin").await;
     browser.close().await;
 }
+
+/// English words that have no place on a French page (whole words, any case). Each is an
+/// English word a page once showed (a reason, a state, a colour, a raw key), not a French word.
+const ENGLISH: &[&str] = &[
+    "the",
+    "and",
+    "with",
+    "from",
+    "which",
+    "should",
+    "avoid",
+    "risk",
+    "fever",
+    "red flag",
+    "amber",
+    "green",
+    "completed",
+    "active",
+    "pending",
+    "missed",
+    "taken",
+    "skipped",
+    "other",
+    "inducer",
+    "inhibitor",
+    "exposure",
+    "myelosuppressive",
+    "strong",
+    "toxicity",
+    "adherence",
+    "patients_included",
+    "adherence_percent",
+    "unknown",
+    "none",
+    "yes",
+    "no",
+    "grade provisional",
+    "acknowledged",
+    "resolved",
+    "open",
+    "due",
+    "exported",
+    "paid",
+];
+
+/// The English words and the numbers written with a decimal point on the current page's main
+/// content (what a reader sees: closed `<details>` are not read).
+async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
+    let text = browser.text("main").await;
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+    for w in ENGLISH {
+        let hit = if w.contains(' ') { lower.contains(w) } else { words.contains(w) };
+        if hit {
+            let at = lower.find(w).unwrap_or(0);
+            let from = lower[..at].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
+            let context: String = text[from..].chars().take(100).collect();
+            found.push(format!("{page}: « {w} » in …{}…", context.replace('\n', " ")));
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for i in 1..chars.len().saturating_sub(1) {
+        if chars[i] == '.' && chars[i - 1].is_ascii_digit() && chars[i + 1].is_ascii_digit() {
+            let context: String = chars[i.saturating_sub(30)..(i + 30).min(chars.len())].iter().collect();
+            found.push(format!("{page}: a decimal point in …{}…", context.replace('\n', " ")));
+            break;
+        }
+    }
+}
+
+/// Issue 19: the demo's staff pages — worklist, a red and an amber alert, the patients, a
+/// patient, the enrolment form, the pharmacy, the hand-over sheet, the admin — are French: no
+/// English word of [`ENGLISH`], and numbers with a decimal comma.
+#[tokio::test]
+async fn the_demo_staff_pages_speak_french() {
+    let Some(browser) = start_browser(1280, 800).await else { return };
+    let app = spawn_app().await;
+    relais_server::demo::seed(&app.state).await.expect("demo seeds");
+    let base = app.addr.clone();
+    let mut found = vec![];
+
+    sign_in(&browser, &base, "idec@demo.relais.test").await;
+    browser.goto(&format!("{base}/staff/")).await;
+    browser.wait_for("table.worklist", WAIT).await;
+    not_french(&browser, "worklist", &mut found).await;
+    let alerts = browser
+        .execute(
+            "return [...document.querySelectorAll('table.worklist tbody tr a')].map(a => a.getAttribute('href'))",
+            json!([]),
+        )
+        .await;
+    for (i, href) in alerts.as_array().unwrap().iter().take(4).enumerate() {
+        browser.goto(&format!("{base}{}", href.as_str().unwrap())).await;
+        browser.wait_for("main", WAIT).await;
+        not_french(&browser, &format!("alert {i}"), &mut found).await;
+    }
+    browser.goto(&format!("{base}/staff/patients")).await;
+    browser.wait_for("#patients", WAIT).await;
+    not_french(&browser, "patients", &mut found).await;
+    let patients = browser
+        .execute("return [...document.querySelectorAll('#patients a')].map(a => a.getAttribute('href'))", json!([]))
+        .await;
+    for (i, href) in patients.as_array().unwrap().iter().take(6).enumerate() {
+        browser.goto(&format!("{base}{}", href.as_str().unwrap())).await;
+        browser.wait_for("main", WAIT).await;
+        not_french(&browser, &format!("patient {i}"), &mut found).await;
+    }
+    browser.goto(&format!("{base}/staff/enrol")).await;
+    browser.wait_for("form", WAIT).await;
+    not_french(&browser, "enrol", &mut found).await;
+
+    for email in ["officine@demo.relais.test", "pharma-hosp@demo.relais.test"] {
+        sign_in(&browser, &base, email).await;
+        browser.goto(&format!("{base}/staff/pharmacy")).await;
+        browser.wait_for("main", WAIT).await;
+        not_french(&browser, email, &mut found).await;
+    }
+    let sheet = browser
+        .execute(
+            "const a = document.querySelector('a[href*=\"/handover\"]'); return a && a.getAttribute('href')",
+            json!([]),
+        )
+        .await;
+    if let Some(href) = sheet.as_str() {
+        browser.goto(&format!("{base}{href}")).await;
+        browser.wait_for("main", WAIT).await;
+        not_french(&browser, "hand-over sheet", &mut found).await;
+    }
+    sign_in(&browser, &base, "admin@demo.relais.test").await;
+    browser.goto(&format!("{base}/staff/admin")).await;
+    browser.wait_for("#statements", WAIT).await;
+    not_french(&browser, "admin", &mut found).await;
+    browser.close().await;
+    assert!(found.is_empty(), "English on French pages:\n{}", found.join("\n"));
+}

@@ -66,8 +66,11 @@ impl Browser {
         let b = Self::new(app);
         let form = b.get("/staff/login").await;
         let r = b.post("/staff/login", &[("csrf", &form.csrf()), ("email", email), ("password", PASSWORD)]).await;
-        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/staff/"), "{}", r.body);
-        let home = b.get("/staff/").await;
+        // Pharmacists open on their worklist, everyone else on the alerts.
+        let pharmacist = email.starts_with("officine") || email.starts_with("pui");
+        let landing = if pharmacist { "/staff/pharmacy" } else { "/staff/" };
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, landing), "{}", r.body);
+        let home = b.get(landing).await;
         assert_eq!(home.status, StatusCode::OK, "{}", home.body);
         let csrf = home.csrf();
         (b, csrf)
@@ -249,7 +252,7 @@ async fn the_alert_page_tells_the_answers_in_words_and_resolves_through_its_form
     let (b, csrf) = Browser::login(&app, "idec@a.test").await;
     let page = b.get(&format!("/staff/alerts/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    for words in ["Diarrhée", "Souvent (3/4)", "38.6 °C", "Non", "href=\"tel:+33612345678\"", "Alerte ouverte (rouge)"]
+    for words in ["Diarrhée", "Souvent (3/4)", "38,6 °C", "Non", "href=\"tel:+33612345678\"", "Alerte ouverte (rouge)"]
     {
         assert!(page.body.contains(words), "{words} in {}", page.body);
     }
@@ -388,9 +391,18 @@ async fn a_community_pharmacist_sees_only_the_flagged_patients_of_their_pharmacy
         .post(&format!("/api/v1/patient/doses/{}", dose["id"].as_str().unwrap()), &device, json!({"status": "vomited"}))
         .await;
     assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
-    // Enrolled just now: nothing to flag yet.
+    // Enrolled just now and already dispensed: nothing to flag.
     let idec = app.login("idec@a.test").await;
-    patient(&app, &site, "Calme", &idec, &site.pharmacy).await;
+    let (_, calm, _) = patient(&app, &site, "Calme", &idec, &site.pharmacy).await;
+    let today = app.clock.now().date_naive().to_string();
+    let d = app
+        .post(
+            &format!("/api/v1/episodes/{calm}/dispensations"),
+            &app.login("officine@a.test").await,
+            json!({"drug": "capecitabine", "dispensed_on": today, "units": 56, "units_per_day": 4}),
+        )
+        .await;
+    assert_eq!(d.status, StatusCode::CREATED, "{:?}", d.body);
 
     let (b, csrf) = Browser::login(&app, "officine@a.test").await;
     let p = b.get("/staff/pharmacy").await;

@@ -193,3 +193,18 @@ fn status_spellings_round_trip() {
     }
     assert_eq!(DoseStatus::parse("Taken"), None);
 }
+
+#[test]
+fn an_adherence_reason_reads_back_and_in_french() {
+    let r = AdherenceReason { percent: 67.9, days: 28, taken: 19, scheduled: 28, late: 1, below: 80.0 };
+    let text = r.english();
+    assert_eq!(text, "adherence 67.9 % over 28 days (19 of 28 doses taken, 1 late), below 80 %");
+    assert_eq!(AdherenceReason::parse(&text), Some(r.clone()));
+    assert_eq!(
+        r.french(),
+        "observance 67,9 % sur 28 jours (19 prises sur 28, dont 1 en retard), sous le seuil de 80 %"
+    );
+    let on_time = AdherenceReason { late: 0, below: 90.0, percent: 89.3, taken: 25, ..r };
+    assert_eq!(AdherenceReason::parse(&on_time.english()), Some(on_time));
+    assert_eq!(AdherenceReason::parse("adherence low"), None);
+}

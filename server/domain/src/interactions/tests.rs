@@ -116,7 +116,13 @@ fn rule_names_exist_and_rules_are_validated() {
         tag: tag.map(str::to_string),
         drug: drug.map(str::to_string),
     };
-    let pair = |a: SideSpec, b: SideSpec| PairSpec { id: "r".into(), a, b, reason: "why".into() };
+    let pair = |a: SideSpec, b: SideSpec| PairSpec {
+        id: "r".into(),
+        a,
+        b,
+        reason: "why".into(),
+        reason_fr: "pourquoi".into(),
+    };
     let e = InteractionRules::new(&[pair(side(Some("cyp"), None), side(Some("acid_reducer"), None))], "k")
         .expect_err("tag");
     assert_eq!(e, "k[0].a.tag: unknown tag `cyp`");
@@ -149,4 +155,23 @@ fn strong_cyp2d6_inhibitors_are_flagged_with_tamoxifen() {
     let tagged: Vec<&str> =
         real.iter().filter(|(_, d)| d.tags.contains("cyp2d6_substrate")).map(|(name, _)| name).collect();
     assert_eq!(tagged, ["tamoxifen"]);
+}
+
+#[test]
+fn a_stored_reason_reads_in_french_from_its_rule() {
+    let spec = PairSpec {
+        id: "r".into(),
+        a: SideSpec { tag: None, drug: Some("ibrutinib".into()) },
+        b: SideSpec { tag: Some("anticoagulant".into()), drug: None },
+        reason: "bleeding risk".into(),
+        reason_fr: "risque hémorragique".into(),
+    };
+    let rules = InteractionRules::new(&[spec.clone()], "t").unwrap();
+    assert_eq!(
+        rules.reason_in_french("ibrutinib + warfarin: bleeding risk").as_deref(),
+        Some("ibrutinib + warfarin : risque hémorragique")
+    );
+    assert_eq!(rules.reason_in_french("ibrutinib + warfarin: something else"), None);
+    let no_french = PairSpec { reason_fr: " ".into(), ..spec };
+    assert!(InteractionRules::new(&[no_french], "t").unwrap_err().contains("reason_fr"));
 }

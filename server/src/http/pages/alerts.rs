@@ -131,6 +131,8 @@ struct AlertPage {
     provisional_grade: Option<i32>,
     confirmed_grade: Option<i32>,
     reasons: Vec<String>,
+    /// The same in French, where the engine's text is known (else as stored).
+    reasons_fr: Vec<String>,
     /// Why the alert has its colour, in French, first on the page.
     why: Vec<String>,
     note: Option<String>,
@@ -204,6 +206,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         escalation_level: a.escalation_level,
         provisional_grade: a.provisional_grade,
         confirmed_grade: a.confirmed_grade,
+        reasons_fr: a.reasons.iter().map(|r| labels::reason_fr(&state.rules.triage.interactions, r)).collect(),
         reasons: a.reasons,
         note: a.note,
         resolution_note: a.resolution_note,

@@ -45,7 +45,8 @@ struct EnrolPage {
     form: EnrolForm,
     lines: Vec<usize>,
     drugs: Vec<DrugChoice>,
-    indications: Vec<&'static str>,
+    /// (code, French label).
+    indications: Vec<(&'static str, &'static str)>,
     idecs: Vec<Choice>,
     oncologists: Vec<Choice>,
     hospital_pharmacists: Vec<Choice>,
@@ -139,7 +140,7 @@ async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Resul
         form,
         lines: (0..LINES).collect(),
         drugs,
-        indications: INDICATIONS.to_vec(),
+        indications: INDICATIONS.iter().map(|i| (*i, super::labels::indication(i))).collect(),
         idecs: people(state, Role::Idec, Some(&est)).await?,
         oncologists: people(state, Role::Oncologist, Some(&est)).await?,
         hospital_pharmacists: people(state, Role::HospitalPharmacist, Some(&est)).await?,

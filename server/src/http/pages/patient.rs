@@ -15,7 +15,7 @@ use super::cycle::CalWeek;
 use super::enrol::{Choice, people, pharmacies};
 use super::patient_data::{self as data, AlertRow, Chart};
 use super::patient_dispensations::{DispensationSection, dispensation_section};
-use super::{Layout, PageError, StaffPage, html};
+use super::{Layout, PageError, StaffPage, html, labels};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::episodes::{DecisionRequest, decide as apply_decision};
@@ -160,6 +160,12 @@ struct PatientPage {
     dispensations: DispensationSection,
 }
 
+impl PatientPage {
+    fn indication(&self, code: &str) -> &'static str {
+        labels::indication(code)
+    }
+}
+
 /// The team's history and, for the hospital team of an open episode, the form that changes it.
 #[derive(Default)]
 struct TeamSection {
@@ -226,6 +232,7 @@ async fn team_section(
 struct ReportRow {
     when: String,
     colour: String,
+    colour_label: &'static str,
     sequence: String,
     grades: String,
 }
@@ -318,6 +325,7 @@ pub(super) async fn render_with(
         .map(|r| ReportRow {
             when: r.submitted_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
             colour: r.colour.clone(),
+            colour_label: labels::colour(&r.colour),
             sequence: r.sequence.clone(),
             grades: r
                 .grades

@@ -159,9 +159,11 @@ pub async fn calendar(
 /// One line of the alert history.
 pub struct AlertRow {
     pub id: String,
+    /// The code (for the badge's class) and its French word.
     pub colour: String,
-    pub topic: String,
-    pub status: String,
+    pub colour_label: &'static str,
+    pub topic: &'static str,
+    pub status: &'static str,
     pub opened: String,
     /// Whether this professional may open it (the link would be a 404 otherwise).
     pub link: bool,
@@ -179,9 +181,10 @@ pub async fn alert_history(
         let link = alerts::visible(&state.db, staff, &a, state.today()).await?;
         out.push(AlertRow {
             opened: a.opened_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
+            colour_label: super::labels::colour(&a.colour),
+            topic: super::labels::topic(&a.topic),
+            status: super::labels::status(&a.status),
             colour: a.colour,
-            topic: a.topic,
-            status: a.status,
             link,
             id: a.id,
         });

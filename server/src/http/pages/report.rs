@@ -43,8 +43,8 @@ fn answer_text(item: &RenderedItem, v: &Value) -> String {
         }),
         ItemKindName::YesNo => v.as_bool().and_then(|b| label(ChoiceValue::Answer(b))),
         ItemKindName::Number => v.as_f64().map(|n| match &item.unit {
-            Some(u) => format!("{n} {u}"),
-            None => n.to_string(),
+            Some(u) => format!("{} {u}", labels::decimal(n)),
+            None => labels::decimal(n),
         }),
     };
     text.unwrap_or_else(|| v.to_string())
@@ -71,7 +71,13 @@ pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
 }
 
 fn name_of(bank: &QuestionBank, key: &str) -> String {
-    Module::parse(key).map(|m| bank.module_name(m, Locale::Fr).to_owned()).unwrap_or_else(|| key.replace('_', " "))
+    match key {
+        // Graded from the temperature, not asked as a symptom.
+        "fever" => "Fièvre".to_owned(),
+        _ => Module::parse(key)
+            .map(|m| bank.module_name(m, Locale::Fr).to_owned())
+            .unwrap_or_else(|| key.replace('_', " ")),
+    }
 }
 
 /// The symptoms of grade 1 or more, as triage graded them.
