@@ -367,6 +367,7 @@ async fn staff(state: &AppState) -> anyhow::Result<Staffing> {
                 pharmacy_id: pharmacy.map(|i| pharmacies[i].as_str()),
                 on_call: *on_call,
                 password_hash: &hash,
+                locale: "fr",
             },
             now,
         )

@@ -147,6 +147,7 @@ async fn two_real_instances_on_one_database_do_each_piece_of_work_exactly_once()
                 pharmacy_id: None,
                 on_call: role == Role::Oncologist,
                 password_hash: &hash,
+                locale: "fr",
             },
             now,
         )

@@ -427,6 +427,7 @@ impl TestApp {
                 pharmacy_id,
                 on_call: role == Role::Oncologist,
                 password_hash: hash,
+                locale: "fr",
             },
             self.clock.now(),
         )

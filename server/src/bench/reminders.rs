@@ -278,6 +278,7 @@ async fn seed(db: &DatabaseConnection, n: usize, t: DateTime<Utc>) -> anyhow::Re
             locked_until: Set(None),
             active: Set(true),
             created_at: Set(now),
+            locale: Set("fr".to_owned()),
         })
         .exec_without_returning(db)
         .await?;

@@ -30,6 +30,9 @@ pub struct AddUser {
     pub on_call: bool,
     #[arg(long)]
     pub password_stdin: bool,
+    /// The language of their emails: fr (default) or en.
+    #[arg(long, default_value = "fr")]
+    pub locale: String,
     #[arg(long)]
     pub config: Option<PathBuf>,
 }
@@ -55,6 +58,9 @@ pub async fn add(a: AddUser) -> anyhow::Result<()> {
         && let Err(m) = Rpps::parse(r)
     {
         return usage(format!("--rpps: {m}"));
+    }
+    if crate::domain::triage::Locale::parse(&a.locale).is_none() {
+        return usage(format!("--locale: `{}` is not a language of Relais: fr or en", a.locale));
     }
     let phone = a.phone.as_deref().map(Phone::parse).transpose().or_else(|m| usage(format!("--phone: {m}")))?;
     let password = if a.password_stdin { read_password()? } else { secrets::new_token().0 };
@@ -97,6 +103,7 @@ pub async fn add(a: AddUser) -> anyhow::Result<()> {
             pharmacy_id: ph_id.as_deref(),
             on_call: a.on_call,
             password_hash: &hash,
+            locale: &a.locale,
         },
         state.now(),
     )

@@ -12,9 +12,11 @@ use rand::Rng;
 use tokio::task::JoinSet;
 
 use crate::AppState;
+use crate::domain::triage::Locale;
 use crate::notify::email::{SendError, render};
 use crate::notify::message::{Channel, Message};
 use crate::notify::metrics::Queue;
+use crate::store::StoredValueError;
 use crate::store::entities::{outbox, push_device};
 use crate::store::outbox_delivery::{self as delivery, Recorded};
 use crate::store::{self, alerts, push_devices};
@@ -143,7 +145,8 @@ async fn deliver_batch(
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let pro_ids: Vec<String> =
         rows.iter().filter(|r| r.recipient_kind == "professional").map(|r| r.recipient_id.clone()).collect();
-    let emails: HashMap<String, String> = delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
+    let emails: HashMap<String, (String, Result<Locale, StoredValueError>)> =
+        delivery::emails(&state.db, pro_ids).await?.into_iter().collect();
     // The devices of the batch's push recipients, in one query per recipient kind.
     let mut devices: HashMap<(String, String), Vec<push_device::Model>> = HashMap::new();
     for kind in ["patient", "professional"] {
@@ -173,8 +176,9 @@ async fn deliver_batch(
                 continue;
             }
         };
+        // A backup address of the establishment reads the site's language, French.
         let to = if row.recipient_kind == "email_address" {
-            Some(row.recipient_id.clone())
+            Some((row.recipient_id.clone(), Ok(Locale::Fr)))
         } else {
             emails.get(&row.recipient_id).cloned()
         };
@@ -270,10 +274,20 @@ struct Attempted {
     gone: Vec<String>,
 }
 
-/// Sends a message by email to `to` (None: the professional has no address).
-async fn email(state: &AppState, message: &Message, to: Option<String>) -> Result<(), SendError> {
-    let Some(to) = to else { return Err(SendError::Permanent("recipient has no email address".into())) };
-    let Some((subject, text, html)) = render(message, &state.settings.server.public_url, state.site_tz()) else {
+/// Sends a message by email to `to`, in their language (None: the professional has no
+/// address; a language that does not parse fails the message, named).
+async fn email(
+    state: &AppState,
+    message: &Message,
+    to: Option<(String, Result<Locale, StoredValueError>)>,
+) -> Result<(), SendError> {
+    let Some((to, locale)) = to else { return Err(SendError::Permanent("recipient has no email address".into())) };
+    let locale = locale.map_err(|e| {
+        state.metrics.unreadable(Queue::Outbox);
+        SendError::Permanent(e.to_string())
+    })?;
+    let Some((subject, text, html)) = render(message, &state.settings.server.public_url, state.site_tz(), locale)
+    else {
         return Err(SendError::Permanent(format!("a {} message is not sent by email", message.kind())));
     };
     let started = std::time::Instant::now();
@@ -357,7 +371,7 @@ async fn mark_alert_undelivered(
         delivery::emails(db, vec![row.recipient_id.clone()])
             .await?
             .pop()
-            .map_or_else(|| row.recipient_id.clone(), |(_, email)| email)
+            .map_or_else(|| row.recipient_id.clone(), |(_, (email, _))| email)
     };
     let channel = if row.channel == "push" { "notification" } else { "e-mail" };
     let line = format!("non remis à {who} ({channel}) / not delivered to {who} ({channel})");

@@ -1,5 +1,6 @@
 //! What professionals read in their email: subject, plain text and HTML from the askama
-//! templates in `server/templates/email/`, French first then English. A message says what kind
+//! templates in `server/templates/email/`, in the recipient's language (French unless their
+//! account says English). A message says what kind
 //! of thing is waiting and links to the staff page; never a patient's name or clinical detail
 //! (the email may be read on a shared or personal device; the page checks who is asking).
 
@@ -8,6 +9,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::message::Message;
+use crate::domain::triage::Locale;
 
 /// What the templates show; each kind uses the fields it needs.
 #[derive(Debug, Default)]
@@ -29,6 +31,9 @@ pub struct Mail {
     /// The sentences of a plain notice (kinds without a template of their own).
     pub fr: String,
     pub en: String,
+    /// Which language the recipient reads: exactly one of the two.
+    pub fr_on: bool,
+    pub en_on: bool,
 }
 
 #[derive(Debug)]
@@ -89,10 +94,10 @@ fn date_fr(d: NaiveDate) -> String {
 
 /// Subject and bodies (plain text, HTML) of a message sent by email; None for a message that is
 /// pushed to devices. Times are written in the site's time zone `tz`.
-pub fn render(message: &Message, public_url: &str, tz: Tz) -> Option<(String, String, String)> {
+pub fn render(message: &Message, public_url: &str, tz: Tz, locale: Locale) -> Option<(String, String, String)> {
     let base = public_url.trim_end_matches('/');
     let link = |url: &str| format!("{base}{url}");
-    let mut m = Mail::default();
+    let mut m = Mail { fr_on: locale == Locale::Fr, en_on: locale == Locale::En, ..Mail::default() };
     let pair = |text: Result<String, askama::Error>, html: Result<String, askama::Error>| {
         // The templates are compiled in: rendering fails only on a formatting error.
         (text.unwrap_or_default(), html.unwrap_or_default())
@@ -163,7 +168,7 @@ pub fn render(message: &Message, public_url: &str, tz: Tz) -> Option<(String, St
                 })
                 .collect();
             (
-                format!("[Relais] {} alerte(s) orange ouverte(s) / open amber alerts", m.items.len()),
+                format!("[Relais] {n} alerte(s) orange ouverte(s) / {n} open amber alert(s)", n = m.items.len()),
                 pair(DigestText { m: &m }.render(), DigestHtml { m: &m }.render()),
             )
         }
@@ -250,7 +255,22 @@ pub fn render(message: &Message, public_url: &str, tz: Tz) -> Option<(String, St
         | Message::QuestionnaireDue(_)
         | Message::PushMessage(_) => return None,
     };
-    Some((subject, text, html))
+    Some((subject_in(&subject, locale), text, html))
+}
+
+/// The subject in one language: each is written "[Relais] French / English".
+fn subject_in(both: &str, locale: Locale) -> String {
+    let body = both.strip_prefix("[Relais] ").unwrap_or(both);
+    let (fr, en) = body.split_once(" / ").unwrap_or((body, body));
+    let one = match locale {
+        Locale::Fr => fr.to_owned(),
+        // English subjects are written lower-case after the slash; a subject starts upper-case.
+        Locale::En => {
+            let mut c = en.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        }
+    };
+    format!("[Relais] {one}")
 }
 
 #[cfg(test)]
@@ -277,12 +297,12 @@ mod tests {
     }
 
     #[test]
-    fn an_alert_mail_links_to_the_staff_page_in_both_languages_and_escapes_html() {
-        let (subject, text, html) = render(&alert("red", "toxicity"), "https://relais.example/", PARIS).unwrap();
+    fn an_alert_mail_links_to_the_staff_page_in_the_recipients_language_and_escapes_html() {
+        let (subject, text, html) =
+            render(&alert("red", "toxicity"), "https://relais.example/", PARIS, Locale::Fr).unwrap();
         assert_eq!(
             subject,
-            "[Relais] Alerte ROUGE (effets indésirables) — à prendre en charge avant le 06/12/2026 à 14:32 / \
-             red alert, acknowledge by 06/12/2026 14:32"
+            "[Relais] Alerte ROUGE (effets indésirables) — à prendre en charge avant le 06/12/2026 à 14:32"
         );
         assert!(
             text.starts_with(
@@ -290,12 +310,20 @@ mod tests {
             ),
             "{text}"
         );
-        let (_, amber, _) = render(&alert("amber", "toxicity"), "https://r", PARIS).unwrap();
-        assert!(amber.contains("acknowledge this amber alert"), "{amber}");
+        let (subject_en, amber, amber_html) =
+            render(&alert("amber", "toxicity"), "https://r", PARIS, Locale::En).unwrap();
+        assert_eq!(subject_en, "[Relais] Amber alert, acknowledge by 06/12/2026 14:32");
+        assert!(amber.starts_with("To do: acknowledge this amber alert"), "{amber}");
+        assert!(amber.contains("Do not reply") && !amber.contains("Ouvrir") && !amber.contains("alerte"), "{amber}");
+        assert!(amber_html.contains("<html lang=\"en\">") && !amber_html.contains("lang=\"fr\""), "{amber_html}");
         assert!(text.contains("Ouvrir : https://relais.example/staff/alerts/A1"), "{text}");
-        assert!(text.find("alerte ROUGE").unwrap() < text.find("red alert").unwrap(), "French first");
+        assert!(!text.contains("red alert") && !text.contains("Open:"), "one language: {text}");
         assert!(html.contains("href=\"https://relais.example/staff/alerts/A1\""), "{html}");
-        assert!(!render(&alert("<b>", "x"), "https://r", PARIS).unwrap().2.contains("<b>"), "escaped in HTML");
+        assert!(!html.contains("lang=\"en\""), "{html}");
+        assert!(
+            !render(&alert("<b>", "x"), "https://r", PARIS, Locale::Fr).unwrap().2.contains("<b>"),
+            "escaped in HTML"
+        );
     }
 
     #[test]
@@ -308,12 +336,15 @@ mod tests {
             start_date: day("2027-03-23"),
             planned_end_date: day("2027-06-23"),
         });
-        let (_, text, html) = render(&renewed, "https://r/", PARIS).unwrap();
+        let (_, text, html) = render(&renewed, "https://r/", PARIS, Locale::Fr).unwrap();
         assert!(text.contains("https://r/staff/patients/P1"), "{text}");
         assert!(html.contains("href=\"https://r/staff/patients/P1\""), "{html}");
-        assert!(text.contains("23/03/2027") && text.find("séquence S2").unwrap() < text.find("so S2").unwrap());
+        assert!(text.contains("23/03/2027") && text.contains("séquence S2") && !text.contains("so S2"), "{text}");
+        let (subject, text, _) = render(&renewed, "https://r/", PARIS, Locale::En).unwrap();
+        assert_eq!(subject, "[Relais] Sequence renewed automatically");
+        assert!(text.contains("so S2") && !text.contains("séquence"), "{text}");
         let Message::Alert(notice) = alert("amber", "toxicity") else { unreachable!() };
-        let (_, text, _) = render(&Message::AlertInfo(notice.clone()), "https://r", PARIS).unwrap();
+        let (_, text, _) = render(&Message::AlertInfo(notice.clone()), "https://r", PARIS, Locale::Fr).unwrap();
         let pid = notice.patient_id.clone().expect("the test alert names its patient");
         assert!(text.contains(&format!("https://r/staff/patients/{pid}")), "{text}");
         assert!(!text.contains("/staff/alerts/"), "not the alert page the informed cannot open: {text}");
@@ -328,11 +359,11 @@ mod tests {
             reason: "sequence_change".into(),
             url: "/staff/patients/P1/handover/2".into(),
         });
-        let (subject, text, html) = render(&sheet, "https://r/", PARIS).unwrap();
-        assert!(subject.contains("Fiche de liaison"), "{subject}");
+        let (subject, text, html) = render(&sheet, "https://r/", PARIS, Locale::Fr).unwrap();
+        assert_eq!(subject, "[Relais] Fiche de liaison d'un patient");
         assert!(text.contains("https://r/staff/patients/P1/handover/2"), "{text}");
         assert!(html.contains("href=\"https://r/staff/patients/P1/handover/2\""), "{html}");
-        assert!(text.find("Une fiche de liaison (version 2)").unwrap() < text.find("A hand-over sheet").unwrap());
+        assert!(text.starts_with("Une fiche de liaison (version 2)") && !text.contains("A hand-over sheet"), "{text}");
     }
 
     #[test]
@@ -351,13 +382,15 @@ mod tests {
                 entry("toxicity", "2026-11-20", "/staff/alerts/A2"),
             ],
         });
-        let (subject, text, html) = render(&digest, "https://r", PARIS).unwrap();
-        assert!(subject.starts_with("[Relais] 2 alerte(s) orange"), "{subject}");
+        let (subject, text, html) = render(&digest, "https://r", PARIS, Locale::Fr).unwrap();
+        assert_eq!(subject, "[Relais] 2 alerte(s) orange ouverte(s)");
         assert!(
             text.contains("- Alerte orange (observance), ouverte le 23/11/2026 : https://r/staff/alerts/A1"),
             "{text}"
         );
-        assert!(text.contains("Amber alert (toxicity), opened 20/11/2026: https://r/staff/alerts/A2"), "{text}");
         assert!(html.contains("https://r/staff/alerts/A2"));
+        let (subject, text, _) = render(&digest, "https://r", PARIS, Locale::En).unwrap();
+        assert_eq!(subject, "[Relais] 2 open amber alert(s)");
+        assert!(text.contains("Amber alert (toxicity), opened 20/11/2026: https://r/staff/alerts/A2"), "{text}");
     }
 }

@@ -88,6 +88,8 @@ pub struct NewProfessional<'a> {
     pub pharmacy_id: Option<&'a str>,
     pub on_call: bool,
     pub password_hash: &'a str,
+    /// `fr` or `en` (checked by the caller): the language of their emails.
+    pub locale: &'a str,
 }
 
 pub async fn create_professional(
@@ -111,6 +113,7 @@ pub async fn create_professional(
         locked_until: Set(None),
         active: Set(true),
         created_at: Set(now),
+        locale: Set(p.locale.to_owned()),
     };
     professional::Entity::insert(row).exec_with_returning(db).await
 }

@@ -68,6 +68,8 @@ pub mod professional {
         pub locked_until: Option<DateTimeUtc>,
         pub active: bool,
         pub created_at: DateTimeUtc,
+        /// `fr` or `en`: the language of their emails (migration 18).
+        pub locale: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

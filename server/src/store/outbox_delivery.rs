@@ -7,8 +7,10 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::StoredValueError;
 use super::entities::{outbox, professional};
 use super::{Db, begin_write, is_postgres};
+use crate::domain::triage::Locale;
 
 /// Claims due rows of the given channels and recipient kinds, oldest first: first rows left
 /// `sending` by a dead worker whose lease has passed, then `pending` rows. Each status is read
@@ -114,13 +116,22 @@ pub async fn record_sent(db: &impl sea_orm::ConnectionTrait, ids: &[String], now
 }
 
 /// Email addresses of professionals, by id.
-pub async fn emails(db: &impl sea_orm::ConnectionTrait, ids: Vec<String>) -> Result<Vec<(String, String)>, DbErr> {
+/// The email address and language of each of these professionals; a stored language that
+/// does not parse is an error naming the row (the message then fails, counted, never sent in a
+/// guessed language).
+pub async fn emails(
+    db: &impl sea_orm::ConnectionTrait,
+    ids: Vec<String>,
+) -> Result<Vec<(String, (String, Result<Locale, StoredValueError>))>, DbErr> {
     Ok(professional::Entity::find()
         .filter(Condition::all().add(professional::Column::Id.is_in(ids)))
         .all(db)
         .await?
         .into_iter()
-        .map(|p| (p.id, p.email))
+        .map(|p| {
+            let locale = p.locale();
+            (p.id, (p.email, locale))
+        })
         .collect())
 }
 

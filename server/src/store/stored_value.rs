@@ -232,6 +232,11 @@ impl professional::Model {
     pub fn role(&self) -> Result<Role, StoredValueError> {
         read("professionals", &self.id, "role", &self.role, Role::parse)
     }
+
+    /// The language of their emails.
+    pub fn locale(&self) -> Result<crate::domain::triage::Locale, StoredValueError> {
+        read("professionals", &self.id, "locale", &self.locale, crate::domain::triage::Locale::parse)
+    }
 }
 
 impl patient::Model {

@@ -220,3 +220,30 @@ async fn a_pharmacy_joining_the_team_is_sent_the_sheet_and_nobody_else_is() {
     assert_eq!(app.post(&format!("/api/v1/episodes/{eid}/team"), &site.idec.1, same).await.status, StatusCode::OK);
     assert_eq!(handover(&app.outbox_for(&site.other_community_pharmacist.0).await).len(), 1);
 }
+
+/// Issue 19: each professional reads their email in their own language, and only in it.
+#[tokio::test]
+async fn each_professional_reads_the_hand_over_mail_in_their_language_only() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    app.state.db.execute_unprepared("UPDATE professionals SET locale = 'en' WHERE email = 'gp@a.test'").await.unwrap();
+    app.enrol(&site, app.enrolment(&site)).await;
+    deliver_due(&app.state, app.clock.now()).await.unwrap();
+    let to = |who: &str| -> String {
+        let found: Vec<String> = mails(&app).into_iter().filter(|m| m.contains(&format!("To: {who}"))).collect();
+        assert_eq!(found.len(), 1, "{who}");
+        found[0].clone()
+    };
+    let fr = to("officine@a.test");
+    assert!(fr.contains("Une fiche de liaison (version 1)") && fr.contains("Ouvrir :"), "{fr}");
+    assert!(!fr.contains("hand-over sheet") && !fr.contains("Do not reply"), "French only: {fr}");
+    let en = to("gp@a.test");
+    assert!(en.contains("A hand-over sheet (version 1)") && en.contains("Do not reply"), "{en}");
+    assert!(!en.contains("fiche de liaison") && !en.contains("Ouvrir"), "English only: {en}");
+    assert!(en.contains("Subject: [Relais] Patient hand-over sheet") && en.contains(r#"<html lang=3D"en">"#), "{en}");
+    // A language outside fr and en cannot be stored.
+    let refused =
+        app.state.db.execute_unprepared("UPDATE professionals SET locale = 'de' WHERE email = 'gp@a.test'").await;
+    assert!(refused.is_err(), "the constraint refuses it");
+}

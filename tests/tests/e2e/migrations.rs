@@ -25,7 +25,7 @@ async fn this_releases_migrations_apply_over_the_previous_releases_demo_database
     // enumerated columns' constraints (on SQLite, two triggers per column), which the previous
     // release's data satisfies; the care teams' IDEL and author columns (migration 11), empty.
     // Migration 15: the alert topic `regimen` joins the constraint of `alerts.topic`.
-    assert_eq!(count(&app.state, "seaql_migrations").await, 15);
+    assert_eq!(count(&app.state, "seaql_migrations").await, 16);
     // Migration 14: the hand-over sheets, none yet for the previous release's episodes.
     assert_eq!(count(&app.state, "handover_sheets").await, 0);
     assert_eq!(count(&app.state, "care_teams WHERE community_nurse_id IS NOT NULL OR changed_by IS NOT NULL").await, 0);
@@ -43,8 +43,9 @@ async fn this_releases_migrations_apply_over_the_previous_releases_demo_database
     );
     assert_eq!(
         count(&app.state, "sqlite_master WHERE type = 'trigger' AND name LIKE 'ck_%'").await,
-        // ... and the reason of the hand-over sheets (migration 14).
-        2 * (relais_tests::relais_server::store::stored_value::ENUMERATED_COLUMNS.len() as i64 + 1)
+        // ... the reason of the hand-over sheets (migration 14) and the professionals' language
+        // (migration 18).
+        2 * (relais_tests::relais_server::store::stored_value::ENUMERATED_COLUMNS.len() as i64 + 2)
     );
     assert_eq!(
         count(&app.state, "staff_sessions WHERE last_seen_at IS NULL").await,

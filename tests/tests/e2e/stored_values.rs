@@ -219,8 +219,9 @@ async fn the_migration_refuses_an_existing_row_outside_its_set_and_names_it() {
     assert_eq!(n(db.clone(), triggers).await, 0);
     db.execute_unprepared("UPDATE episodes SET parcours = 'A' WHERE parcours = 'C'").await.unwrap();
     store::migrate(&db, &url).await.expect("the migration applies once the row is fixed");
-    // Those of migration 10, and the hand-over sheets' reason (migration 14).
-    assert_eq!(n(db.clone(), triggers).await, 2 * (store::stored_value::ENUMERATED_COLUMNS.len() as i64 + 1));
+    // Those of migration 10, the hand-over sheets' reason (migration 14) and the professionals'
+    // language (migration 18).
+    assert_eq!(n(db.clone(), triggers).await, 2 * (store::stored_value::ENUMERATED_COLUMNS.len() as i64 + 2));
     db.close().await.ok();
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
