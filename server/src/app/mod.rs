@@ -16,6 +16,7 @@ pub mod episodes;
 pub mod error;
 pub mod handover;
 pub mod indicators;
+pub mod interviews;
 pub mod operations;
 pub mod patients;
 pub mod reports;
