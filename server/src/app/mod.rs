@@ -19,6 +19,7 @@ pub mod indicators;
 pub mod interviews;
 pub mod operations;
 pub mod patients;
+pub mod pharmacy_records;
 pub mod reports;
 pub mod teams;
 
