@@ -277,3 +277,62 @@ async fn the_patient_page_records_an_interview_a_reconciliation_and_an_ac_interv
     assert!(!body.contains("id=\"reconciliation-form\"") && !body.contains("id=\"pharmacy-interview-form\""));
     assert!(!body.contains("id=\"ac-form\""));
 }
+
+/// In parcours B the hospital pharmacy dispenses (rétrocession): the hospital pharmacist holds
+/// the interview, the community pharmacist of the team may not record it but reads it.
+#[tokio::test]
+async fn in_parcours_b_the_hospital_pharmacist_records_the_interview() {
+    let app = spawn_app_at(morning("2026-11-02")).await;
+    let site = app.seed_site().await;
+    let mut body = app.enrolment(&site);
+    body["episode"]["parcours"] = json!("B");
+    body["episode"]["regimen"] = json!([{"drug": "lenalidomide", "dose": "25 mg", "times": ["08:00"],
+                                         "cycle": {"on_days": 21, "off_days": 7}}]);
+    let (_, eid, _) = app.enrol(&site, body).await;
+    let interview = json!({"done_on": "2026-11-02", "topics": ["storage_handling"], "minutes": 40});
+    let a = app.post(&interviews(&eid), &site.community_pharmacist.1, interview.clone()).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    let a = app.post(&interviews(&eid), &site.hospital_pharmacist.1, interview).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let list = app.get(&interviews(&eid), &site.community_pharmacist.1).await;
+    assert_eq!(list.body["interviews"][0]["topics"][0]["label"], "Conservation et manipulation");
+}
+
+/// A stored list that does not read back (a topic the list does not know, a decision edited by
+/// hand) is an error naming the row, never an interview or a reconciliation shown without it.
+#[tokio::test]
+async fn a_stored_record_that_does_not_read_back_is_an_error_never_a_default() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app_at(morning("2026-11-02")).await;
+    let site = app.seed_site().await;
+    let (pid, eid, _) = app.enrol(&site, app.enrolment(&site)).await;
+    let a = app
+        .post(
+            &interviews(&eid),
+            &site.community_pharmacist.1,
+            json!({"done_on": "2026-11-02", "topics": ["adherence"], "minutes": 10}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let a = app
+        .post(
+            &reconciliation(&eid),
+            &site.hospital_pharmacist.1,
+            json!({"reconciled_on": "2026-11-02", "medications": [{"name": "A", "dosage": "1/j", "decision": "stop"}]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let db = &app.state.db;
+    db.execute_unprepared(r#"UPDATE pharmacy_interviews SET topics = '["weather"]'"#).await.unwrap();
+    db.execute_unprepared(
+        r#"UPDATE medication_reconciliations SET medications = '[{"name": "A", "dosage": "1/j", "decision": "pause", "decision_note": null}]'"#,
+    )
+    .await
+    .unwrap();
+    for path in [interviews(&eid), reconciliation(&eid)] {
+        let a = app.get(&path, &site.idec.1).await;
+        assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}: {:?}", a.body);
+    }
+    let (status, _) = page(&app, &browser(&app, "idec@a.test").await, &format!("/staff/patients/{pid}")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+}
