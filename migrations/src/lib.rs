@@ -22,6 +22,7 @@ mod m20261207_000012_regimen_blocks;
 mod m20261208_000013_dispensations;
 mod m20261208_000014_handover_sheets;
 mod m20261208_000015_regimen_topic;
+mod m20261209_000016_pharmacy_records;
 mod m20261209_000018_professional_locale;
 
 /// The enumerated columns and the values each may hold (the CHECK constraints of migration 10).
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000013_dispensations::Migration),
             Box::new(m20261208_000014_handover_sheets::Migration),
             Box::new(m20261208_000015_regimen_topic::Migration),
+            Box::new(m20261209_000016_pharmacy_records::Migration),
             Box::new(m20261209_000018_professional_locale::Migration),
         ]
     }

@@ -23,6 +23,7 @@ pub mod indicators;
 pub mod interactions;
 pub mod interviews;
 pub mod pathway;
+pub mod pharmacy_records;
 pub mod phone;
 pub mod questionnaire;
 pub mod regimen;

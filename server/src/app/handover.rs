@@ -17,12 +17,15 @@ use serde::{Deserialize, Serialize};
 use super::{ActionError, StaffAuth};
 use crate::AppState;
 use crate::domain::interactions::{Product, drug_products};
+use crate::domain::pharmacy_records::topic_label;
 use crate::domain::questionnaire::Module;
 use crate::domain::triage::Locale;
 use crate::notify::message::{HandoverNotice, Message};
 use crate::store::entities::{care_team, episode, handover_sheet, sequence};
 use crate::store::handover::{self as sheets, Reason};
-use crate::store::{StoredValueError, alerts, audit, directory, episodes, outbox, patients, reports, teams};
+use crate::store::{
+    StoredValueError, alerts, audit, directory, episodes, outbox, patients, pharmacy_records, reports, teams,
+};
 
 /// What a hand-over sheet says, as it was when issued (the `content` of `handover_sheets`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +48,31 @@ pub struct Sheet {
     pub last_alerts: Vec<AlertPart>,
     pub adherence_7_days: Option<RatePart>,
     pub adherence_28_days: Option<RatePart>,
+    /// The latest medication reconciliation (versions issued before migration 16 have none).
+    #[serde(default)]
+    pub reconciliation: Option<ReconciliationPart>,
+    /// The latest pharmaceutical interviews at dispensation (five at most), newest first.
+    #[serde(default)]
+    pub pharmacy_interviews: Vec<PharmacyInterviewPart>,
+}
+
+/// The medication reconciliation at inclusion (docs/domain.md, "Pharmaceutical interview and
+/// medication reconciliation").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconciliationPart {
+    pub date: NaiveDate,
+    /// (medication, dose and frequency, decision in French, its precision).
+    pub medications: Vec<(String, String, String, Option<String>)>,
+    pub discrepancies: Vec<String>,
+}
+
+/// An Onco'Link interview at dispensation: when, what was covered, how long.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PharmacyInterviewPart {
+    pub date: NaiveDate,
+    /// The topics covered, in French.
+    pub topics: Vec<String>,
+    pub minutes: i32,
 }
 
 /// The patient as a pharmacist identifies them.
@@ -372,6 +400,23 @@ async fn snapshot(
     } else {
         (None, None)
     };
+    let reconciliation = match pharmacy_records::reconciliations_of(db, &ep.id).await?.first() {
+        Some(r) => Some(ReconciliationPart {
+            date: r.reconciled_on,
+            medications: r
+                .medications()?
+                .into_iter()
+                .map(|m| (m.name, m.dosage, m.decision.label_fr().to_owned(), m.decision_note))
+                .collect(),
+            discrepancies: r.discrepancies()?,
+        }),
+        None => None,
+    };
+    let mut pharmacy_interviews = Vec::new();
+    for i in pharmacy_records::interviews_of(db, &ep.id).await?.into_iter().take(5) {
+        let topics = i.topics()?.iter().map(|k| topic_label(k).unwrap_or_default().to_owned()).collect::<Vec<_>>();
+        pharmacy_interviews.push(PharmacyInterviewPart { date: i.done_on, topics, minutes: i.minutes });
+    }
     Ok(Sheet {
         patient: PatientPart { family_name: p.family_name, given_name: p.given_name, birth_date: p.birth_date },
         episode: EpisodePart {
@@ -397,6 +442,8 @@ async fn snapshot(
         last_alerts,
         adherence_7_days,
         adherence_28_days,
+        reconciliation,
+        pharmacy_interviews,
     })
 }
 

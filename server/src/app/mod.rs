@@ -16,8 +16,10 @@ pub mod episodes;
 pub mod error;
 pub mod handover;
 pub mod indicators;
+pub mod interviews;
 pub mod operations;
 pub mod patients;
+pub mod pharmacy_records;
 pub mod reports;
 pub mod teams;
 

@@ -1,52 +1,24 @@
 //! The pharmacists' national interview ledger (TAC, AC1–AC4): a community pharmacist records an
-//! interview done with a patient of theirs; the codes due are listed apart from the forfaits.
+//! interview done with a patient of theirs (`app::interviews`); the codes due are listed apart
+//! from the forfaits.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::billing::{created, scope_of};
 use super::error::ApiError;
 use super::extract::{JsonBody, StaffAuth};
 use crate::AppState;
-use crate::app::patients::visible_patient;
-use crate::domain::access::Role;
+use crate::app::interviews::{self as actions, InterviewRecorded, InterviewRequest};
 use crate::domain::billing::euros_fr;
-use crate::domain::interviews::{InterviewKind, TreatmentClass};
 use crate::store::billing::interviews;
-use crate::store::{self, audit, episodes};
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InterviewRequest {
-    pub episode_id: String,
-    /// initial | daily_life_and_side_effects | adherence
-    pub kind: InterviewKind,
-    /// Local date of the interview (default: today in the site's time zone); not in the future.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub on: Option<NaiveDate>,
-    /// long_course (hormonotherapy and the like) | other; required for the patient's first
-    /// interview with this pharmacy (it opens the accompaniment).
-    #[serde(default)]
-    pub treatment: Option<TreatmentClass>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct InterviewRecorded {
-    pub interview_id: String,
-    pub accompaniment_id: String,
-    #[schema(value_type = String, format = Date)]
-    pub adhesion_date: NaiveDate,
-    /// Codes that became due with this interview (TAC at adhesion, an annual code when the
-    /// cycle's interviews are all done).
-    pub new_codes: usize,
-}
-
-/// Records an interview done by the caller's pharmacy.
+/// Records an interview done by the caller's pharmacy (the action `app::interviews::record`, the
+/// patient page's form too).
 #[utoipa::path(post, path = "/api/v1/interviews", request_body = InterviewRequest,
     responses((status = 201, body = InterviewRecorded), (status = 401), (status = 403), (status = 404), (status = 422)))]
 pub async fn record(
@@ -54,40 +26,7 @@ pub async fn record(
     auth: StaffAuth,
     JsonBody(req): JsonBody<InterviewRequest>,
 ) -> Result<(StatusCode, Json<InterviewRecorded>), ApiError> {
-    if auth.staff.role != Role::CommunityPharmacist {
-        return Err(ApiError::Forbidden("interviews are recorded by the community pharmacist"));
-    }
-    let pharmacy_id = auth.staff.pharmacy_id.clone().ok_or(ApiError::Forbidden("your account has no pharmacy"))?;
-    let ep = episodes::get(&state.db, &req.episode_id).await?.ok_or(ApiError::NotFound)?;
-    visible_patient(&state, &auth, &ep.patient_id).await?;
-    let now = state.now();
-    let today = now.with_timezone(&state.site_tz()).date_naive();
-    let on = req.on.unwrap_or(today);
-    if on > today {
-        return Err(ApiError::field("on", "an interview is recorded once done, not in advance"));
-    }
-    let txn = store::begin_write(&state.db).await?;
-    let r = interviews::record(&txn, &ep, &pharmacy_id, req.kind, on, req.treatment, &auth.staff.id, now).await?;
-    let new_codes = interviews::sync_codes_of(&txn, &state.rules.interviews, &r.accompaniment, today, now).await?;
-    audit::record(
-        &txn,
-        audit::Entry {
-            actor: &auth.actor(),
-            action: "create",
-            entity: "pharmacist_interview",
-            entity_id: Some(&r.interview_id),
-            patient_id: Some(&ep.patient_id),
-            at: now,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created(InterviewRecorded {
-        interview_id: r.interview_id,
-        accompaniment_id: r.accompaniment.id.clone(),
-        adhesion_date: r.accompaniment.adhesion_date,
-        new_codes,
-    }))
+    Ok(created(actions::record(&state, &auth, &req).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -20,6 +20,7 @@ mod metrics;
 pub mod openapi;
 pub mod pages;
 mod patients;
+mod pharmacy_records;
 mod questionnaires;
 pub(crate) mod reports;
 mod staff_devices;
@@ -80,6 +81,10 @@ pub fn api_routes() -> RouteTable {
         (Method::GET, "/episodes/{id}/care-events", Staff, get(care_events::list)),
         (Method::POST, "/episodes/{id}/dispensations", Staff, post(dispensations::record)),
         (Method::GET, "/episodes/{id}/dispensations", Staff, get(dispensations::list)),
+        (Method::POST, "/episodes/{id}/pharmacy-interviews", Staff, post(pharmacy_records::record_interview)),
+        (Method::GET, "/episodes/{id}/pharmacy-interviews", Staff, get(pharmacy_records::list_interviews)),
+        (Method::POST, "/episodes/{id}/reconciliation", Staff, post(pharmacy_records::record_reconciliation)),
+        (Method::GET, "/episodes/{id}/reconciliation", Staff, get(pharmacy_records::list_reconciliations)),
         (Method::GET, "/indicators", Staff, get(indicators::get)),
         (Method::GET, "/alerts", Staff, get(alerts::list)),
         (Method::GET, "/alerts/{id}", Staff, get(alerts::detail)),

@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     alerts, api_docs, auth, billing, care_events, dispensations, doses, episodes, handover, indicators, interviews,
-    patients, questionnaires, reports, staff_devices, teams, views,
+    patients, pharmacy_records, questionnaires, reports, staff_devices, teams, views,
 };
 use crate::domain::enrolment;
 
@@ -70,6 +70,10 @@ use crate::domain::enrolment;
         care_events::list,
         dispensations::record,
         dispensations::list,
+        pharmacy_records::record_interview,
+        pharmacy_records::list_interviews,
+        pharmacy_records::record_reconciliation,
+        pharmacy_records::list_reconciliations,
         indicators::get,
         staff_devices::add,
         staff_devices::remove,
@@ -87,6 +91,16 @@ use crate::domain::enrolment;
         crate::app::dispensations::DispensationView,
         crate::app::dispensations::DispensationsView,
         crate::app::dispensations::DrugSupplyView,
+        crate::app::pharmacy_records::PharmacyInterviewRequest,
+        crate::app::pharmacy_records::PharmacyInterviewView,
+        crate::app::pharmacy_records::PharmacyInterviewsView,
+        crate::app::pharmacy_records::TopicView,
+        crate::app::pharmacy_records::MedicationRequest,
+        crate::app::pharmacy_records::ReconciliationRequest,
+        crate::app::pharmacy_records::MedicationView,
+        crate::app::pharmacy_records::ReconciliationView,
+        crate::app::pharmacy_records::ReconciliationsView,
+        crate::domain::pharmacy_records::Decision,
         crate::app::handover::SheetVersionView,
         enrolment::EnrolRequest,
         enrolment::EpisodeRequest,

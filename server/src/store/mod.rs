@@ -17,6 +17,7 @@ pub mod indicators;
 pub mod outbox;
 pub mod outbox_delivery;
 pub mod patients;
+pub mod pharmacy_records;
 pub mod push_devices;
 pub mod reports;
 pub mod site_facts;

@@ -130,6 +130,20 @@ async fn the_main_staff_screens_have_no_serious_accessibility_violation() {
     browser.goto(&format!("{base}/staff/pharmacy")).await;
     browser.wait_for("main", WAIT).await;
     check(&browser, "pharmacy", &mut found).await;
+    // The patient page of each pharmacist: the interview and AC forms, the reconciliation form.
+    for (who, email, form) in [
+        ("patient (community pharmacist)", "officine@demo.relais.test", "#ac-form"),
+        ("patient (hospital pharmacist)", "pharma-hosp@demo.relais.test", "#reconciliation-form"),
+    ] {
+        sign_in(&browser, &base, email).await;
+        browser.goto(&format!("{base}/staff/patients")).await;
+        browser.wait_for("#patients", WAIT).await;
+        let patient =
+            browser.execute("return document.querySelector('#patients a').getAttribute('href')", json!([])).await;
+        browser.goto(&format!("{base}{}", patient.as_str().expect("a patient listed"))).await;
+        browser.wait_for(form, WAIT).await;
+        check(&browser, who, &mut found).await;
+    }
 
     sign_in(&browser, &base, "admin@demo.relais.test").await;
     browser.goto(&format!("{base}/staff/admin")).await;

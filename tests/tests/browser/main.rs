@@ -4,6 +4,7 @@
 
 mod a11y;
 mod demo;
+mod interviews;
 mod patient;
 mod regimen;
 mod staff;

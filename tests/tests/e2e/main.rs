@@ -16,6 +16,7 @@ mod email;
 mod enrolment;
 mod handover;
 mod indicators;
+mod interviews_pages;
 mod migrations;
 mod never_silent;
 mod pages;

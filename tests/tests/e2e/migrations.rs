@@ -25,7 +25,11 @@ async fn this_releases_migrations_apply_over_the_previous_releases_demo_database
     // enumerated columns' constraints (on SQLite, two triggers per column), which the previous
     // release's data satisfies; the care teams' IDEL and author columns (migration 11), empty.
     // Migration 15: the alert topic `regimen` joins the constraint of `alerts.topic`.
-    assert_eq!(count(&app.state, "seaql_migrations").await, 16);
+    // Migrations 16 and 18: the pharmaceutical interviews and medication reconciliations, empty;
+    // the professionals' language.
+    assert_eq!(count(&app.state, "seaql_migrations").await, 17);
+    assert_eq!(count(&app.state, "pharmacy_interviews").await, 0);
+    assert_eq!(count(&app.state, "medication_reconciliations").await, 0);
     // Migration 14: the hand-over sheets, none yet for the previous release's episodes.
     assert_eq!(count(&app.state, "handover_sheets").await, 0);
     assert_eq!(count(&app.state, "care_teams WHERE community_nurse_id IS NOT NULL OR changed_by IS NOT NULL").await, 0);

@@ -31,6 +31,10 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/episodes/{id}/care-events", "staff"),
     ("POST", "/episodes/{id}/dispensations", "staff"),
     ("GET", "/episodes/{id}/dispensations", "staff"),
+    ("POST", "/episodes/{id}/pharmacy-interviews", "staff"),
+    ("GET", "/episodes/{id}/pharmacy-interviews", "staff"),
+    ("POST", "/episodes/{id}/reconciliation", "staff"),
+    ("GET", "/episodes/{id}/reconciliation", "staff"),
     ("GET", "/indicators", "staff"),
     ("GET", "/alerts", "staff"),
     ("GET", "/alerts/{id}", "staff"),
@@ -101,6 +105,11 @@ fn body_for(path: &str) -> Value {
         "/episodes/{id}/dispensations" => {
             json!({"drug": "capecitabine", "dispensed_on": "2026-11-23", "units": 56, "units_per_day": 2})
         }
+        "/episodes/{id}/pharmacy-interviews" => {
+            json!({"done_on": "2026-11-23", "topics": ["adherence"], "minutes": 15})
+        }
+        "/episodes/{id}/reconciliation" => json!({"reconciled_on": "2026-11-23",
+            "medications": [{"name": "Kardégic", "dosage": "75 mg", "decision": "continue"}]}),
         _ => json!({}),
     }
 }
@@ -185,6 +194,8 @@ async fn every_route_refuses_strangers_the_wrong_credentials_and_other_teams() {
         "/patients/{id}/audit",
         "/episodes/{id}/care-events",
         "/episodes/{id}/dispensations",
+        "/episodes/{id}/pharmacy-interviews",
+        "/episodes/{id}/reconciliation",
         "/alerts/{id}",
         "/episodes/{id}/handover-sheets",
     ] {
@@ -214,6 +225,9 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("POST", "/staff/patients/{id}/decision", "staff"),
     ("POST", "/staff/patients/{id}/team", "staff"),
     ("POST", "/staff/patients/{id}/dispensations", "staff"),
+    ("POST", "/staff/patients/{id}/pharmacy-interviews", "staff"),
+    ("POST", "/staff/patients/{id}/reconciliation", "staff"),
+    ("POST", "/staff/patients/{id}/interviews", "staff"),
     ("POST", "/staff/patients/{id}/activation-code", "staff"),
     ("POST", "/staff/patients/{id}/phone-lost", "staff"),
     ("GET", "/staff/admin", "staff"),

@@ -166,7 +166,7 @@ fn a_stored_reason_reads_in_french_from_its_rule() {
         reason: "bleeding risk".into(),
         reason_fr: "risque hémorragique".into(),
     };
-    let rules = InteractionRules::new(&[spec.clone()], "t").unwrap();
+    let rules = InteractionRules::new(std::slice::from_ref(&spec), "t").unwrap();
     assert_eq!(
         rules.reason_in_french("ibrutinib + warfarin: bleeding risk").as_deref(),
         Some("ibrutinib + warfarin : risque hémorragique")

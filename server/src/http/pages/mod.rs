@@ -26,6 +26,7 @@ mod handover;
 mod patient;
 mod patient_data;
 mod patient_dispensations;
+mod patient_pharmacy;
 mod qr;
 
 use axum::Router;
@@ -66,6 +67,9 @@ pub fn page_routes() -> RouteTable {
         (Method::POST, "/staff/patients/{id}/decision", Staff, post(patient::decide)),
         (Method::POST, "/staff/patients/{id}/team", Staff, post(patient::change_team)),
         (Method::POST, "/staff/patients/{id}/dispensations", Staff, post(patient_dispensations::record_dispensation)),
+        (Method::POST, "/staff/patients/{id}/pharmacy-interviews", Staff, post(patient_pharmacy::record_interview)),
+        (Method::POST, "/staff/patients/{id}/reconciliation", Staff, post(patient_pharmacy::record_reconciliation)),
+        (Method::POST, "/staff/patients/{id}/interviews", Staff, post(patient_pharmacy::record_ledger_interview)),
         (Method::POST, "/staff/patients/{id}/activation-code", Staff, post(enrol::new_code)),
         (Method::POST, "/staff/patients/{id}/phone-lost", Staff, post(enrol::phone_lost)),
         (Method::GET, "/staff/admin", Staff, get(admin::view)),

@@ -15,6 +15,7 @@ use super::cycle::CalWeek;
 use super::enrol::{Choice, people, pharmacies};
 use super::patient_data::{self as data, AlertRow, Chart};
 use super::patient_dispensations::{DispensationSection, dispensation_section};
+use super::patient_pharmacy::{PharmacySection, pharmacy_section};
 use super::{Layout, PageError, StaffPage, html, labels};
 use crate::AppState;
 use crate::app::ActionError;
@@ -158,6 +159,7 @@ struct PatientPage {
     reports: Vec<ReportRow>,
     team: TeamSection,
     dispensations: DispensationSection,
+    pharmacy: PharmacySection,
 }
 
 impl PatientPage {
@@ -261,6 +263,9 @@ pub async fn show(
         ("dispensation", _) => {
             "Dispensation enregistrée : le patient sera invité à renouveler 3 jours avant d'être à court.".to_owned()
         }
+        ("pharmacy_interview", _) => "Entretien pharmaceutique enregistré.".to_owned(),
+        ("reconciliation", _) => "Conciliation médicamenteuse enregistrée.".to_owned(),
+        ("ac_interview", _) => "Entretien AC enregistré ; les codes dus sont mis à jour.".to_owned(),
         (_, Some(n)) => format!(
             "{n} téléphone(s) déconnecté(s) : ils ne reçoivent plus rien. Donnez un nouveau code d'activation \
              pour le nouveau téléphone."
@@ -281,6 +286,25 @@ async fn render(
     render_with(state, page, id, notice, decision_error, team_error, "").await
 }
 
+/// The message beside each form of the page when it is shown again after a refusal.
+#[derive(Default, Clone, Copy)]
+pub(super) struct FormErrors<'a> {
+    pub(super) decision: &'a str,
+    pub(super) team: &'a str,
+    pub(super) dispensation: &'a str,
+    pub(super) interview: &'a str,
+    pub(super) reconciliation: &'a str,
+    pub(super) ledger: &'a str,
+}
+
+impl FormErrors<'_> {
+    fn any(&self) -> bool {
+        [self.decision, self.team, self.dispensation, self.interview, self.reconciliation, self.ledger]
+            .iter()
+            .any(|e| !e.is_empty())
+    }
+}
+
 pub(super) async fn render_with(
     state: &AppState,
     page: &StaffPage,
@@ -290,6 +314,24 @@ pub(super) async fn render_with(
     team_error: &str,
     dispensation_error: &str,
 ) -> Result<Response, PageError> {
+    let errors = FormErrors {
+        decision: decision_error,
+        team: team_error,
+        dispensation: dispensation_error,
+        ..FormErrors::default()
+    };
+    render_forms(state, page, id, notice, errors).await
+}
+
+/// The page, with `errors` beside their forms (then answered 422).
+pub(super) async fn render_forms(
+    state: &AppState,
+    page: &StaffPage,
+    id: &str,
+    notice: &str,
+    errors: FormErrors<'_>,
+) -> Result<Response, PageError> {
+    let (decision_error, team_error, dispensation_error) = (errors.decision, errors.team, errors.dispensation);
     let p = crate::app::patients::read(state, &page.auth, id).await?;
     let tz = p.time_zone()?;
     let today = state.now().with_timezone(&tz).date_naive();
@@ -308,7 +350,9 @@ pub(super) async fn render_with(
         (Vec::new(), String::new(), Vec::new(), Vec::new(), String::new());
     let mut team = TeamSection::default();
     let mut dispensations = DispensationSection::default();
+    let mut pharmacy = PharmacySection::default();
     if let Some(ep) = &episode_row {
+        pharmacy = pharmacy_section(state, page, ep, today, &errors).await?;
         team = team_section(state, page, ep, team_error).await?;
         dispensations = dispensation_section(state, page, ep, today, dispensation_error).await?;
         let (from, to) = data::chart_range(ep, today);
@@ -369,12 +413,12 @@ pub(super) async fn render_with(
         reports,
         team,
         dispensations,
+        pharmacy,
         ep: None,
         p: view,
     };
     out.ep = out.p.episode.take();
-    let ok = decision_error.is_empty() && team_error.is_empty() && dispensation_error.is_empty();
-    let status = if ok { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, html(&out)?).into_response())
 }
 

@@ -194,3 +194,26 @@ pub async fn interviews_of(db: &impl ConnectionTrait, accompaniment_id: &str) ->
         .all(db)
         .await
 }
+
+/// The accompaniment of a patient by a pharmacy, if an interview opened it.
+pub async fn accompaniment_of(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    pharmacy_id: &str,
+) -> Result<Option<acc::Model>, DbErr> {
+    acc::Entity::find()
+        .filter(acc::Column::PatientId.eq(patient_id))
+        .filter(acc::Column::PharmacyId.eq(pharmacy_id))
+        .one(db)
+        .await
+}
+
+/// The codes due of one accompaniment, by due date.
+pub async fn codes_of(db: &impl ConnectionTrait, accompaniment_id: &str) -> Result<Vec<code::Model>, DbErr> {
+    code::Entity::find()
+        .filter(code::Column::AccompanimentId.eq(accompaniment_id))
+        .order_by_asc(code::Column::DueOn)
+        .order_by_asc(code::Column::CodeKey)
+        .all(db)
+        .await
+}
