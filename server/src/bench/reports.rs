@@ -9,8 +9,8 @@
 //! The load runs on a runtime of its own, on one thread named `bench-client`, so its CPU time is
 //! told apart from the server's. Every SQL statement the server sends through sea-orm is counted
 //! (its metric callback), grouped by the statement's text, to give statements per report.
-//! Exit 1 unless every acknowledged report (201) is stored, once, and no patient has two
-//! unresolved alerts of one topic.
+//! Exit 1 unless every acknowledged report (201) is stored, once, no report was answered with a
+//! server error, and no patient has two unresolved alerts of one topic.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult, Statement};
+use sea_orm::{DatabaseConnection, FromQueryResult, Statement};
 use serde_json::{Value, json};
 
 use crate::cli::Usage;
@@ -67,6 +67,8 @@ struct ClientStats {
     by_status: HashMap<u16, u64>,
     colours: [u64; 3],
     errors: u64,
+    /// CPU seconds of the load thread.
+    cpu_seconds: f64,
 }
 
 pub async fn run(o: Options) -> anyhow::Result<()> {
@@ -124,7 +126,6 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let sql_before = sql.total.load(Ordering::Relaxed);
     sql.by_text.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let cpu_before = super::reminders::cpu_seconds();
-    let client_before = client_cpu_seconds();
     let started = Instant::now();
     let (connections, seconds) = (o.connections, o.seconds);
     let url = format!("{base}/api/v1/patient/reports");
@@ -135,7 +136,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("the load thread panicked"))??;
     let wall = started.elapsed();
     let cpu_after = super::reminders::cpu_seconds();
-    let client_cpu = client_cpu_seconds() - client_before;
+    let client_cpu = stats.cpu_seconds;
     let statements = sql.total.load(Ordering::Relaxed) - sql_before;
     let by_text = std::mem::take(&mut *sql.by_text.lock().unwrap_or_else(|e| e.into_inner()));
 
@@ -216,6 +217,8 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     }
     println!();
     anyhow::ensure!(stored == ack as i64, "{stored} reports stored but {ack} acknowledged");
+    let server_errors: u64 = stats.by_status.iter().filter(|(s, _)| **s >= 500).map(|(_, n)| n).sum();
+    anyhow::ensure!(server_errors == 0, "{server_errors} reports answered with a server error (5xx)");
     anyhow::ensure!(duplicate_alerts == 0, "{duplicate_alerts} patients have two unresolved alerts of one topic");
     Ok(())
 }
@@ -224,7 +227,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
 /// round-robin: with more connections than phones, a phone's reports are in flight at once).
 fn drive(url: String, tokens: Vec<String>, connections: usize, budget: StdDuration) -> anyhow::Result<ClientStats> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    rt.block_on(async move {
+    let stats = rt.block_on(async move {
         let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
         let tokens = Arc::new(tokens);
         let url = Arc::new(url);
@@ -283,25 +286,18 @@ fn drive(url: String, tokens: Vec<String>, connections: usize, budget: StdDurati
                 all.colours[i] += s.colours[i];
             }
         }
-        Ok(all)
-    })
+        anyhow::Ok(all)
+    });
+    stats.map(|s| ClientStats { cpu_seconds: thread_cpu_seconds(), ..s })
 }
 
-/// CPU seconds of the `bench-client` thread (Linux, 100 ticks/s).
-fn client_cpu_seconds() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
-    let mut ticks = 0u64;
-    for t in tasks.flatten() {
-        let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else { continue };
-        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
-        if !head.ends_with("(bench-client") {
-            continue;
-        }
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        ticks += field(11) + field(12);
-    }
-    ticks as f64 / 100.0
+/// CPU seconds of the calling thread (Linux, 100 ticks/s).
+fn thread_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else { return 0.0 };
+    let Some((_, rest)) = stat.rsplit_once(')') else { return 0.0 };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (field(11) + field(12)) as f64 / 100.0
 }
 
 #[derive(FromQueryResult)]
