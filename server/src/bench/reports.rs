@@ -209,7 +209,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     println!("| Alerts (patients with two unresolved of one topic) | {alerts} ({duplicate_alerts}) |");
     println!();
     let mut top: Vec<_> = by_text.into_iter().collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1));
+    top.sort_by_key(|b| std::cmp::Reverse(b.1));
     println!("Statements per report, by text (first 90 characters):");
     println!();
     for (text, n) in top.iter().take(25) {
@@ -364,7 +364,7 @@ async fn seed(state: &AppState, n: usize) -> anyhow::Result<Vec<String>> {
     }
     let mut codes = Vec::with_capacity(n);
     for i in 0..n {
-        let capecitabine = i % 2 == 0;
+        let capecitabine = i.is_multiple_of(2);
         let req = EnrolRequest {
             family_name: "Bench".into(),
             given_name: format!("P{i}"),
@@ -373,7 +373,7 @@ async fn seed(state: &AppState, n: usize) -> anyhow::Result<Vec<String>> {
             phone: Some(format!("+336{:08}", i)),
             email: None,
             time_zone: Some("Europe/Paris".into()),
-            locale: Some(if i % 5 == 0 { "en" } else { "fr" }.into()),
+            locale: Some(if i.is_multiple_of(5) { "en" } else { "fr" }.into()),
             height_cm: None,
             episode: EpisodeRequest {
                 parcours: None,

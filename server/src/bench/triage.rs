@@ -153,7 +153,10 @@ pub fn colour_mix(rules: &TriageRules, catalog: &Catalog, set: &[BenchCase]) -> 
 }
 
 fn context(i: usize) -> AdviceContext {
-    AdviceContext { locale: if i % 5 == 0 { Locale::En } else { Locale::Fr }, team_phone: Some("+33299000000".into()) }
+    AdviceContext {
+        locale: if i.is_multiple_of(5) { Locale::En } else { Locale::Fr },
+        team_phone: Some("+33299000000".into()),
+    }
 }
 
 /// Evaluates the set round after round until `budget` has passed; returns cases evaluated.
