@@ -102,6 +102,31 @@ enum BenchCommand {
         #[arg(long)]
         database: Option<String>,
     },
+    /// The triage engine alone (no database): cases graded per second on one core and on one
+    /// thread per core, over a fixed, deterministic case set (80 % green, 15 % amber, 5 % red).
+    Triage {
+        /// Distinct cases in the set (evaluated round after round).
+        #[arg(long, default_value_t = 10_000)]
+        cases: usize,
+        /// Seconds per measure (one core, then all cores).
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// Report intake over real HTTP: N activated phones send reports (mostly green, some amber,
+    /// a few red) on C concurrent connections for S seconds to the server started in-process;
+    /// prints throughput, latency, CPU split and SQL statements per report. Refuses a
+    /// non-empty database; exit 1 unless every acknowledged report is stored.
+    Reports {
+        /// sqlite://PATH?mode=rwc or postgres://USER@HOST/DB (default: the configured database).
+        #[arg(long)]
+        database: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        phones: usize,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
     /// Web Push messages prepared per second (encrypt, VAPID reuse, request build; no network),
     /// on one core and on all, next to `openssl speed ecdhp256`.
     Webpush {
@@ -217,6 +242,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Indicators(a) => indicators::run(a).await,
         Command::Bench { action } => match action {
             BenchCommand::Reminders { patients, database } => bench::reminders::run(patients, database).await,
+            BenchCommand::Triage { cases, seconds } => bench::triage::run(cases, seconds),
+            BenchCommand::Reports { database, phones, connections, seconds } => {
+                bench::reports::run(bench::reports::Options { database, phones, connections, seconds }).await
+            }
             BenchCommand::Webpush { messages } => bench::push::webpush(messages),
             BenchCommand::Delivery { messages, devices, database } => {
                 bench::push::delivery(messages, devices, database).await

@@ -245,6 +245,8 @@ pub async fn raise(
     }
     let note = (!notes.is_empty()).then(|| notes.join("; "));
 
+    // Two reports of one patient at once merge into one alert: the second waits for the first.
+    alerts::lock_patient(db, &input.patient.id).await?;
     let (a, raised, fresh) = match alerts::unresolved_for(db, &input.patient.id, input.topic.as_str()).await? {
         Some(mut a) => {
             // Colours are ordered by urgency: worse than the alert's, it is raised.

@@ -15,7 +15,7 @@ use crate::domain::routing::Topic;
 use crate::domain::symptoms::Measure;
 use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageResult};
 use crate::store::audit::Actor;
-use crate::store::{self, audit, directory, episodes, patients, reports};
+use crate::store::{self, audit, episodes, reports};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -131,34 +131,31 @@ pub async fn submit(
     }
     let other = other_text(req.other.as_deref())?;
     let db = &state.db;
-    if let Some(stored) = reports::by_client_id(db, patient_id, &req.client_id).await? {
+    // One round trip for everything read before the write (BENCHMARKS.md, "Report intake").
+    let ctx = reports::intake_context(db, patient_id, &req.client_id).await?.ok_or(ActionError::Unauthorized)?;
+    if let Some(id) = &ctx.replay_id {
+        let stored = reports::get(db, id).await?.ok_or(ActionError::NotFound)?;
         return replay(&stored, &req.answers, other.as_deref());
     }
     let answers = Answers::parse(&req.answers, "answers")?;
-    let patient = patients::get(db, patient_id).await?.ok_or(ActionError::Unauthorized)?;
-    let ep = patients::current_episode(db, &patient.id)
-        .await?
-        .ok_or(ActionError::Conflict { field: None, message: "no follow-up in progress".into() })?;
+    let patient = ctx.patient;
+    let ep = ctx.episode.ok_or(ActionError::Conflict { field: None, message: "no follow-up in progress".into() })?;
     if let Some(q) = &req.questionnaire_id
         && reports::questionnaire_of(db, &patient.id, q).await?.is_none()
     {
         return Err(ActionError::NotFound);
     }
-    let seq = episodes::active_sequence(db, &ep.id)
-        .await?
-        .ok_or(ActionError::Conflict { field: None, message: "no sequence in progress".into() })?;
+    let seq = ctx.sequence.ok_or(ActionError::Conflict { field: None, message: "no sequence in progress".into() })?;
     let sequence = seq.kind()?;
     let lines = episodes::active_regimen(db, &ep.id).await?;
     // Partner drugs (prednisone…) play no part in S3, triage or interactions (docs/domain.md).
     let drugs: Vec<String> = state.rules.catalog.anticancer(&lines.iter().map(|l| l.drug.clone()).collect::<Vec<_>>());
     // The previous report was validated when it was stored; one that no longer parses (rules
     // changed) is simply not compared.
-    let previous = match reports::latest(db, &ep.id).await? {
-        Some(r) => {
-            serde_json::from_str::<Value>(&r.answers).ok().and_then(|v| Answers::parse(&v, "previous_answers").ok())
-        }
-        None => None,
-    };
+    let previous = ctx
+        .previous_answers
+        .and_then(|a| serde_json::from_str::<Value>(&a).ok())
+        .and_then(|v| Answers::parse(&v, "previous_answers").ok());
     let case = Case {
         drugs,
         sequence,
@@ -167,8 +164,7 @@ pub async fn submit(
         previous,
         answers,
     };
-    let est = directory::establishment(db, &ep.establishment_id).await?;
-    let phone = est.map(|e| e.phone_24h).unwrap_or_default();
+    let phone = ctx.establishment.map(|e| e.phone_24h).unwrap_or_default();
     let locale = patient.locale()?;
     let ctx = AdviceContext { locale, team_phone: Some(phone.clone()) };
     let result = triage::evaluate_with_other(&state.rules.triage, &state.rules.catalog, &case, &ctx, other.is_some())?;

@@ -4,3 +4,5 @@
 
 pub mod push;
 pub mod reminders;
+pub mod reports;
+pub mod triage;

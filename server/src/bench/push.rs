@@ -43,7 +43,7 @@ fn payload(id: usize) -> PushPayload {
     }
 }
 
-fn machine() -> String {
+pub(super) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

@@ -189,7 +189,7 @@ fn rss_kib(field: &str) -> u64 {
 }
 
 /// CPU time in seconds (Linux, 100 ticks/s): (this process, every other process, idle) since boot.
-fn cpu_seconds() -> (f64, f64, f64) {
+pub(super) fn cpu_seconds() -> (f64, f64, f64) {
     let own = std::fs::read_to_string("/proc/self/stat")
         .ok()
         .map(|s| {

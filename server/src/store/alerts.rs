@@ -26,6 +26,25 @@ pub async fn unresolved_for(
         .await
 }
 
+/// Serialises the alerts of one patient until the transaction ends, so that two reports at
+/// once merge into one alert instead of each opening its own (docs/design.md, `alerting/`):
+/// on PostgreSQL the patient's row is locked `FOR NO KEY UPDATE` (not `FOR UPDATE`, which
+/// waits for the key-share locks every insert referencing the patient takes: two reports of one
+/// patient then deadlock, measured by `relais bench reports`); SQLite's write transaction
+/// already excludes every other writer.
+pub async fn lock_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    db.query_one_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT id FROM patients WHERE id = $1 FOR NO KEY UPDATE",
+        [patient_id.into()],
+    ))
+    .await
+    .map(|_| ())
+}
+
 pub async fn unresolved_for_episode(db: &impl ConnectionTrait, episode_id: &str) -> Result<Vec<alert::Model>, DbErr> {
     alert::Entity::find()
         .filter(alert::Column::EpisodeId.eq(episode_id))

@@ -1,9 +1,12 @@
 //! Symptom reports with their provisional grades, and questionnaire instances.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, QueryFilter, QueryOrder, Statement,
+};
 
-use super::entities::{questionnaire, report, symptom_grade};
+use super::entities::{episode, establishment, patient, questionnaire, report, sequence, symptom_grade};
 use super::new_id;
 
 pub async fn by_client_id(
@@ -75,8 +78,10 @@ pub async fn insert(
     })
     .exec_without_returning(db)
     .await?;
-    for (symptom, grade, colour, reasons) in grades {
-        symptom_grade::Entity::insert(symptom_grade::ActiveModel {
+    // One statement for every grade of the report (BENCHMARKS.md, "Report intake").
+    let rows: Vec<symptom_grade::ActiveModel> = grades
+        .iter()
+        .map(|(symptom, grade, colour, reasons)| symptom_grade::ActiveModel {
             id: Set(new_id()),
             report_id: Set(id.clone()),
             episode_id: Set(r.episode_id.to_owned()),
@@ -86,8 +91,9 @@ pub async fn insert(
             reasons: Set(serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into())),
             at: Set(now),
         })
-        .exec_without_returning(db)
-        .await?;
+        .collect();
+    if !rows.is_empty() {
+        symptom_grade::Entity::insert_many(rows).exec_without_returning(db).await?;
     }
     Ok(id)
 }
@@ -205,4 +211,62 @@ pub async fn grades_of_episode(
         .order_by_asc(symptom_grade::Column::At)
         .all(db)
         .await
+}
+
+/// What the intake of a report reads before it writes, in one round trip (BENCHMARKS.md,
+/// "Report intake"): the patient, their open episode, its active sequence and establishment,
+/// the id of a report already stored with this `client_id` (a retry) and the answers of the
+/// episode's latest report (the previous report of the worsening rule, docs/triage.md §3).
+pub struct IntakeContext {
+    pub patient: patient::Model,
+    pub episode: Option<episode::Model>,
+    pub sequence: Option<sequence::Model>,
+    pub establishment: Option<establishment::Model>,
+    pub replay_id: Option<String>,
+    pub previous_answers: Option<String>,
+}
+
+fn aliased<C: Iterable + IdenStatic>(alias: &str) -> String {
+    C::iter().map(|c| format!("{alias}.{col} AS {alias}_{col}", col = c.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+/// [`IntakeContext`] of a patient, None when the patient does not exist. The open episode is
+/// the newest one without an end date, as `patients::current_episode` reads it.
+pub async fn intake_context(
+    db: &impl ConnectionTrait,
+    patient_id: &str,
+    client_id: &str,
+) -> Result<Option<IntakeContext>, DbErr> {
+    let backend = db.get_database_backend();
+    // Numbered placeholders: each engine binds them by number, wherever they appear.
+    let (p1, p2) = if backend == DbBackend::Postgres { ("$1", "$2") } else { ("?1", "?2") };
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, \
+         (SELECT r.id FROM reports r WHERE r.patient_id = p.id AND r.client_id = {p2}) AS replay_id, \
+         (SELECT r.answers FROM reports r WHERE r.episode_id = e.id ORDER BY r.submitted_at DESC LIMIT 1) \
+           AS previous_answers \
+         FROM patients p \
+         LEFT JOIN episodes e ON e.id = (SELECT e2.id FROM episodes e2 WHERE e2.patient_id = p.id \
+           AND e2.end_date IS NULL ORDER BY e2.created_at DESC LIMIT 1) \
+         LEFT JOIN sequences s ON s.episode_id = e.id AND s.state = 'active' \
+         LEFT JOIN establishments t ON t.id = e.establishment_id \
+         WHERE p.id = {p1}",
+        aliased::<patient::Column>("p"),
+        aliased::<episode::Column>("e"),
+        aliased::<sequence::Column>("s"),
+        aliased::<establishment::Column>("t"),
+    );
+    let stmt = Statement::from_sql_and_values(backend, sql, [patient_id.into(), client_id.into()]);
+    let Some(row) = db.query_one_raw(stmt).await? else { return Ok(None) };
+    let present = |alias: &str| -> Result<bool, DbErr> {
+        Ok(row.try_get::<Option<String>>("", &format!("{alias}_id"))?.is_some())
+    };
+    Ok(Some(IntakeContext {
+        patient: patient::Model::from_query_result(&row, "p_")?,
+        episode: if present("e")? { Some(episode::Model::from_query_result(&row, "e_")?) } else { None },
+        sequence: if present("s")? { Some(sequence::Model::from_query_result(&row, "s_")?) } else { None },
+        establishment: if present("t")? { Some(establishment::Model::from_query_result(&row, "t_")?) } else { None },
+        replay_id: row.try_get("", "replay_id")?,
+        previous_answers: row.try_get("", "previous_answers")?,
+    }))
 }

@@ -186,6 +186,24 @@ async fn a_resent_report_is_stored_once_and_different_answers_conflict() {
     assert_eq!(count(&app.state, "reports").await, 1);
 }
 
+/// Reports of one patient stored at the same time still make one alert (docs/design.md,
+/// `alerting/`): on PostgreSQL two read-committed transactions could each find no open alert.
+#[tokio::test]
+async fn reports_of_one_patient_at_once_merge_into_one_alert() {
+    let (app, _, _, _, device) = patient().await;
+    let (a, b, c, d) = tokio::join!(
+        app.report(&device, AMBER_DIARRHEA()),
+        app.report(&device, AMBER_DIARRHEA()),
+        app.report(&device, FEVER_RED()),
+        app.report(&device, AMBER_DIARRHEA()),
+    );
+    for r in [&a, &b, &c, &d] {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    assert_eq!(count(&app.state, "reports").await, 4);
+    assert_eq!(count(&app.state, "alerts").await, 1, "one alert for the patient and topic");
+}
+
 #[tokio::test]
 async fn a_worse_report_raises_the_open_alert_instead_of_opening_another() {
     let (app, site, _, _, device) = patient().await;
