@@ -356,6 +356,7 @@ async fn seed(state: &AppState, n: usize) -> anyhow::Result<Vec<String>> {
                 pharmacy_id: (role == Role::CommunityPharmacist).then_some(pharmacy.as_str()),
                 on_call: false,
                 password_hash: "!",
+                locale: "fr",
             },
             now,
         )
