@@ -170,6 +170,9 @@ async fn the_demo_staff_pages_speak_french() {
         browser.goto(&format!("{base}/staff/pharmacy")).await;
         browser.wait_for("main", WAIT).await;
         not_french(&browser, email, &mut found).await;
+        if email.starts_with("officine") {
+            browser.desktop_and_phone_shots("demo-pharmacy").await;
+        }
     }
     let sheet = browser
         .execute(
@@ -181,6 +184,7 @@ async fn the_demo_staff_pages_speak_french() {
         browser.goto(&format!("{base}{href}")).await;
         browser.wait_for("main", WAIT).await;
         not_french(&browser, "hand-over sheet", &mut found).await;
+        browser.screenshot("demo-handover-sheet").await;
     }
     sign_in(&browser, &base, "admin@demo.relais.test").await;
     browser.goto(&format!("{base}/staff/admin")).await;
