@@ -532,6 +532,14 @@ async fn every_question_and_all_its_answers_fit_a_360_by_740_screen() {
                 assert!(started.elapsed() < WAIT, "the server never heard of the switch");
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+            // The switch re-renders the day's screen: wait for it in English before tapping.
+            wait_until(
+                &browser,
+                "return !!document.querySelector('.questionnaire-due a') \
+                 && document.querySelector('main').innerText.includes('A questionnaire is waiting for you')",
+                "the day in English",
+            )
+            .await;
         }
         browser.wait_for(".questionnaire-due a", WAIT).await;
         browser.click(".questionnaire-due a").await;

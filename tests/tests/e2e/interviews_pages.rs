@@ -18,17 +18,7 @@ fn reconciliation(eid: &str) -> String {
 }
 
 async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
-    let http =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let form = http.get(format!("{}/staff/login", app.addr)).send().await.unwrap().text().await.unwrap();
-    let r = http
-        .post(format!("{}/staff/login", app.addr))
-        .form(&[("csrf", csrf_of(&form).as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    http
+    staff_session(&app.addr, email, PASSWORD).await.0
 }
 
 fn csrf_of(page: &str) -> String {
