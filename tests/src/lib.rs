@@ -505,9 +505,7 @@ pub async fn staff_session(base: &str, email: &str, password: &str) -> (reqwest:
     let http =
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let form = http.get(format!("{base}/staff/login")).send().await.unwrap().text().await.unwrap();
-    let marker = r#"name="csrf" value=""#;
-    let at = form.find(marker).expect("the login form's CSRF token") + marker.len();
-    let csrf = form[at..].split('"').next().unwrap().to_owned();
+    let csrf = csrf_of(&form);
     let r = http
         .post(format!("{base}/staff/login"))
         .form(&[("csrf", csrf.as_str()), ("email", email), ("password", password)])
@@ -517,6 +515,29 @@ pub async fn staff_session(base: &str, email: &str, password: &str) -> (reqwest:
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "login {email}");
     let to = r.headers()[reqwest::header::LOCATION].to_str().unwrap().to_owned();
     (http, to)
+}
+
+/// The CSRF token of the first form of a page.
+pub fn csrf_of(page: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let at = page.find(marker).expect("a form with its CSRF token") + marker.len();
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+/// A staff page's status and body, fetched by a signed-in client.
+pub async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
+    let r = http.get(format!("{}{path}", app.addr)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The .eml files written so far, quoted-printable soft breaks unfolded.
+pub fn mails(app: &TestApp) -> Vec<String> {
+    std::fs::read_dir(&app.state.settings.email.file_dir)
+        .map(|d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect::<Vec<String>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m: String| m.replace("=\r\n", "").replace("=\n", ""))
+        .collect()
 }
 
 pub use store::Db as DbConn;

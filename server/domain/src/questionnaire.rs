@@ -275,6 +275,27 @@ impl QuestionBank {
     pub fn module_name(&self, module: Module, locale: Locale) -> &str {
         self.names[&module].get(locale)
     }
+
+    /// The name of what a grade or a flag is about: a module of the bank by its name, a
+    /// symptom the engine grades from a measure by this table, any other key as written.
+    pub fn symptom_name(&self, key: &str, locale: Locale) -> String {
+        if let Some(m) = Module::parse(key) {
+            return self.module_name(m, locale).to_owned();
+        }
+        let (fr, en) = match key {
+            "fever" => ("Fièvre", "Fever"),
+            "hypertension" => ("Hypertension artérielle", "High blood pressure"),
+            "weight_loss" => ("Perte de poids", "Weight loss"),
+            "diarrhea" => ("Diarrhée", "Diarrhoea"),
+            "vomiting" => ("Vomissements", "Vomiting"),
+            other => return other.replace('_', " "),
+        };
+        match locale {
+            Locale::Fr => fr,
+            Locale::En => en,
+        }
+        .to_owned()
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,6 @@ use super::{ActionError, StaffAuth};
 use crate::AppState;
 use crate::domain::interactions::{Product, drug_products};
 use crate::domain::pharmacy_records::topic_label;
-use crate::domain::questionnaire::Module;
 use crate::domain::triage::Locale;
 use crate::notify::message::{HandoverNotice, Message};
 use crate::store::entities::{care_team, episode, handover_sheet, sequence};
@@ -183,17 +182,7 @@ pub struct RatePart {
 /// The French name of a symptom, measure or red-flag key (the question bank's, or a few
 /// objective measures of the catalogue's watch lists).
 fn symptom_label(state: &AppState, key: &str) -> String {
-    match Module::parse(key) {
-        Some(m) => state.rules.questionnaires.module_name(m, Locale::Fr).to_owned(),
-        None => match key {
-            "fever" => "Fièvre".to_owned(),
-            "hypertension" => "Hypertension artérielle".to_owned(),
-            "weight_loss" => "Perte de poids".to_owned(),
-            "diarrhea" => "Diarrhée".to_owned(),
-            "vomiting" => "Vomissements".to_owned(),
-            other => other.replace('_', " "),
-        },
-    }
+    state.rules.questionnaires.symptom_name(key, Locale::Fr)
 }
 
 /// A catalogue tag in words (the meanings config/catalog/drugs.toml gives them).
@@ -229,7 +218,8 @@ pub fn cycle_words(c: &crate::domain::regimen::Cycle) -> String {
     format!("{list} tous les {} jours", c.length)
 }
 
-fn role_label(role: &str) -> &'static str {
+/// The French name of a care-team role, as the sheet and the patient page write it.
+pub fn role_label(role: &str) -> &'static str {
     match role {
         "idec" => "IDEC",
         "oncologist" => "Oncologue",

@@ -19,16 +19,6 @@ fn count_kind(rows: &[(String, Value)], kind: &str) -> usize {
     rows.iter().filter(|(k, _)| k == kind).count()
 }
 
-/// The .eml files written so far, quoted-printable soft breaks unfolded.
-fn mails(app: &TestApp) -> Vec<String> {
-    std::fs::read_dir(&app.state.settings.email.file_dir)
-        .map(|d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect::<Vec<String>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m: String| m.replace("=\r\n", "").replace("=\n", ""))
-        .collect()
-}
-
 #[tokio::test]
 async fn open_amber_alerts_are_digested_once_a_day_at_the_configured_local_hour() {
     let app = spawn_app_with(utc("2026-11-23T08:00:00Z"), &[("RELAIS__DIGEST__HOUR", "8")]).await;

@@ -208,17 +208,6 @@ async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
     staff_session(&app.addr, email, PASSWORD).await.0
 }
 
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with its CSRF token") + 19;
-    page[at..].split('"').next().unwrap().to_owned()
-}
-
-/// A page's status and body.
-async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = http.get(format!("{}{path}", app.addr)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 /// The pharmacy worklist of a signed-in pharmacist.
 async fn pharmacy_page(app: &TestApp, email: &str) -> String {
     let (status, body) = page(app, &browser(app, email).await, "/staff/pharmacy").await;

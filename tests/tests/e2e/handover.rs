@@ -50,16 +50,6 @@ fn handover(rows: &[(String, Value)]) -> Vec<&Value> {
     rows.iter().filter(|(k, _)| k == "handover_sheet").map(|(_, p)| p).collect()
 }
 
-/// The .eml files written so far, quoted-printable soft breaks unfolded.
-fn mails(app: &TestApp) -> Vec<String> {
-    std::fs::read_dir(&app.state.settings.email.file_dir)
-        .map(|d| d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect::<Vec<String>>())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m: String| m.replace("=\r\n", "").replace("=\n", ""))
-        .collect()
-}
-
 #[tokio::test]
 async fn the_community_is_sent_a_versioned_hand_over_sheet_at_inclusion_and_at_each_sequence_change() {
     let app = spawn_app().await;

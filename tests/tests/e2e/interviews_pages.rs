@@ -21,16 +21,6 @@ async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
     staff_session(&app.addr, email, PASSWORD).await.0
 }
 
-fn csrf_of(page: &str) -> String {
-    let at = page.find("name=\"csrf\" value=\"").expect("a form with its CSRF token") + 19;
-    page[at..].split('"').next().unwrap().to_owned()
-}
-
-async fn page(app: &TestApp, http: &reqwest::Client, path: &str) -> (StatusCode, String) {
-    let r = http.get(format!("{}{path}", app.addr)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 async fn post_form(app: &TestApp, http: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
     let r = http.post(format!("{}{path}", app.addr)).form(form).send().await.unwrap();
     (r.status(), r.text().await.unwrap())

@@ -184,18 +184,6 @@ struct TeamSection {
     error: String,
 }
 
-fn team_role_label(role: &str) -> &'static str {
-    match role {
-        "idec" => "IDEC",
-        "oncologist" => "Oncologue",
-        "hospital_pharmacist" => "Pharmacien hospitalier",
-        "community_pharmacy" => "Officine",
-        "gp" => "Médecin traitant",
-        "community_nurse" => "IDEL",
-        _ => "Autre",
-    }
-}
-
 async fn team_section(
     state: &AppState,
     page: &StaffPage,
@@ -212,7 +200,7 @@ async fn team_section(
                 Some(to) => format!("du {} au {}", day(h.from), day(to - chrono::Duration::days(1))),
                 None => format!("depuis le {}", day(h.from)),
             };
-            (team_role_label(&h.role), h.name.clone(), period)
+            (crate::app::handover::role_label(&h.role), h.name.clone(), period)
         })
         .collect();
     let upcoming =
@@ -516,5 +504,5 @@ pub async fn change_team(
 }
 
 fn team_field_label(field: &str) -> &'static str {
-    team_role_label(field)
+    crate::app::handover::role_label(field)
 }

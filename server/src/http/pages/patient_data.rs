@@ -12,7 +12,6 @@ use crate::AppState;
 use crate::domain::access::Staff;
 use crate::domain::answers::Answers;
 use crate::domain::grading::grade_answers;
-use crate::domain::questionnaire::Module;
 use crate::domain::triage::Locale;
 use crate::store::entities::{episode, patient};
 use crate::store::{alerts, directory, doses, episodes, reports};
@@ -53,17 +52,7 @@ pub async fn doses_by_day(
 
 /// The staff-facing name of a graded symptom.
 pub fn symptom_label(state: &AppState, symptom: &str) -> String {
-    match Module::parse(symptom) {
-        Some(m @ Module::Symptom(_)) => state.rules.questionnaires.module_name(m, Locale::Fr).to_owned(),
-        _ => match symptom {
-            "fever" => "Fièvre".to_owned(),
-            "hypertension" => "Hypertension artérielle".to_owned(),
-            "weight_loss" => "Perte de poids".to_owned(),
-            "diarrhea" => "Diarrhée".to_owned(),
-            "vomiting" => "Vomissements".to_owned(),
-            other => other.replace('_', " "),
-        },
-    }
+    state.rules.questionnaires.symptom_name(symptom, Locale::Fr)
 }
 
 /// Each symptom graded 1 or more in the episode, with a point per report that asked about it:

@@ -70,16 +70,6 @@ pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
         .collect()
 }
 
-fn name_of(bank: &QuestionBank, key: &str) -> String {
-    match key {
-        // Graded from the temperature, not asked as a symptom.
-        "fever" => "Fièvre".to_owned(),
-        _ => Module::parse(key)
-            .map(|m| bank.module_name(m, Locale::Fr).to_owned())
-            .unwrap_or_else(|| key.replace('_', " ")),
-    }
-}
-
 /// The symptoms of grade 1 or more, as triage graded them.
 pub fn symptoms(bank: &QuestionBank, triage: &Value) -> Vec<SymptomLine> {
     let list = triage["symptoms"].as_array().cloned().unwrap_or_default();
@@ -87,7 +77,7 @@ pub fn symptoms(bank: &QuestionBank, triage: &Value) -> Vec<SymptomLine> {
         .map(|s| {
             let colour = s["colour"].as_str().unwrap_or("").to_owned();
             SymptomLine {
-                name: name_of(bank, s["symptom"].as_str().unwrap_or("")),
+                name: bank.symptom_name(s["symptom"].as_str().unwrap_or(""), Locale::Fr),
                 grade: s["grade"].as_i64().unwrap_or(0),
                 colour_label: labels::colour(&colour),
                 colour,
