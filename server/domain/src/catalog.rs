@@ -121,9 +121,21 @@ pub struct UsualRegimen {
     pub dose_per_m2_mg: Option<f64>,
     #[serde(default)]
     pub dose_per_kg_mg: Option<f64>,
+    /// A ramp-up (venetoclax 20 → 400 mg by week): the dose from each day of the line on, the
+    /// first from day 1; instead of `dose`.
+    #[serde(default)]
+    pub steps: Vec<UsualStep>,
     pub times: Vec<String>,
     #[serde(default)]
     pub cycle: Option<UsualCycle>,
+}
+
+/// One step of a usual ramp-up: `dose` from day `from_day` of the line on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsualStep {
+    pub from_day: u32,
+    pub dose: String,
 }
 
 /// `{on_days, off_days}` or `{length_days, on = [[from, to], ...]}`.
@@ -171,9 +183,15 @@ fn check_usual(r: &UsualRegimen, strengths: &[f64], bad: &dyn Fn(&str, String) -
             "a formula never reaches the patient: use dose_per_m2_mg or dose_per_kg_mg".into(),
         ));
     }
-    let given = [r.dose.is_some(), r.dose_per_m2_mg.is_some(), r.dose_per_kg_mg.is_some()];
+    if r.steps.iter().any(|s| s.dose.trim().is_empty() || dosing::is_formula(&s.dose)) {
+        return Err(bad("regimen.steps", "each step's dose is a dose a patient can read, never a formula".into()));
+    }
+    if r.steps.first().is_some_and(|s| s.from_day != 1) || r.steps.windows(2).any(|w| w[1].from_day <= w[0].from_day) {
+        return Err(bad("regimen.steps", "the first step from day 1, then in order of from_day".into()));
+    }
+    let given = [r.dose.is_some(), !r.steps.is_empty(), r.dose_per_m2_mg.is_some(), r.dose_per_kg_mg.is_some()];
     if given.iter().filter(|g| **g).count() > 1 {
-        return Err(bad("regimen.dose", "at most one of dose, dose_per_m2_mg, dose_per_kg_mg".into()));
+        return Err(bad("regimen.dose", "at most one of dose, steps, dose_per_m2_mg, dose_per_kg_mg".into()));
     }
     if (r.dose_per_m2_mg.is_some() || r.dose_per_kg_mg.is_some()) && strengths.is_empty() {
         return Err(bad("regimen.dose_per_m2_mg", "a computed dose needs the drug's strengths_mg".into()));
@@ -337,5 +355,83 @@ impl Catalog {
     pub fn default_parcours<'a>(&self, drugs: impl IntoIterator<Item = &'a str>) -> Parcours {
         let any_b = drugs.into_iter().any(|d| self.get(d).is_some_and(|d| d.parcours == Parcours::B));
         if any_b { Parcours::B } else { Parcours::A }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dosing::{Basis, compute};
+
+    fn shipped() -> Catalog {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/catalog/drugs.toml"))
+            .expect("read the shipped catalogue");
+        Catalog::from_toml(&text).expect("the shipped catalogue is valid")
+    }
+
+    /// A usual regimen that pre-fills the form gives a dose the patient can read: a fixed dose,
+    /// steps, or a computed dose that rounds to whole units for usual adults (issue 16).
+    #[test]
+    fn every_pre_filled_dose_is_one_a_patient_can_take() {
+        let catalog = shipped();
+        let mut prefilled = 0;
+        for (name, drug) in catalog.iter() {
+            let r = &drug.regimen;
+            if let Some(dose) = &r.dose {
+                assert!(
+                    dose.chars().next().is_some_and(|c| c.is_ascii_digit()),
+                    "{name}: `{dose}` starts with its amount"
+                );
+                assert!(dose.ends_with(" mg") || dose.ends_with(" µg"), "{name}: `{dose}` names its unit");
+                prefilled += 1;
+            }
+            if !r.steps.is_empty() {
+                prefilled += 1;
+            }
+            let per = match (r.dose_per_m2_mg, r.dose_per_kg_mg) {
+                (Some(m2), _) => Some((Basis::PerM2, m2)),
+                (_, Some(kg)) => Some((Basis::PerKg, kg)),
+                _ => None,
+            };
+            if let Some((basis, mg)) = per {
+                let form = drug.form.expect("a computed dose has a form");
+                for (h, w) in [(155.0, 50.0), (165.0, 64.0), (180.0, 85.0)] {
+                    compute(basis, mg, Some(h), w, &drug.strengths_mg, form)
+                        .unwrap_or_else(|e| panic!("{name} at {h} cm, {w} kg: {}", e.0));
+                }
+                prefilled += 1;
+            }
+        }
+        // The drugs left without a pre-fill are dosed by protocol, indication, weight or blood
+        // counts (the header of config/catalog/drugs.toml lists them); they stay a minority.
+        assert!(prefilled >= 70, "only {prefilled} of {} drugs pre-fill a dose", catalog.iter().count());
+    }
+
+    #[test]
+    fn ramp_ups_and_weekly_schedules_are_structured() {
+        let catalog = shipped();
+        let venetoclax = &catalog.get("venetoclax").unwrap().regimen;
+        let steps: Vec<(u32, &str)> = venetoclax.steps.iter().map(|s| (s.from_day, s.dose.as_str())).collect();
+        assert_eq!(steps, [(1, "20 mg"), (8, "50 mg"), (15, "100 mg"), (22, "200 mg"), (29, "400 mg")]);
+        // Ixazomib is taken on D1, D8 and D15 of 28-day cycles, not every week (no dose on D22).
+        let ixazomib = catalog.get("ixazomib").unwrap().regimen.cycle.as_ref().unwrap().cycle().unwrap();
+        assert_eq!((ixazomib.length, ixazomib.on.clone()), (28, vec![(1, 1), (8, 8), (15, 15)]));
+        assert!(!ixazomib.is_on(22));
+    }
+
+    #[test]
+    fn malformed_steps_are_refused_naming_the_drug() {
+        let entry = |steps: &str| {
+            format!(
+                "[drugs.x]\nname = {{ fr = \"x\", en = \"x\" }}\nclass = \"c\"\nparcours = \"A\"\ns3_eligible = false\n\
+                 tags = []\nregimen = {{ note = \"n\", times = [\"08:00\"], steps = {steps} }}\nsource = \"s\"\n"
+            )
+        };
+        let formula = Catalog::from_toml(&entry("[{ from_day = 1, dose = \"20 mg/m²\" }]")).expect_err("formula");
+        assert!(formula.contains("drugs.x") && formula.contains("regimen.steps"), "{formula}");
+        let order = Catalog::from_toml(&entry("[{ from_day = 8, dose = \"20 mg\" }]")).expect_err("order");
+        assert!(order.contains("regimen.steps"), "{order}");
+        Catalog::from_toml(&entry("[{ from_day = 1, dose = \"20 mg\" }, { from_day = 8, dose = \"50 mg\" }]"))
+            .expect("valid steps");
     }
 }
