@@ -277,6 +277,9 @@ fn age_on(birth: NaiveDate, day: NaiveDate) -> i32 {
 /// Checks regimen lines: known drugs (anticancer or partner), HH:MM times, real cycles, one
 /// dose form, each drug once, start not before `not_before`. `prefix` is the field path of the
 /// list. `body` gives the height and weight a dose per m² or per kg is computed from.
+/// The most drug lines one regimen holds (a combination with its partner drugs stays far below).
+pub const MAX_REGIMEN_LINES: usize = 12;
+
 pub fn check_regimen(
     lines: &[RegimenLineRequest],
     catalog: &Catalog,
@@ -287,8 +290,8 @@ pub fn check_regimen(
     if lines.is_empty() {
         return Err(FieldError::new(prefix, "at least one drug"));
     }
-    if lines.len() > 12 {
-        return Err(FieldError::new(prefix, "at most 12 lines"));
+    if lines.len() > MAX_REGIMEN_LINES {
+        return Err(FieldError::new(prefix, format!("at most {MAX_REGIMEN_LINES} lines")));
     }
     let mut out: Vec<RegimenLine> = Vec::with_capacity(lines.len());
     for (i, l) in lines.iter().enumerate() {

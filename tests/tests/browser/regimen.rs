@@ -51,7 +51,7 @@ async fn an_idec_enrols_trifluridine_tipiracil_per_m2_with_two_blocks() {
     assert!(preview.contains("1,71 m²") && preview.contains("59,9 mg"), "{preview}");
     browser.desktop_and_phone_shots("staff-enrol-bsa-blocks").await;
 
-    browser.click("form[action='/staff/enrol'] button[type=submit]").await;
+    browser.click("form[action='/staff/enrol'] button.primary").await;
     browser.wait_for("#activation-code", WAIT).await;
     let list = app.get("/api/v1/patients", &site.idec.1).await.body;
     let pid = list[0]["id"].as_str().unwrap().to_owned();
@@ -86,5 +86,66 @@ async fn the_phone_says_where_a_two_block_cycle_stands_in_words() {
         assert_eq!(browser.text(".cycle").await, want);
         browser.execute("localStorage.clear(); return true", json!([])).await;
     }
+    browser.close().await;
+}
+
+/// Issue 16: any number of drug lines. "Ajouter un médicament" adds a line in the page (no
+/// reload, what was typed stays), choosing venetoclax there pre-fills its weekly ramp-up, and
+/// Enter in a field still enrols rather than adding a line.
+#[tokio::test]
+async fn a_third_line_added_in_the_page_takes_the_venetoclax_ramp_up() {
+    let Some(browser) = start_browser(1280, 800).await else { return };
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    browser.staff_sign_in(&app.addr, "idec@a.test", PASSWORD, WAIT).await;
+    browser.wait_for("header.top", WAIT).await;
+    browser.goto(&format!("{}/staff/enrol", app.addr)).await;
+    browser.wait_for("button.add-line", WAIT).await;
+    let set = |name: &str, value: &str| {
+        format!(
+            "var e = document.getElementsByName({name:?})[0]; e.value = {value:?}; \
+             e.dispatchEvent(new Event('change', {{bubbles: true}})); e.dispatchEvent(new Event('input', {{bubbles: true}}));"
+        )
+    };
+    for (name, value) in [
+        ("birth_date", "1950-02-03"),
+        ("episode.regimen[0].drug", "abiraterone"),
+        ("episode.regimen[1].drug", "prednisone"),
+        ("episode.team.oncologist", site.oncologist.0.as_str()),
+        ("episode.team.community_pharmacy", site.pharmacy.as_str()),
+    ] {
+        browser.execute(&set(name, value), json!([])).await;
+    }
+    browser.type_into("#family_name", "Petit").await;
+    browser.click("button.add-line").await;
+    browser.wait_for("select[name='episode.regimen[2].drug']", WAIT).await;
+    let value = |name: &str| format!("return document.getElementsByName({name:?})[0].value");
+    assert_eq!(browser.execute(&value("family_name"), json!([])).await, json!("Petit"), "no reload");
+    assert_eq!(browser.execute(&value("episode.regimen[2].dose"), json!([])).await, json!(""), "an empty line");
+    assert_eq!(browser.execute(&value("episode.regimen[0].dose"), json!([])).await, json!("1 000 mg"));
+    browser.execute(&set("episode.regimen[2].drug", "venetoclax"), json!([])).await;
+    assert_eq!(
+        browser.execute(&value("episode.regimen[2].steps"), json!([])).await,
+        json!("J1 20 mg ; J8 50 mg ; J15 100 mg ; J22 200 mg ; J29 400 mg")
+    );
+    browser.desktop_and_phone_shots("staff-enrol-three-lines").await;
+    // Enter in the given name enrols: the add button is no longer the form's default.
+    browser.type_into("#given_name", "Jean\u{E007}").await;
+    browser.wait_for("#activation-code", WAIT).await;
+    let list = app.get("/api/v1/patients", &site.idec.1).await.body;
+    let pid = list[0]["id"].as_str().unwrap().to_owned();
+    let regimen = app.patient(&pid, &site.idec.1).await["episode"]["regimen"].clone();
+    let mut drugs: Vec<&str> = regimen.as_array().unwrap().iter().map(|l| l["drug"].as_str().unwrap()).collect();
+    drugs.sort_unstable();
+    assert_eq!(drugs, ["abiraterone", "prednisone", "venetoclax"]);
+    let venetoclax = regimen.as_array().unwrap().iter().find(|l| l["drug"] == "venetoclax").unwrap();
+    assert_eq!(venetoclax["steps"][1], json!({"from_day": 8, "dose": "50 mg"}));
+    // The patient page's calendar marks the day each step starts.
+    browser.goto(&format!("{}/staff/patients/{pid}", app.addr)).await;
+    browser.wait_for("#cycle-calendar", WAIT).await;
+    let calendar = browser.text("#cycle-calendar").await;
+    assert!(calendar.contains("vénétoclax 20 mg") && calendar.contains("vénétoclax 50 mg"), "{calendar}");
+    browser.execute("document.getElementById('cycle-calendar').scrollIntoView(); return true", json!([])).await;
+    browser.screenshot("staff-patient-calendar-steps").await;
     browser.close().await;
 }

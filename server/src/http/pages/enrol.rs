@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
-use super::enrol_form::{EnrolForm, LINES};
+use super::enrol_form::{ADD_LINE, EnrolForm};
 use super::{Layout, PageError, StaffPage, html, qr};
 use crate::AppState;
 use crate::app::{self, ActionError, patients::visible_patient};
@@ -30,6 +30,9 @@ pub struct DrugChoice {
     pub label: String,
     pub dose: String,
     pub per_m2: String,
+    pub per_kg: String,
+    /// A ramp-up as the form's steps input reads it: "J1 20 mg ; J8 50 mg".
+    pub steps: String,
     pub times: String,
     pub on: String,
     pub off: String,
@@ -44,6 +47,7 @@ struct EnrolPage {
     layout: Layout,
     form: EnrolForm,
     lines: Vec<usize>,
+    max_lines: usize,
     drugs: Vec<DrugChoice>,
     /// (code, French label).
     indications: Vec<(&'static str, &'static str)>,
@@ -100,7 +104,12 @@ pub(super) async fn pharmacies(state: &AppState) -> Result<Vec<Choice>, sea_orm:
 
 /// The form with its choosers: hospital roles of the caller's establishment only, every
 /// community pharmacy and GP (they work outside the hospital).
-async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Result<EnrolPage, PageError> {
+async fn form_page(
+    state: &AppState,
+    page: &StaffPage,
+    form: EnrolForm,
+    add_line: bool,
+) -> Result<EnrolPage, PageError> {
     let est = may_enrol(page)?;
     let catalog = &state.rules.catalog;
     let choice = |name: &str, display: &str, r: &crate::domain::catalog::UsualRegimen, parcours: &str| {
@@ -122,6 +131,8 @@ async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Resul
             label: format!("{display} — {} à {} ({parcours})", r.note, r.times.join(", ")),
             dose: r.dose.clone().unwrap_or_default(),
             per_m2: r.dose_per_m2_mg.map(|d| d.to_string()).unwrap_or_default(),
+            per_kg: r.dose_per_kg_mg.map(|d| d.to_string()).unwrap_or_default(),
+            steps: r.steps.iter().map(|s| format!("J{} {}", s.from_day, s.dose)).collect::<Vec<_>>().join(" ; "),
             times: r.times.join(", "),
             on: one.map(|o| o.0.to_string()).unwrap_or_default(),
             off: one.map(|o| o.1.to_string()).unwrap_or_default(),
@@ -137,9 +148,10 @@ async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Resul
     let pharmacies = pharmacies(state).await?;
     Ok(EnrolPage {
         layout: page.layout("enrol"),
-        form,
-        lines: (0..LINES).collect(),
+        lines: (0..form.line_count(add_line)).collect(),
+        max_lines: crate::domain::enrolment::MAX_REGIMEN_LINES,
         drugs,
+        form,
         indications: INDICATIONS.iter().map(|i| (*i, super::labels::indication(i))).collect(),
         idecs: people(state, Role::Idec, Some(&est)).await?,
         oncologists: people(state, Role::Oncologist, Some(&est)).await?,
@@ -153,7 +165,7 @@ async fn form_page(state: &AppState, page: &StaffPage, form: EnrolForm) -> Resul
 pub async fn form(State(state): State<AppState>, page: StaffPage) -> Result<Response, PageError> {
     let today = state.now().with_timezone(&state.site_tz()).date_naive();
     let me = (page.role() == Role::Idec).then(|| page.auth.staff.id.clone());
-    html(&form_page(&state, &page, EnrolForm::blank(today, me.as_deref())).await?)
+    html(&form_page(&state, &page, EnrolForm::blank(today, me.as_deref()), false).await?)
 }
 
 /// Enrols through the API's code; a refused field comes back next to its input.
@@ -163,7 +175,12 @@ pub async fn submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     may_enrol(&page)?;
+    let add_line = pairs.iter().any(|(k, _)| k == ADD_LINE);
     let form = EnrolForm::from_pairs(pairs);
+    if add_line {
+        // "Ajouter un médicament" without script: the same form, one drug line more.
+        return html(&form_page(&state, &page, form, true).await?);
+    }
     let req = match form.to_request(&state.rules.catalog) {
         Ok(r) => r,
         Err(e) => return refused(&state, &page, form.with_error(&e.field, &e.message)).await,
@@ -185,7 +202,7 @@ pub async fn submit(
 
 /// The form again, with the refusal next to its input (422).
 async fn refused(state: &AppState, page: &StaffPage, form: EnrolForm) -> Result<Response, PageError> {
-    let body = html(&form_page(state, page, form).await?)?;
+    let body = html(&form_page(state, page, form, false).await?)?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
@@ -225,7 +242,7 @@ fn activation(
     let link = format!("{}/app/#activate={code}", state.settings.server.public_url.trim_end_matches('/'));
     let qr_svg = qr::svg(&link, "QR code d'activation à scanner avec le téléphone du patient")
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("activation link too long for a QR code")))?;
-    let expires = expires.with_timezone(&state.site_tz()).format("%d/%m/%Y à %H:%M").to_string();
+    let expires = super::labels::at(expires, state.site_tz());
     let status = if first { StatusCode::CREATED } else { StatusCode::OK };
     let body =
         html(&ActivationPage { layout: page.layout("enrol"), patient_id, name, code, expires, qr_svg, link, first })?;

@@ -9,11 +9,15 @@ use chrono::NaiveDate;
 use crate::domain::FieldError;
 use crate::domain::catalog::Catalog;
 use crate::domain::enrolment::{
-    CycleRequest, EnrolRequest, EpisodeRequest, RegimenLineRequest, StepRequest, TeamRequest,
+    CycleRequest, EnrolRequest, EpisodeRequest, MAX_REGIMEN_LINES, RegimenLineRequest, StepRequest, TeamRequest,
 };
 
-/// Drug lines the form offers (a combination such as lapatinib + capecitabine needs two).
-pub const LINES: usize = 4;
+/// Drug lines the form shows at least (a combination such as lapatinib + capecitabine needs two);
+/// "Ajouter un médicament" adds more, up to the regimen's maximum.
+pub const MIN_LINES: usize = 2;
+
+/// The submit button that asks for one more drug line instead of enrolling.
+pub const ADD_LINE: &str = "add_line";
 
 /// Every input of the form, in page order (the first one matching an error gets it).
 pub fn field_names() -> Vec<String> {
@@ -34,12 +38,13 @@ pub fn field_names() -> Vec<String> {
     ]
     .map(String::from)
     .into();
-    for i in 0..LINES {
+    for i in 0..MAX_REGIMEN_LINES {
         for k in [
             "drug",
             "dose",
             "steps",
             "dose_per_m2_mg",
+            "dose_per_kg_mg",
             "times",
             "cycle.on_days",
             "cycle.off_days",
@@ -80,6 +85,20 @@ impl EnrolForm {
             values.insert("episode.team.idec".to_owned(), id.to_owned());
         }
         Self { values, error: None }
+    }
+
+    /// How many drug lines to show: every line holding a value, then one empty line (at least
+    /// [`MIN_LINES`], at most the regimen's maximum); `add` asks for one more.
+    pub fn line_count(&self, add: bool) -> usize {
+        let used = self
+            .values
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .filter_map(|(k, _)| k.strip_prefix("episode.regimen[")?.split_once(']')?.0.parse::<usize>().ok())
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0);
+        (used + 1 + usize::from(add)).clamp(MIN_LINES, MAX_REGIMEN_LINES)
     }
 
     /// The value of an input (empty when absent).
@@ -139,7 +158,7 @@ impl EnrolForm {
             _ => return Err(FieldError::new("episode.parcours", "A ou B")),
         };
         let mut regimen = Vec::new();
-        for i in 0..LINES {
+        for i in 0..MAX_REGIMEN_LINES {
             let f = |k: &str| format!("episode.regimen[{i}].{k}");
             let Some(drug) = self.opt(&f("drug")) else { continue };
             let mut dose = self.opt(&f("dose"));
@@ -149,8 +168,13 @@ impl EnrolForm {
                     FieldError::new(f("dose_per_m2_mg"), "une dose en mg par m², par exemple 1250 (a number)")
                 })?),
             };
-            let mut dose_per_kg_mg = None;
-            let steps = match self.opt(&f("steps")) {
+            let mut dose_per_kg_mg = match self.opt(&f("dose_per_kg_mg")) {
+                None => None,
+                Some(v) => Some(v.replace(',', ".").parse::<f64>().map_err(|_| {
+                    FieldError::new(f("dose_per_kg_mg"), "une dose en mg par kg, par exemple 0,25 (a number)")
+                })?),
+            };
+            let mut steps = match self.opt(&f("steps")) {
                 None => None,
                 Some(text) => Some(parse_steps(&text).ok_or_else(|| {
                     FieldError::new(f("steps"), "des paliers, par exemple J1 20 mg ; J8 50 mg (steps by day)")
@@ -183,6 +207,7 @@ impl EnrolForm {
             if dose.is_none()
                 && steps.is_none()
                 && dose_per_m2_mg.is_none()
+                && dose_per_kg_mg.is_none()
                 && times.is_empty()
                 && cycle.is_none()
                 && let Some(usual) = catalog.usual(&drug)
@@ -190,6 +215,13 @@ impl EnrolForm {
                 dose = usual.dose.clone();
                 dose_per_m2_mg = usual.dose_per_m2_mg;
                 dose_per_kg_mg = usual.dose_per_kg_mg;
+                steps = (!usual.steps.is_empty()).then(|| {
+                    usual
+                        .steps
+                        .iter()
+                        .map(|s| StepRequest { from_day: s.from_day.into(), dose: s.dose.clone() })
+                        .collect()
+                });
                 times = usual.times.clone();
                 cycle = usual.cycle.as_ref().and_then(|c| c.cycle().ok()).map(|c| match c.as_on_off() {
                     Some((on, off)) => CycleRequest::on_off(on.into(), off.into()),
@@ -343,6 +375,49 @@ mod tests {
         assert_eq!(req.episode.parcours, None, "empty parcours = the catalogue's default");
         assert_eq!(req.episode.team.gp, None);
         assert_eq!(req.episode.regimen.len(), 1, "the empty second line is no line");
+    }
+
+    #[test]
+    fn empty_lines_take_fixed_doses_steps_and_doses_per_kg_from_the_catalogue() {
+        let cat = catalog();
+        let req = form(&[
+            ("episode.regimen[0].drug", "ixazomib"),
+            ("episode.regimen[1].drug", "lenalidomide"),
+            ("episode.regimen[2].drug", "dexamethasone"),
+            ("episode.regimen[3].drug", "venetoclax"),
+            ("episode.regimen[4].drug", "melphalan"),
+        ])
+        .to_request(&cat)
+        .unwrap();
+        let lines = &req.episode.regimen;
+        assert_eq!(lines.len(), 5, "every line posted, beyond the two shown at first");
+        assert_eq!(lines[0].dose.as_deref(), Some("4 mg"));
+        assert_eq!(lines[0].cycle.as_ref().and_then(|c| c.on.clone()), Some(vec![[1, 1], [8, 8], [15, 15]]));
+        assert_eq!(lines[1].dose.as_deref(), Some("25 mg"));
+        assert_eq!(lines[2].dose.as_deref(), Some("40 mg"));
+        let steps: Vec<(i64, &str)> = lines[3].steps.iter().flatten().map(|s| (s.from_day, s.dose.as_str())).collect();
+        assert_eq!(steps[..2], [(1, "20 mg"), (8, "50 mg")]);
+        assert_eq!(lines[3].dose, None, "steps instead of a dose");
+        assert_eq!(lines[4].dose_per_kg_mg, Some(0.25));
+        let typed = form(&[
+            ("episode.regimen[0].drug", "melphalan"),
+            ("episode.regimen[0].dose_per_kg_mg", "0,2"),
+            ("episode.regimen[0].times", "08:00"),
+        ]);
+        assert_eq!(typed.to_request(&cat).unwrap().episode.regimen[0].dose_per_kg_mg, Some(0.2));
+        let bad = form(&[("episode.regimen[0].dose_per_kg_mg", "beaucoup")]).to_request(&cat).unwrap_err();
+        assert_eq!(bad.field, "episode.regimen[0].dose_per_kg_mg");
+    }
+
+    #[test]
+    fn the_form_shows_its_lines_and_one_empty_line_more() {
+        assert_eq!(form(&[]).line_count(false), MIN_LINES, "one line used, one empty");
+        assert_eq!(form(&[]).line_count(true), 3, "Ajouter un médicament");
+        let four = form(&[("episode.regimen[3].drug", "dexamethasone")]);
+        assert_eq!(four.line_count(false), 5, "lines up to the last one used, then an empty one");
+        let full = form(&[(&*format!("episode.regimen[{}].drug", MAX_REGIMEN_LINES - 1), "dexamethasone")]);
+        assert_eq!(full.line_count(true), MAX_REGIMEN_LINES, "never more than a regimen holds");
+        assert_eq!(EnrolForm::blank(NaiveDate::MIN, None).line_count(false), MIN_LINES);
     }
 
     #[test]
