@@ -112,7 +112,7 @@ async fn the_patient_page_shows_the_sequence_the_calendar_and_charts_of_the_hist
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     let html = &page.html;
     assert!(html.contains("MARTIN Claire"));
-    assert!(html.contains("S1 — initiation (1 mois)</strong> : du 23/11/2026 au 23/12/2026"), "{html}");
+    assert!(html.contains("S1 — initiation (1 mois)</strong> : du 23 nov. 2026 au 23 déc. 2026"), "{html}");
     // Seven days of outcomes, one bar group each: 23..29 November.
     let doses = element(html, "svg", "doses");
     assert_eq!(doses.matches(r#"<g class="day""#).count(), 7, "{doses}");
@@ -162,7 +162,7 @@ async fn decisions_through_the_form_change_the_sequence() {
     let idec = Browser::login(&app, "idec@a.test").await;
     let token = csrf(&idec.get(&format!("/staff/patients/{pid}")).await.html);
     let page = idec.get(&format!("/staff/patients/{pid}")).await;
-    assert!(page.html.contains("S2 — suivi (3 mois)</strong> : du 23/12/2026 au 23/03/2027"), "{}", page.html);
+    assert!(page.html.contains("S2 — suivi (3 mois)</strong> : du 23 déc. 2026 au 23 mars 2027"), "{}", page.html);
     let done = idec.post(&path, &[("csrf", &token), ("action", "renew")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     assert_eq!(done.location, format!("/staff/patients/{pid}?done=renew"));
@@ -378,7 +378,7 @@ async fn the_team_changes_through_the_patient_page_with_its_history() {
     let page = idec.get(&done.location).await;
     assert!(page.html.contains("Équipe modifiée"), "{}", page.html);
     let history = element(&page.html, "table", "team-history");
-    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let day = relais_server::domain::calendar::day_fr;
     assert!(history.contains(&format!("Pharmacie A</td><td>du {} au {}", day(today), day(today))), "{history}");
     assert!(
         history.contains(&format!("Pharmacie B</td><td>depuis le {}", day(today + Duration::days(1)))),
@@ -394,4 +394,51 @@ async fn the_team_changes_through_the_patient_page_with_its_history() {
     let page = officine.get(&format!("/staff/patients/{pid}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.html.contains("team-form"));
+}
+
+/// A regimen of three drugs (ixazomib, lenalidomide and dexamethasone, with its ramp-up-free
+/// weekly blocks) through the form: "Ajouter un médicament" gives a third line, the empty lines
+/// take each drug's usual fixed dose, and the patient page's calendar says where each block of
+/// ixazomib's D1, D8, D15 cycle starts (issue 16).
+#[tokio::test]
+async fn the_form_takes_a_third_drug_line_and_the_calendar_shows_its_blocks() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let idec = Browser::login(&app, "idec@a.test").await;
+    let blank = idec.get("/staff/enrol").await.html;
+    assert!(
+        blank.contains(r#"name="episode.regimen[1].drug""#) && !blank.contains(r#"name="episode.regimen[2].drug""#)
+    );
+    let token = csrf(&blank);
+    let mut fields = enrol_fields(&site, &token);
+    fields.retain(|(k, _)| !k.starts_with("episode.regimen"));
+    fields.extend([("episode.regimen[0].drug", "ixazomib"), ("episode.regimen[1].drug", "lenalidomide")]);
+    // Without script, the button reloads the form with what was typed and one line more.
+    let mut more = fields.clone();
+    more.push(("add_line", "1"));
+    let form = idec.post("/staff/enrol", &more).await;
+    assert_eq!(form.status, StatusCode::OK, "nothing enrolled yet");
+    assert!(form.html.contains(r#"name="episode.regimen[3].drug""#), "two lines used, one empty, one more");
+    assert!(element(&form.html, "select", "episode.regimen[1].drug").contains(r#"value="lenalidomide" data-"#));
+    assert!(app.get("/api/v1/patients", &app.login("idec@a.test").await).await.body.as_array().unwrap().is_empty());
+
+    fields.push(("episode.regimen[2].drug", "dexamethasone"));
+    let done = idec.post("/staff/enrol", &fields).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.html);
+    let api = app.login("idec@a.test").await;
+    let pid = app.get("/api/v1/patients", &api).await.body[0]["id"].as_str().unwrap().to_owned();
+    let record = app.patient(&pid, &api).await;
+    let regimen = record["episode"]["regimen"].as_array().unwrap();
+    let line = |drug: &str| regimen.iter().find(|l| l["drug"] == drug).unwrap_or_else(|| panic!("{drug}")).clone();
+    let doses = ["ixazomib", "lenalidomide", "dexamethasone"].map(|d| line(d)["dose"].as_str().unwrap().to_owned());
+    assert_eq!(doses, ["4 mg", "25 mg", "40 mg"], "the catalogue's usual fixed doses");
+    assert_eq!(line("ixazomib")["cycle"], json!({"length_days": 28, "on": [[1, 1], [8, 8], [15, 15]]}));
+
+    // The episode starts on 2026-11-23: D8 is 30/11, D15 is 07/12; D22 (14/12) is no ixazomib day.
+    let page = idec.get(&format!("/staff/patients/{pid}")).await.html;
+    let calendar = element(&page, "table", "cycle-calendar");
+    assert!(calendar.contains(r#"<span class="mark">ixazomib : période 2/3</span>"#), "{calendar}");
+    assert!(calendar.contains(r#"<span class="mark">ixazomib : période 3/3</span>"#));
+    assert!(calendar.contains("ixazomib 4 mg : prise"), "the dose of an on-day");
+    assert!(calendar.contains("ixazomib : pause"));
 }

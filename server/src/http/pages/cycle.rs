@@ -1,11 +1,13 @@
 //! The cycle calendar of the patient page: the coming weeks, day by day, with the days on and
-//! off treatment and the public holidays (when the hospital is closed, a dispensation or a
-//! blood test must move). Pure: the regimen's own rules (`domain::regimen`) say which day is on.
+//! off treatment, where each block of a cycle of several blocks starts ("période 2/2" for
+//! trifluridine/tipiracil D8), each step of a ramp-up ("venetoclax 50 mg" on day 8), and the
+//! public holidays (when the hospital is closed, a dispensation or a blood test must move).
+//! Pure: the regimen's own rules (`domain::regimen`) say which day is on and its dose.
 
 use chrono::{Datelike, Days, NaiveDate};
 
 use crate::domain::calendar::Calendar;
-use crate::domain::regimen::{Line, cycle_day, is_dosing_day};
+use crate::domain::regimen::{Line, cycle_day, dose_on, is_dosing_day};
 
 /// One day of the calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +22,11 @@ pub struct CalDay {
     pub state: &'static str,
     /// "J9/21" on the first cycled line's day, empty without a cycle.
     pub cycle_label: String,
-    /// What the cell says to a screen reader and on hover: each drug on or off.
+    /// What starts that day, shown in the cell: a block of a cycle of several blocks
+    /// ("capécitabine : période 2/2") or a step of a ramp-up ("venetoclax 50 mg").
+    pub marks: Vec<String>,
+    /// What the cell says to a screen reader and on hover: each drug on (with its dose of the
+    /// day) or off.
     pub detail: String,
 }
 
@@ -55,9 +61,13 @@ fn day(lines: &[Line], date: NaiveDate, today: NaiveDate, holidays: Option<&Cale
         .next()
         .unwrap_or_default();
     let holiday = holidays.is_some_and(|c| c.is_holiday(date));
+    let marks = in_regimen.iter().flat_map(|l| marks(l, date)).collect();
     let mut detail: Vec<String> = in_regimen
         .iter()
-        .map(|l| format!("{} : {}", l.drug, if is_dosing_day(l, date) { "prise" } else { "pause" }))
+        .map(|l| match is_dosing_day(l, date) {
+            true => format!("{} {} : prise", l.drug, dose_on(l, date)),
+            false => format!("{} : pause", l.drug),
+        })
         .collect();
     if in_regimen.is_empty() {
         detail.push("pas de traitement prévu".into());
@@ -72,8 +82,25 @@ fn day(lines: &[Line], date: NaiveDate, today: NaiveDate, holidays: Option<&Cale
         holiday,
         state,
         cycle_label,
-        detail: format!("{} — {}", date.format("%d/%m/%Y"), detail.join(", ")),
+        marks,
+        detail: format!("{} — {}", super::labels::day(date), detail.join(", ")),
     }
+}
+
+/// What starts on `date` for one line: a block of a cycle that has several, a step of a ramp-up.
+fn marks(line: &Line, date: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(cycle), Some(at)) = (&line.cycle, cycle_day(line, date))
+        && cycle.on.len() > 1
+        && let Some(i) = cycle.on.iter().position(|&(from, _)| from == at.day)
+    {
+        out.push(format!("{} : période {}/{}", line.drug, i + 1, cycle.on.len()));
+    }
+    let day = (date - line.start).num_days() + 1;
+    if line.steps.len() > 1 && line.steps.iter().any(|s| i64::from(s.from_day) == day) {
+        out.push(format!("{} {}", line.drug, dose_on(line, date)));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -119,6 +146,29 @@ mod tests {
         assert_eq!(by_date("2026-11-25").state, "on");
         assert_eq!(by_date("2026-11-25").cycle_label, "J1/21");
         assert!(by_date("2026-11-18").detail.contains("capecitabine : pause"));
+        assert!(by_date("2026-11-17").detail.contains("capecitabine 1 mg : prise"), "the dose of the day");
+        assert!(cal.iter().flat_map(|w| &w.days).all(|c| c.marks.is_empty()), "one block, no steps: nothing starts");
+    }
+
+    #[test]
+    fn each_block_of_a_cycle_and_each_step_shows_where_it_starts() {
+        // Trifluridine/tipiracil D1–5 and D8–12 every 28 days, from Monday 2026-11-02.
+        let mut tt = line("trifluridine/tipiracil", "2026-11-02", None);
+        tt.cycle = Some(crate::domain::regimen::Cycle { length: 28, on: vec![(1, 5), (8, 12)] });
+        // Venetoclax 20 mg in week 1, 50 mg from day 8, from the same Monday.
+        let mut ven = line("venetoclax", "2026-11-02", None);
+        ven.steps = [(1, "20 mg"), (8, "50 mg")]
+            .map(|(from_day, dose)| crate::domain::regimen::Step { from_day, dose: dose.into() })
+            .into();
+        let cal = weeks(&[tt, ven], d("2026-11-02"), 2, None);
+        let by_date = |s: &str| cal.iter().flat_map(|w| &w.days).find(|c| c.date == d(s)).unwrap().clone();
+        assert_eq!(by_date("2026-11-02").marks, ["trifluridine/tipiracil : période 1/2", "venetoclax 20 mg"]);
+        assert_eq!(by_date("2026-11-09").marks, ["trifluridine/tipiracil : période 2/2", "venetoclax 50 mg"]);
+        // Day 6 (07/11): the break of trifluridine/tipiracil, still week 1 of venetoclax.
+        assert!(by_date("2026-11-07").marks.is_empty(), "{:?}", by_date("2026-11-07"));
+        assert!(by_date("2026-11-07").detail.contains("trifluridine/tipiracil : pause"));
+        assert!(by_date("2026-11-07").detail.contains("venetoclax 20 mg : prise"));
+        assert!(by_date("2026-11-10").detail.contains("venetoclax 50 mg : prise"));
     }
 
     #[test]
