@@ -39,6 +39,18 @@ pub struct Calendar {
 #[derive(Debug, Clone, Default)]
 pub struct Calendars(BTreeMap<String, Calendar>);
 
+/// A day as a French reader writes it: "5 déc. 2026" (abbreviated months of French usage).
+pub fn day_fr(d: NaiveDate) -> String {
+    const MONTHS: [&str; 12] =
+        ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."];
+    format!("{} {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+/// A day as an English reader writes it: "5 Dec 2026".
+pub fn day_en(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
 /// Easter Sunday of a Gregorian year (anonymous Gregorian algorithm, Meeus/Jones/Butcher).
 /// `None` only outside the years chrono can represent.
 pub fn easter(year: i32) -> Option<NaiveDate> {

@@ -87,9 +87,12 @@ fn topic_fr(topic: &str) -> String {
     .to_owned()
 }
 
-/// A date as French readers write it: `24/11/2026`.
-fn date_fr(d: NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+/// A day in the reader's language: "24 nov. 2026" or "24 Nov 2026".
+fn day_in(d: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => crate::domain::calendar::day_fr(d),
+        Locale::En => crate::domain::calendar::day_en(d),
+    }
 }
 
 /// Subject and bodies (plain text, HTML) of a message sent by email; None for a message that is
@@ -113,8 +116,9 @@ pub fn render(message: &Message, public_url: &str, tz: Tz, locale: Locale) -> Op
             m.article_en = if a.colour.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
             if let Some(d) = a.deadline_at {
                 let local = d.with_timezone(&tz);
-                m.deadline_fr = local.format("%d/%m/%Y à %H:%M").to_string();
-                m.deadline_en = local.format("%d/%m/%Y %H:%M").to_string();
+                let at = local.format("%H:%M");
+                m.deadline_fr = format!("{} à {at}", day_in(local.date_naive(), Locale::Fr));
+                m.deadline_en = format!("{}, {at}", day_in(local.date_naive(), Locale::En));
             }
             let (c_fr, t_fr, colour, topic) = (m.colour_fr.clone(), m.topic_fr.clone(), &a.colour, &a.topic);
             // The action and its deadline in the subject, where a busy reader sees them.
@@ -156,14 +160,14 @@ pub fn render(message: &Message, public_url: &str, tz: Tz, locale: Locale) -> Op
         }
         Message::AmberDigest(d) => {
             m.link = link(&d.url);
-            m.date = date_fr(d.date);
+            m.date = day_in(d.date, locale);
             m.items = d
                 .alerts
                 .iter()
                 .map(|a| DigestItem {
                     topic_fr: topic_fr(&a.topic),
                     topic_en: a.topic.clone(),
-                    opened: date_fr(a.opened),
+                    opened: day_in(a.opened, locale),
                     link: link(&a.url),
                 })
                 .collect();
@@ -174,7 +178,7 @@ pub fn render(message: &Message, public_url: &str, tz: Tz, locale: Locale) -> Op
         }
         Message::GpTakeover(g) => {
             m.link = link(&g.url);
-            m.date = date_fr(g.date);
+            m.date = day_in(g.date, locale);
             (
                 "[Relais] Un patient passe en séquence 3 : vous prenez le relais / a patient moves to sequence 3"
                     .into(),
@@ -189,7 +193,7 @@ pub fn render(message: &Message, public_url: &str, tz: Tz, locale: Locale) -> Op
             m.fr = format!(
                 "Faute de décision avant la fin de la séquence, la séquence {seq} d'un de vos patients a été renouvelée \
                  à partir du {}. Merci de vérifier son parcours.",
-                date_fr(r.start_date)
+                day_in(r.start_date, locale)
             );
             m.en = format!(
                 "No decision was taken before the end of the sequence, so {seq} of one of your patients was renewed \
@@ -302,17 +306,17 @@ mod tests {
             render(&alert("red", "toxicity"), "https://relais.example/", PARIS, Locale::Fr).unwrap();
         assert_eq!(
             subject,
-            "[Relais] Alerte ROUGE (effets indésirables) — à prendre en charge avant le 06/12/2026 à 14:32"
+            "[Relais] Alerte ROUGE (effets indésirables) — à prendre en charge avant le 6 déc. 2026 à 14:32"
         );
         assert!(
             text.starts_with(
-                "À faire : prendre en charge cette alerte ROUGE (effets indésirables) avant le 06/12/2026 à 14:32."
+                "À faire : prendre en charge cette alerte ROUGE (effets indésirables) avant le 6 déc. 2026 à 14:32."
             ),
             "{text}"
         );
         let (subject_en, amber, amber_html) =
             render(&alert("amber", "toxicity"), "https://r", PARIS, Locale::En).unwrap();
-        assert_eq!(subject_en, "[Relais] Amber alert, acknowledge by 06/12/2026 14:32");
+        assert_eq!(subject_en, "[Relais] Amber alert, acknowledge by 6 Dec 2026, 14:32");
         assert!(amber.starts_with("To do: acknowledge this amber alert"), "{amber}");
         assert!(amber.contains("Do not reply") && !amber.contains("Ouvrir") && !amber.contains("alerte"), "{amber}");
         assert!(amber_html.contains("<html lang=\"en\">") && !amber_html.contains("lang=\"fr\""), "{amber_html}");
@@ -339,7 +343,7 @@ mod tests {
         let (_, text, html) = render(&renewed, "https://r/", PARIS, Locale::Fr).unwrap();
         assert!(text.contains("https://r/staff/patients/P1"), "{text}");
         assert!(html.contains("href=\"https://r/staff/patients/P1\""), "{html}");
-        assert!(text.contains("23/03/2027") && text.contains("séquence S2") && !text.contains("so S2"), "{text}");
+        assert!(text.contains("23 mars 2027") && text.contains("séquence S2") && !text.contains("so S2"), "{text}");
         let (subject, text, _) = render(&renewed, "https://r/", PARIS, Locale::En).unwrap();
         assert_eq!(subject, "[Relais] Sequence renewed automatically");
         assert!(text.contains("so S2") && !text.contains("séquence"), "{text}");
@@ -385,12 +389,12 @@ mod tests {
         let (subject, text, html) = render(&digest, "https://r", PARIS, Locale::Fr).unwrap();
         assert_eq!(subject, "[Relais] 2 alerte(s) orange ouverte(s)");
         assert!(
-            text.contains("- Alerte orange (observance), ouverte le 23/11/2026 : https://r/staff/alerts/A1"),
+            text.contains("- Alerte orange (observance), ouverte le 23 nov. 2026 : https://r/staff/alerts/A1"),
             "{text}"
         );
         assert!(html.contains("https://r/staff/alerts/A2"));
         let (subject, text, _) = render(&digest, "https://r", PARIS, Locale::En).unwrap();
         assert_eq!(subject, "[Relais] 2 open amber alert(s)");
-        assert!(text.contains("Amber alert (toxicity), opened 20/11/2026: https://r/staff/alerts/A2"), "{text}");
+        assert!(text.contains("Amber alert (toxicity), opened 20 Nov 2026: https://r/staff/alerts/A2"), "{text}");
     }
 }

@@ -47,7 +47,7 @@ async fn a_community_pharmacist_records_a_dispensation_and_an_interview_from_the
     browser.click("#dispensation-form button[type=submit]").await;
     browser.wait_for("#dispensation-list", WAIT).await;
     let list = browser.text("#dispensation-list").await;
-    assert!(list.contains("capécitabine") && list.contains("30/11/2026"), "{list}");
+    assert!(list.contains("capécitabine") && list.contains("30 nov. 2026"), "{list}");
 
     // The interview held at it.
     browser.click("#pi-topic-dosing_and_times").await;
@@ -91,7 +91,7 @@ async fn a_community_pharmacist_records_a_dispensation_and_an_interview_from_the
     browser.wait_for("#handover-reconciliation", WAIT).await;
     let sheet = browser.text("#sheet").await;
     assert!(sheet.contains("Millepertuis") && sheet.contains("arrêter"), "{sheet}");
-    assert!(sheet.contains("Entretien du 02/11/2026 (20 min)"), "{sheet}");
+    assert!(sheet.contains("Entretien du 2 nov. 2026 (20 min)"), "{sheet}");
     shot(&browser, "handover-sheet").await;
     browser.close().await;
 }

@@ -51,7 +51,7 @@ async fn open_amber_alerts_are_digested_once_a_day_at_the_configured_local_hour(
     assert_eq!((all.len() - before, digests.len()), (2, 2));
     for m in digests {
         assert!(m.contains("To: idec@a.test"), "{m}");
-        assert!(m.contains("ouverte le 23/11/2026"), "{m}");
+        assert!(m.contains("ouverte le 23 nov. 2026"), "{m}");
         assert!(m.contains(&format!("http://localhost:8080/staff/alerts/{alert_id}")), "{m}");
         assert!(m.contains("text/html"), "an HTML part too");
         assert!(!m.contains("Martin") && !m.contains("diarrh"), "no name, no clinical detail");
@@ -100,7 +100,7 @@ async fn the_gp_is_told_once_when_the_episode_enters_s3() {
     assert_eq!(to_gp.len(), 1);
     let m = &to_gp[0];
     assert!(m.contains("vous prenez le relais du suivi"), "{m}");
-    assert!(m.contains("23/03/2027"), "{m}");
+    assert!(m.contains("23 mars 2027"), "{m}");
     assert!(m.contains(&format!("http://localhost:8080/staff/patients/{pid}")), "{m}");
     assert!(!m.contains("Martin") && !m.contains("capecitabine"), "no name, no drug");
 }

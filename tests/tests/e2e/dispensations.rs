@@ -222,7 +222,7 @@ async fn the_pharmacy_worklist_flags_an_overdue_renewal_and_a_prescription_endin
     let (_, eid, _) = app.enrol(&site, continuous(&app, &site)).await;
     // Nothing dispensed yet: the pharmacy that dispenses (parcours A) is asked to record it;
     // the hospital pharmacist, who does not dispense here, is not.
-    let first = "Première dispensation à enregistrer (traitement débuté le 02/11/2026)";
+    let first = "Première dispensation à enregistrer (traitement débuté le 2 nov. 2026)";
     assert!(pharmacy_page(&app, "officine@a.test").await.contains(first));
     assert!(!pharmacy_page(&app, "pui@a.test").await.contains("Première dispensation"));
     let a = app
@@ -239,12 +239,15 @@ async fn the_pharmacy_worklist_flags_an_overdue_renewal_and_a_prescription_endin
     app.set_now(morning("2026-11-10"));
     let page = pharmacy_page(&app, "officine@a.test").await;
     assert!(page.contains("MARTIN Claire") && page.contains("Ordonnance de capécitabine"), "{page}");
-    assert!(page.contains("20/11/2026") && page.contains(&decision.format("%d/%m/%Y").to_string()), "{page}");
+    assert!(
+        page.contains("20 nov. 2026") && page.contains(&relais_server::domain::calendar::day_fr(decision)),
+        "{page}"
+    );
     assert!(!page.contains("Renouvellement en retard") && !page.contains("Première dispensation"), "{page}");
     // Not renewed by the run-out date: flagged.
     app.set_now(morning("2026-11-30"));
     let page = pharmacy_page(&app, "officine@a.test").await;
-    assert!(page.contains("Renouvellement en retard : capécitabine épuisé depuis le 30/11/2026"), "{page}");
+    assert!(page.contains("Renouvellement en retard : capécitabine épuisé depuis le 30 nov. 2026"), "{page}");
     // Another pharmacy sees nothing of it.
     assert!(!pharmacy_page(&app, "officine@b.test").await.contains("MARTIN"));
 }
@@ -281,10 +284,10 @@ async fn the_patient_page_records_a_dispensation_through_its_form() {
     let r = post("56").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, body) = page(&app, &http, &format!("/staff/patients/{pid}?done=dispensation")).await;
-    assert!(body.contains("Dispensation enregistrée") && body.contains("30/11/2026"), "{body}");
+    assert!(body.contains("Dispensation enregistrée") && body.contains("30 nov. 2026"), "{body}");
     let list = app.get(&path(&eid), &site.idec.1).await;
     assert_eq!(list.body["dispensations"][0]["run_out_date"], "2026-11-30");
     // The GP sees the page, without the form.
     let (_, body) = page(&app, &browser(&app, "gp@a.test").await, &format!("/staff/patients/{pid}")).await;
-    assert!(body.contains("30/11/2026") && !body.contains("id=\"dispensation-form\""), "{body}");
+    assert!(body.contains("30 nov. 2026") && !body.contains("id=\"dispensation-form\""), "{body}");
 }

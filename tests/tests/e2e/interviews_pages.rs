@@ -208,7 +208,7 @@ async fn the_patient_page_records_an_interview_a_reconciliation_and_an_ac_interv
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, body) = page(&app, &http, &url).await;
-    assert!(body.contains("Adhésion le 02/11/2026") && body.contains("<td data-label=\"Code\">TAC</td>"), "{body}");
+    assert!(body.contains("Adhésion le 2 nov. 2026") && body.contains("<td data-label=\"Code\">TAC</td>"), "{body}");
     let codes = app.get("/api/v1/interviews/codes", &site.community_pharmacist.1).await;
     assert_eq!(codes.body[0]["code"], "TAC", "{:?}", codes.body);
     let (status, text) = post_form(

@@ -225,7 +225,7 @@ pub async fn view(
                 identifier: l.actor_identifier.clone().unwrap_or_else(|| "— (à désigner)".into()),
                 sequence: l.sequence_kind.clone(),
                 amount: euros_fr(l.amount_cents),
-                service_date: l.service_date.format("%d/%m/%Y").to_string(),
+                service_date: super::labels::day(l.service_date),
                 id: l.id,
             });
         }

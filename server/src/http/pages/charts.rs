@@ -154,7 +154,7 @@ pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses]) 
         &mut out,
         id,
         height,
-        &format!("Prises par jour du {} au {}", from.format("%d/%m/%Y"), to.format("%d/%m/%Y")),
+        &format!("Prises par jour du {} au {}", super::labels::day(from), super::labels::day(to)),
         &format!("Doses par jour, empilées par issue. Sur la période : {sums}."),
     );
     y_axis(&mut out, max, if max > 8 { 2 } else { 1 }, y_of);
@@ -223,8 +223,8 @@ pub fn grade_chart(id: &str, from: NaiveDate, to: NaiveDate, series: &GradeSerie
             (Some(w), Some(l)) => format!(
                 "{} mesure(s) du {} au {} ; grade le plus haut {w}, dernier grade {l}.",
                 points.len(),
-                from.format("%d/%m/%Y"),
-                to.format("%d/%m/%Y")
+                super::labels::day(from),
+                super::labels::day(to)
             ),
             _ => "Aucune mesure sur la période.".to_owned(),
         },

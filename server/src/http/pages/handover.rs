@@ -78,7 +78,7 @@ fn render_sheet(state: &AppState, read: SheetRead) -> Result<Response, PageError
             .last_alerts
             .iter()
             .map(|a| AlertRow {
-                date: a.date.format("%d/%m/%Y").to_string(),
+                date: super::labels::day(a.date),
                 colour: labels::colour(&a.colour),
                 topic: labels::topic(&a.topic),
                 status: labels::status(&a.status),

@@ -1,7 +1,7 @@
 //! French words for the codes the API returns (colours, topics, statuses, roles, events) and
 //! the durations and times the pages show.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 pub fn colour(c: &str) -> &'static str {
@@ -136,12 +136,42 @@ pub fn time_left(minutes_left: i64) -> String {
     }
 }
 
-/// A moment in the site's time zone, as French staff write it.
-pub fn at(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+/// A day as French staff read it: "5 déc. 2026" (birth dates stay 05/12/1950, as on an identity
+/// document).
+pub fn day(d: impl AsDay) -> String {
+    crate::domain::calendar::day_fr(d.as_day())
 }
 
-/// The `tel:` address of a phone number written with spaces or dots.
+/// What the templates hand to [`day`]: a date, a stored instant (its UTC day, as stored), or a
+/// reference to either.
+pub trait AsDay {
+    fn as_day(&self) -> NaiveDate;
+}
+
+impl AsDay for NaiveDate {
+    fn as_day(&self) -> NaiveDate {
+        *self
+    }
+}
+
+impl AsDay for DateTime<Utc> {
+    fn as_day(&self) -> NaiveDate {
+        self.date_naive()
+    }
+}
+
+impl<T: AsDay + ?Sized> AsDay for &T {
+    fn as_day(&self) -> NaiveDate {
+        (**self).as_day()
+    }
+}
+
+/// A moment in the site's time zone, as French staff read it: "5 déc. 2026 14:02".
+pub fn at(t: DateTime<Utc>, tz: Tz) -> String {
+    let local = t.with_timezone(&tz);
+    format!("{} {}", day(local.date_naive()), local.format("%H:%M"))
+}
+
 /// A number the French way: decimal comma, no trailing zeros ("38,3", "38", "-2,5").
 pub fn decimal(n: f64) -> String {
     let text = format!("{:.2}", n);
@@ -149,6 +179,7 @@ pub fn decimal(n: f64) -> String {
     text.replace('.', ",")
 }
 
+/// The `tel:` address of a phone number written with spaces or dots.
 pub fn tel_href(phone: &str) -> String {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     format!("tel:{digits}")
@@ -157,6 +188,19 @@ pub fn tel_href(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_and_moments_read_the_french_way() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(day(d("2026-12-05")), "5 déc. 2026");
+        assert_eq!(day(d("2027-08-01")), "1 août 2027");
+        assert_eq!(day(d("2026-02-28")), "28 févr. 2026");
+        let t: DateTime<Utc> = "2026-12-05T13:02:00Z".parse().unwrap();
+        assert_eq!(at(t, chrono_tz::Europe::Paris), "5 déc. 2026 14:02");
+        // Late in the evening UTC is the next day in Paris: the local day is the one shown.
+        let late: DateTime<Utc> = "2026-12-31T23:30:00Z".parse().unwrap();
+        assert_eq!(at(late, chrono_tz::Europe::Paris), "1 janv. 2027 00:30");
+    }
     use crate::domain::indicators::{self, Facts, Period};
 
     /// Every indicator of the CSV, at any period, has its French name.

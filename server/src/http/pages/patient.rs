@@ -191,7 +191,7 @@ async fn team_section(
     error: &str,
 ) -> Result<TeamSection, PageError> {
     let t = team_actions::for_page(state, ep).await?;
-    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let day = super::labels::day;
     let history = t
         .history
         .iter()
@@ -344,7 +344,7 @@ pub(super) async fn render_forms(
         team = team_section(state, page, ep, team_error).await?;
         dispensations = dispensation_section(state, page, ep, today, dispensation_error).await?;
         let (from, to) = data::chart_range(ep, today);
-        range = format!("du {} au {}", from.format("%d/%m/%Y"), to.format("%d/%m/%Y"));
+        range = format!("du {} au {}", super::labels::day(from), super::labels::day(to));
         doses_svg = charts::doses_chart("doses", from, to, &data::doses_by_day(state, &ep.id, from, to).await?);
         grade_charts = data::grade_charts(&data::grade_series(state, ep, tz).await?, from, to);
         calendar = data::calendar(state, &p, ep, today).await?;
@@ -355,7 +355,7 @@ pub(super) async fn render_forms(
         .last_reports
         .iter()
         .map(|r| ReportRow {
-            when: r.submitted_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
+            when: super::labels::at(r.submitted_at, tz),
             colour: r.colour.clone(),
             colour_label: labels::colour(&r.colour),
             sequence: r.sequence.clone(),

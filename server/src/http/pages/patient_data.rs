@@ -169,7 +169,7 @@ pub async fn alert_history(
     for a in alerts::for_episode(&state.db, episode_id).await?.into_iter().take(30) {
         let link = alerts::visible(&state.db, staff, &a, state.today()).await?;
         out.push(AlertRow {
-            opened: a.opened_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
+            opened: super::labels::at(a.opened_at, tz),
             colour_label: super::labels::colour(&a.colour),
             topic: super::labels::topic(&a.topic),
             status: super::labels::status(&a.status),

@@ -37,7 +37,7 @@ pub(super) async fn dispensation_section(
     error: &str,
 ) -> Result<DispensationSection, PageError> {
     let v = dispensation_actions::for_page(state, ep).await?;
-    let day = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    let day = super::labels::day;
     let rows = v
         .dispensations
         .iter()

@@ -66,7 +66,7 @@ pub(super) struct PharmacySection {
 }
 
 fn day(d: chrono::NaiveDate) -> String {
-    d.format("%d/%m/%Y").to_string()
+    super::labels::day(d)
 }
 
 pub(super) fn kind_label(k: InterviewKind) -> &'static str {

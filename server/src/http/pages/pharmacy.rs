@@ -166,7 +166,7 @@ async fn renewal_flags(
         if latest.is_empty() && role == dispenser && ep.start_date <= today + Duration::days(7) {
             let text = format!(
                 "Première dispensation à enregistrer (traitement débuté le {})",
-                ep.start_date.format("%d/%m/%Y")
+                super::labels::day(ep.start_date)
             );
             flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "info".into(), alert_id: None });
         }
@@ -175,7 +175,7 @@ async fn renewal_flags(
             let name = state.rules.catalog.name_fr(&d.drug);
             if today >= d.run_out_on {
                 let text =
-                    format!("Renouvellement en retard : {name} épuisé depuis le {}", d.run_out_on.format("%d/%m/%Y"));
+                    format!("Renouvellement en retard : {name} épuisé depuis le {}", super::labels::day(d.run_out_on));
                 flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
             }
             if let (Some(end), Some(decision)) = (d.prescription_end, decision)
@@ -183,8 +183,8 @@ async fn renewal_flags(
             {
                 let text = format!(
                     "Ordonnance de {name} jusqu'au {}, avant la prochaine décision ({})",
-                    end.format("%d/%m/%Y"),
-                    decision.format("%d/%m/%Y")
+                    super::labels::day(end),
+                    super::labels::day(decision)
                 );
                 flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
             }
