@@ -220,6 +220,14 @@ impl Browser {
         self.cmd(reqwest::Method::POST, "/goog/cdp/execute", Some(metrics)).await;
     }
 
+    /// Makes the page see another browser (`navigator.userAgent` and `navigator.platform`), e.g.
+    /// Safari on an iPhone, through DevTools; set before the page loads.
+    pub async fn set_user_agent(&self, user_agent: &str, platform: &str) {
+        let ua =
+            json!({"cmd": "Emulation.setUserAgentOverride", "params": {"userAgent": user_agent, "platform": platform}});
+        self.cmd(reqwest::Method::POST, "/goog/cdp/execute", Some(ua)).await;
+    }
+
     /// Cuts the browser off the network (or restores it), through chromedriver's network
     /// emulation; the page sees `navigator.onLine` change and its fetches fail.
     pub async fn set_offline(&self, offline: bool) {

@@ -10,9 +10,29 @@ function supported() {
   return "Notification" in window && "serviceWorker" in navigator && "PushManager" in window;
 }
 
-/// The offer card, or null when there is nothing to ask.
+/// On an iPhone or iPad, Safari offers Web Push only to an app added to the home screen (iOS
+/// 16.4 and later): opened in the browser, the app has no PushManager and would offer nothing.
+function iosInBrowser() {
+  const ios = /iPhone|iPad|iPod/.test(navigator.userAgent) || (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+  const standalone = navigator.standalone === true || window.matchMedia("(display-mode: standalone)").matches;
+  return ios && !standalone;
+}
+
+/// The offer card, or null when there is nothing to ask. On an iPhone in Safari, how to add the
+/// app to the home screen instead (the app opened from its icon then offers reminders: it keeps
+/// its own storage, so this card's "Compris" does not silence that offer).
 export function offerPush() {
-  if (!supported() || Notification.permission !== "default" || localStorage.getItem("relais.push_asked")) return null;
+  if (localStorage.getItem("relais.push_asked")) return null;
+  if (iosInBrowser()) {
+    const hint = h(
+      "section",
+      { class: "card push-offer", id: "push-ios" },
+      h("p", {}, t("push_ios_home")),
+      h("button", { class: "big secondary", id: "push-ios-ok", onclick: () => later(hint) }, t("push_ios_ok")),
+    );
+    return hint;
+  }
+  if (!supported() || Notification.permission !== "default") return null;
   const card = h(
     "section",
     { class: "card push-offer" },

@@ -2,7 +2,7 @@
 // of the patient's day and questionnaires (network first), shows push notifications and opens
 // their `url` on tap, also when no page of the app is open.
 
-const VERSION = "relais-app-v3";
+const VERSION = "relais-app-v4";
 const SHELL = [
   "/app/",
   "/app/style.css",

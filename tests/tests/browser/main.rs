@@ -3,6 +3,7 @@
 //! `RELAIS_REQUIRE_BROWSER_TEST=1`.
 
 mod a11y;
+mod app_language;
 mod demo;
 mod interviews;
 mod patient;
