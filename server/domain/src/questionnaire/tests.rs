@@ -208,7 +208,7 @@ fn render_has_texts_in_both_locales_and_branches_on_the_first_attribute() {
         assert_eq!(choices, (0..5).map(ChoiceValue::Level).collect::<Vec<_>>());
     }
     let fr = bank.render(&[Module::Symptom("pain")], Locale::Fr);
-    assert_eq!(fr[0].items[1].choices[4].label, "Très sévère");
+    assert_eq!(fr[0].items[1].choices[4].label, "Très forte");
     let en = bank.render(&[Module::Symptom("pain")], Locale::En);
     assert_eq!(en[0].items[0].choices[0].label, "Never");
 }
@@ -238,6 +238,27 @@ fn an_item_with_its_own_labels_serves_them() {
         let headache = &rendered[1].items[0];
         let shipped = &bank_labels(locale, "headache")[0];
         assert_eq!(&headache.choices, shipped, "headache.frequency unchanged");
+    }
+}
+
+/// Issue 19: plain, gender-neutral French (no "(e)" forms) in every text, help, answer and
+/// module name, and the PRO-CTCAE 7-day recall kept in every symptom question.
+#[test]
+fn texts_are_gender_neutral_and_symptoms_keep_the_seven_day_recall() {
+    let bank = bank();
+    for (locale, recall) in [(Locale::Fr, "7 derniers jours"), (Locale::En, "past 7 days")] {
+        for m in bank.render(&Module::all(), locale) {
+            let labels = m.items.iter().flat_map(|i| i.choices.iter().map(|c| c.label.as_str()));
+            let texts = m.items.iter().flat_map(|i| [Some(i.text.as_str()), i.help.as_deref()]).flatten();
+            for t in texts.chain(labels).chain([m.title.as_str()]) {
+                assert!(!t.contains("(e)") && !t.contains("(s)"), "{}: {t}", m.key);
+            }
+            if m.kind == ModuleKind::Symptom {
+                for i in &m.items {
+                    assert!(i.text.contains(recall), "{}: {}", i.key, i.text);
+                }
+            }
+        }
     }
 }
 

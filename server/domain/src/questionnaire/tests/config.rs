@@ -114,7 +114,7 @@ fn item_bank_errors_name_the_item() {
         ("key = \"rash\"\nkind = \"yes_no\"", "key = \"rash\"\nkind = \"scale\"", &["`rash`", "yes_no"]),
         ("follows = \"diarrhea.frequency\"", "follows = \"pain.severity\"", &["`stools_above_baseline`", "follows"]),
         (
-            "en = [\"Never\", \"Rarely\", \"Occasionally\", \"Frequently\", \"Almost constantly\"]",
+            "en = [\"Never\", \"Rarely\", \"Sometimes\", \"Often\", \"Almost all the time\"]",
             "en = [\"Never\", \"Rarely\"]",
             &["scales.frequency.en", "5"],
         ),
