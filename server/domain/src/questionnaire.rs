@@ -156,6 +156,9 @@ pub struct Item {
     pub kind: ItemKind,
     pub text: Text,
     pub help: Option<Text>,
+    /// A scale item's own answer labels (0..4), so that each answer reads as an answer to this
+    /// question ("Pas de fatigue" rather than "Aucune"); `None`: the shared labels of its scale.
+    pub labels: Option<Labels>,
     /// A measure asked only when this first attribute is above 0 (stool count after diarrhoea).
     pub follows: Option<AnswerKey>,
     /// A measure asked right after this symptom when both are in a questionnaire (temperature

@@ -45,7 +45,7 @@ async fn answer_all(browser: &Browser, yes_to: &[&str], screenshot_first: Option
 /// [`answer_all`] with chosen answers: `given` maps a key to the choice's value, the number
 /// typed or the text written; anything else as in `answer_all`.
 async fn answer_with(browser: &Browser, given: &[(&str, &str)], screenshot_first: Option<&str>) -> Vec<String> {
-    answer_checking(browser, given, screenshot_first, false).await.0
+    answer_checking(browser, given, screenshot_first, false, "0").await.0
 }
 
 /// Whether the question on screen and every answer (or the field and its button) fit in the
@@ -55,12 +55,15 @@ const FITS: &str = "const q = document.querySelector('.question');
     const low = parts.filter(e => e.getBoundingClientRect().bottom > window.innerHeight).map(e => e.textContent || e.id);
     return low.length ? q.dataset.key + ': ' + low.join(' | ') : null";
 
-/// [`answer_with`], and with `check_fit` the screens whose question and answers do not all fit.
+/// [`answer_with`], and with `check_fit` the screens whose question and answers do not all fit;
+/// `level` is the value chosen on a scale not in `given` ("4": the highest, so that every
+/// later attribute and count shows).
 async fn answer_checking(
     browser: &Browser,
     given: &[(&str, &str)],
     screenshot_first: Option<&str>,
     check_fit: bool,
+    level: &str,
 ) -> (Vec<String>, Vec<String>) {
     let mut asked: Vec<String> = vec![];
     let mut overflowing: Vec<String> = vec![];
@@ -100,7 +103,7 @@ async fn answer_checking(
             browser.click(&format!("{here} #next")).await;
         } else {
             let yes_no = on_screen[2] == "false";
-            let value = chosen.unwrap_or(if yes_no { "false" } else { "0" });
+            let value = chosen.unwrap_or(if yes_no { "false" } else { level });
             browser.click(&format!("{here} button[data-value=\"{value}\"]")).await;
         }
         asked.push(key);
@@ -517,9 +520,17 @@ async fn switching_to_english_mid_questionnaire_keeps_the_answers_and_asks_the_r
 }
 
 /// Issue 19: on a 360×740 phone at the default text size, every question of a questionnaire
-/// shows with all its answers without scrolling, in French and in English.
+/// shows with all its answers without scrolling, in French and in English: the capecitabine
+/// S1 questionnaire, then "I have a symptom now" with every module picked and every scale
+/// answered at its highest level, which asks every question of the item bank (each later
+/// attribute and each count shows) with its own answers.
 #[tokio::test]
 async fn every_question_and_all_its_answers_fit_a_360_by_740_screen() {
+    let bank: Vec<String> = relais_tests::relais_server::domain::answers::AnswerKey::all()
+        .into_iter()
+        .map(|k| k.to_key())
+        .chain(["other".to_owned()])
+        .collect();
     for english in [false, true] {
         let Some(browser) = start_browser(360, 740).await else { return };
         let (app, pid) = phone_with_a_questionnaire(&browser).await;
@@ -545,8 +556,34 @@ async fn every_question_and_all_its_answers_fit_a_360_by_740_screen() {
         browser.click(".questionnaire-due a").await;
         // Diarrhoea and vomiting answered so that their counts are asked too.
         let given = [("diarrhea.frequency", "2"), ("vomiting.frequency", "2")];
-        let (asked, overflowing) = answer_checking(&browser, &given, None, true).await;
+        let (asked, mut overflowing) = answer_checking(&browser, &given, None, true, "0").await;
         assert!(asked.len() >= 10, "{asked:?}");
+        browser.wait_for("#result, #red-screen", WAIT).await;
+
+        // "I have a symptom now", every module and "other" picked, the highest level everywhere
+        // (no to the red-flag questions, plausible numbers: nothing ends it early).
+        browser.goto(&format!("{}/app/#/today", app.addr)).await;
+        browser.wait_for("#symptom-now", WAIT).await;
+        browser.click("#symptom-now").await;
+        browser.wait_for("[data-module=\"other\"]", WAIT).await;
+        let modules = browser
+            .execute("return [...document.querySelectorAll('[data-module]')].map(b => b.dataset.module)", json!([]))
+            .await;
+        let modules: Vec<String> = serde_json::from_value(modules).unwrap();
+        for m in &modules {
+            browser.click(&format!("[data-module=\"{m}\"]")).await;
+        }
+        let pressed = "return document.querySelectorAll('[data-module][aria-pressed=\"true\"]').length";
+        assert_eq!(browser.execute(pressed, json!([])).await, json!(modules.len()), "every module picked");
+        browser.click("#next").await;
+        let (all, low) = answer_checking(&browser, &[], None, true, "4").await;
+        overflowing.extend(low);
+        let mut missing: Vec<&String> = bank.iter().filter(|k| !all.contains(k)).collect();
+        missing.sort();
+        assert!(missing.is_empty(), "every question of the bank asked; not asked: {missing:?} (asked {all:?})");
+        assert_eq!(all.len(), bank.len(), "{all:?}");
+        browser.wait_for("#result, #red-screen", WAIT).await;
+
         let lang = if english { "en" } else { "fr" };
         assert!(
             overflowing.is_empty(),

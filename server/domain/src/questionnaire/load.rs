@@ -50,6 +50,9 @@ struct ItemEntry {
     after: Option<String>,
     text: Raw<String>,
     help: Option<Raw<String>>,
+    /// A scale item's own answers (0..4), read as answers to its question; overrides the
+    /// shared `[scales.<name>]` labels for this item only.
+    labels: Option<Raw<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +216,10 @@ fn item(e: &ItemEntry) -> Result<Item, String> {
     let key = AnswerKey::parse(&e.key).ok_or_else(|| format!("{at}: not an answer key of docs/triage.md §1"))?;
     let text = localized(&e.text, &format!("{at}: text"))?;
     let help = e.help.as_ref().map(|h| localized(h, &format!("{at}: help"))).transpose()?;
+    if e.labels.is_some() && !matches!(e.kind, KindName::Scale) {
+        return Err(format!("{at}: labels: only for kind = \"scale\""));
+    }
+    let own_labels = e.labels.as_ref().map(|l| labels(l, 5, &format!("{at}: labels"))).transpose()?;
     let has_number_fields =
         e.min.is_some() || e.max.is_some() || e.step.is_some() || e.unit.is_some() || e.integer.is_some();
     if e.follows.is_some() && !matches!(key, AnswerKey::Measure(_)) {
@@ -269,7 +276,7 @@ fn item(e: &ItemEntry) -> Result<Item, String> {
         (None, Some(AnswerKey::Scale(s, _))) => Some(s),
         (None, _) => None,
     };
-    Ok(Item { key, kind, text, help, follows, after })
+    Ok(Item { key, kind, text, help, labels: own_labels, follows, after })
 }
 
 fn number_spec(e: &ItemEntry, m: Measure, at: &str) -> Result<NumberSpec, String> {

@@ -123,7 +123,7 @@ impl QuestionBank {
         };
         match &item.kind {
             ItemKind::Scale(attr) => {
-                let labels = self.scales[attr].get(locale);
+                let labels = item.labels.as_ref().unwrap_or(&self.scales[attr]).get(locale);
                 out.choices = (0u8..)
                     .zip(labels)
                     .map(|(v, l)| Choice { value: ChoiceValue::Level(v), label: l.clone() })

@@ -208,9 +208,63 @@ fn render_has_texts_in_both_locales_and_branches_on_the_first_attribute() {
         assert_eq!(choices, (0..5).map(ChoiceValue::Level).collect::<Vec<_>>());
     }
     let fr = bank.render(&[Module::Symptom("pain")], Locale::Fr);
-    assert_eq!(fr[0].items[1].choices[4].label, "Très sévère");
+    assert_eq!(fr[0].items[1].choices[4].label, "Très forte");
     let en = bank.render(&[Module::Symptom("pain")], Locale::En);
     assert_eq!(en[0].items[0].choices[0].label, "Never");
+}
+
+/// An item's own labels replace the shared labels of its scale for that item only, in both
+/// locales and in answer order 0..4.
+#[test]
+fn an_item_with_its_own_labels_serves_them() {
+    const NAUSEA: &str = "key = \"nausea.frequency\"\nkind = \"scale\"\nscale = \"frequency\"\n";
+    let text = items();
+    assert!(text.contains(NAUSEA), "fixture out of date");
+    let own =
+        "labels.fr = [\"F0\", \"F1\", \"F2\", \"F3\", \"F4\"]\nlabels.en = [\"E0\", \"E1\", \"E2\", \"E3\", \"E4\"]\n";
+    let edited = text.replacen(NAUSEA, &format!("{NAUSEA}{own}"), 1);
+    let bank = QuestionBank::from_toml(&edited, &definitions(), &catalog()).expect("valid labels");
+    let modules = [Module::Symptom("nausea"), Module::Symptom("headache")];
+    for (locale, prefix) in [(Locale::Fr, "F"), (Locale::En, "E")] {
+        let rendered = bank.render(&modules, locale);
+        let nausea = &rendered[0].items[0];
+        assert_eq!(nausea.key, "nausea.frequency");
+        let served: Vec<(ChoiceValue, &str)> = nausea.choices.iter().map(|c| (c.value, c.label.as_str())).collect();
+        let expected: Vec<String> = (0..5).map(|i| format!("{prefix}{i}")).collect();
+        let expected: Vec<(ChoiceValue, &str)> =
+            (0u8..).zip(&expected).map(|(v, l)| (ChoiceValue::Level(v), l.as_str())).collect();
+        assert_eq!(served, expected);
+        // Another frequency item keeps whatever the shipped file gives it.
+        let headache = &rendered[1].items[0];
+        let shipped = &bank_labels(locale, "headache")[0];
+        assert_eq!(&headache.choices, shipped, "headache.frequency unchanged");
+    }
+}
+
+/// Issue 19: plain, gender-neutral French (no "(e)" forms) in every text, help, answer and
+/// module name, and the PRO-CTCAE 7-day recall kept in every symptom question.
+#[test]
+fn texts_are_gender_neutral_and_symptoms_keep_the_seven_day_recall() {
+    let bank = bank();
+    for (locale, recall) in [(Locale::Fr, "7 derniers jours"), (Locale::En, "past 7 days")] {
+        for m in bank.render(&Module::all(), locale) {
+            let labels = m.items.iter().flat_map(|i| i.choices.iter().map(|c| c.label.as_str()));
+            let texts = m.items.iter().flat_map(|i| [Some(i.text.as_str()), i.help.as_deref()]).flatten();
+            for t in texts.chain(labels).chain([m.title.as_str()]) {
+                assert!(!t.contains("(e)") && !t.contains("(s)"), "{}: {t}", m.key);
+            }
+            if m.kind == ModuleKind::Symptom {
+                for i in &m.items {
+                    assert!(i.text.contains(recall), "{}: {}", i.key, i.text);
+                }
+            }
+        }
+    }
+}
+
+/// The choices the shipped bank serves for a symptom's items.
+fn bank_labels(locale: Locale, symptom: &'static str) -> Vec<Vec<Choice>> {
+    bank().render(&[Module::Symptom(symptom)], locale).remove(0).items.into_iter().map(|i| i.choices).collect()
 }
 
 #[test]

@@ -23,6 +23,56 @@ fn assert_names(err: &str, parts: &[&str]) {
     }
 }
 
+const NAUSEA: &str = "key = \"nausea.frequency\"\nkind = \"scale\"\nscale = \"frequency\"\n";
+const RASH: &str = "key = \"rash\"\nkind = \"yes_no\"\n";
+
+/// `NAUSEA` followed by these label lines.
+fn nausea_with(lines: &str) -> String {
+    format!("{NAUSEA}{lines}\n")
+}
+
+/// Item-specific answer labels: five non-empty labels in each locale, on a scale item only.
+#[test]
+fn malformed_item_labels_are_refused_naming_the_item() {
+    let five_en = "labels.en = [\"a\", \"b\", \"c\", \"d\", \"e\"]";
+    let cases: Vec<(String, &[&str])> = vec![
+        (
+            nausea_with(&format!("labels.fr = [\"a\", \"b\", \"c\", \"d\"]\n{five_en}")),
+            &["items.toml", "`nausea.frequency`", "labels.fr", "exactly 5 non-empty labels"],
+        ),
+        (
+            nausea_with(&format!("labels.fr = [\"a\", \"b\", \" \", \"d\", \"e\"]\n{five_en}")),
+            &["`nausea.frequency`", "labels.fr", "non-empty"],
+        ),
+        (
+            nausea_with("labels.fr = [\"a\", \"b\", \"c\", \"d\", \"e\"]"),
+            &["`nausea.frequency`", "labels.en", "missing"],
+        ),
+        (
+            nausea_with(&format!("{five_en}\nlabels.de = [\"a\", \"b\", \"c\", \"d\", \"e\"]")),
+            &["`nausea.frequency`", "labels.de", "unknown locale"],
+        ),
+        (
+            format!("{RASH}labels.fr = [\"Non\", \"Oui\"]\nlabels.en = [\"No\", \"Yes\"]\n"),
+            &["`rash`", "labels", "only for kind = \"scale\""],
+        ),
+        (
+            format!("{TEMP}labels.fr = [\"a\", \"b\", \"c\", \"d\", \"e\"]\n{five_en}\n"),
+            &["`temperature_c`", "labels", "only for kind = \"scale\""],
+        ),
+    ];
+    for (to, parts) in &cases {
+        let from = if to.starts_with(NAUSEA) {
+            NAUSEA
+        } else if to.starts_with(RASH) {
+            RASH
+        } else {
+            TEMP
+        };
+        assert_names(&items_error(from, to), parts);
+    }
+}
+
 const TEMP: &str = "key = \"temperature_c\"\nkind = \"number\"\nmin = 30\nmax = 45\n";
 
 #[test]
@@ -64,7 +114,7 @@ fn item_bank_errors_name_the_item() {
         ("key = \"rash\"\nkind = \"yes_no\"", "key = \"rash\"\nkind = \"scale\"", &["`rash`", "yes_no"]),
         ("follows = \"diarrhea.frequency\"", "follows = \"pain.severity\"", &["`stools_above_baseline`", "follows"]),
         (
-            "en = [\"Never\", \"Rarely\", \"Occasionally\", \"Frequently\", \"Almost constantly\"]",
+            "en = [\"Never\", \"Rarely\", \"Sometimes\", \"Often\", \"Almost all the time\"]",
             "en = [\"Never\", \"Rarely\"]",
             &["scales.frequency.en", "5"],
         ),
