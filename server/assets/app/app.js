@@ -48,7 +48,7 @@ function banner() {
   const n = pending().length;
   const el = document.getElementById("queue-banner");
   el.hidden = n === 0;
-  el.textContent = n ? t("queue_banner", { n }) : "";
+  el.textContent = n ? t("queue_banner", { n }, n) : "";
 }
 
 function route() {

@@ -19,7 +19,8 @@ const TEXTS = {
     cycle_on: "{drug} : jour {day} sur {on}, puis {off} jours de pause",
     cycle_off: "{drug} : pause, jour {day} sur {off} — reprise dans {left} jours",
     cycle_block_on: "{drug} : jour {day} sur {length} — période de prise {n} sur {count}, jusqu'au jour {to}",
-    cycle_block_off: "{drug} : jour {day} sur {length} — pause, reprise dans {left} jour(s)",
+    cycle_block_off: "{drug} : jour {day} sur {length} — pause, reprise dans {left} jours",
+    cycle_block_off_one: "{drug} : jour {day} sur {length} — pause, reprise demain",
     next_dose: "Prochaine prise : {time} — {drug} {dose}",
     no_dose_today: "Pas de prise prévue aujourd'hui.",
     dose_taken: "Pris",
@@ -37,7 +38,8 @@ const TEXTS = {
     status_vomited: "Vomi",
     status_missed: "Non confirmé",
     waiting_to_send: "En attente d'envoi",
-    queue_banner: "{n} envoi(s) en attente d'envoi — ils partiront dès le retour du réseau.",
+    queue_banner: "{n} envois en attente — ils partiront dès le retour du réseau.",
+    queue_banner_one: "1 envoi en attente — il partira dès le retour du réseau.",
     questionnaire_due: "Un questionnaire vous attend",
     answer_now: "Répondre au questionnaire",
     symptom_now: "J'ai un symptôme maintenant",
@@ -92,7 +94,8 @@ const TEXTS = {
     cycle_on: "{drug}: day {day} of {on}, then {off} days off",
     cycle_off: "{drug}: break, day {day} of {off} — restart in {left} days",
     cycle_block_on: "{drug}: day {day} of {length} — intake period {n} of {count}, until day {to}",
-    cycle_block_off: "{drug}: day {day} of {length} — break, restart in {left} day(s)",
+    cycle_block_off: "{drug}: day {day} of {length} — break, restart in {left} days",
+    cycle_block_off_one: "{drug}: day {day} of {length} — break, restart tomorrow",
     next_dose: "Next dose: {time} — {drug} {dose}",
     no_dose_today: "No dose planned today.",
     dose_taken: "Taken",
@@ -110,7 +113,8 @@ const TEXTS = {
     status_vomited: "Vomited",
     status_missed: "Not confirmed",
     waiting_to_send: "Waiting to send",
-    queue_banner: "{n} item(s) waiting to send — they will go as soon as the network is back.",
+    queue_banner: "{n} items waiting to send — they will go as soon as the network is back.",
+    queue_banner_one: "1 item waiting to send — it will go as soon as the network is back.",
     questionnaire_due: "A questionnaire is waiting for you",
     answer_now: "Answer the questionnaire",
     symptom_now: "I have a symptom now",
@@ -161,7 +165,11 @@ export function setLang(l) {
 }
 
 /// The text for `key` in the current language, with `{name}` slots filled from `vars`.
-export function t(key, vars = {}) {
-  const text = TEXTS[lang()][key] ?? TEXTS.fr[key] ?? key;
+/// The text of `key` in the app's language with `{name}` replaced from `vars`; with `count`, the
+/// `key_one` text when the count is singular (French: 0 and 1; English: 1), never "jour(s)".
+export function t(key, vars = {}, count = undefined) {
+  const singular = count !== undefined && (lang() === "fr" ? count < 2 : count === 1);
+  const k = singular && (TEXTS[lang()][key + "_one"] ?? TEXTS.fr[key + "_one"]) ? key + "_one" : key;
+  const text = TEXTS[lang()][k] ?? TEXTS.fr[k] ?? k;
   return text.replace(/\{(\w+)\}/g, (_, k) => (k in vars ? String(vars[k]) : `{${k}}`));
 }

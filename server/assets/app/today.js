@@ -30,7 +30,7 @@ function blocksText(c) {
   if (i >= 0) return t("cycle_block_on", { drug: c.drug, day: c.day, length: c.length, n: i + 1, count: n, to: c.blocks[i][1] });
   const next = c.blocks.find(([from]) => from > c.day);
   const left = next ? next[0] - c.day : c.length - c.day + c.blocks[0][0];
-  return t("cycle_block_off", { drug: c.drug, day: c.day, length: c.length, left });
+  return t("cycle_block_off", { drug: c.drug, day: c.day, length: c.length, left }, left);
 }
 
 /// An instant as the patient's local time ("19:00"), in the patient's time zone.

@@ -89,3 +89,33 @@ fn serve(name: &str, headers: &HeaderMap) -> Response {
     }
     (StatusCode::OK, common, [(header::CONTENT_TYPE, asset.mime)], asset.body).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The keys of one language's block of i18n.js (`  key: "..."` lines between `  fr: {`
+    /// and the block's closing `  },`).
+    fn keys(source: &str, lang: &str) -> Vec<String> {
+        let start = source.find(&format!("\n  {lang}: {{\n")).unwrap_or_else(|| panic!("no {lang} block"));
+        let block = &source[start..];
+        let end = block.find("\n  },").expect("end of the block");
+        let mut keys: Vec<String> = block[..end]
+            .lines()
+            .filter_map(|l| l.strip_prefix("    ")?.split_once(':').map(|(k, _)| k.trim().to_owned()))
+            .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Every text of the app exists in French and in English (issue 19): a key missing from
+    /// either block would show the other language, or the key itself.
+    #[test]
+    fn every_app_text_has_a_french_and_an_english_version() {
+        let source = include_str!("../../assets/app/i18n.js");
+        let (fr, en) = (keys(source, "fr"), keys(source, "en"));
+        assert!(fr.len() > 50, "{fr:?}");
+        let only_fr: Vec<&String> = fr.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<&String> = en.iter().filter(|k| !fr.contains(k)).collect();
+        assert!(only_fr.is_empty() && only_en.is_empty(), "French only: {only_fr:?}; English only: {only_en:?}");
+    }
+}

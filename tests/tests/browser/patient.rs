@@ -216,7 +216,7 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     browser.click("[data-dose-card] button[data-status=\"taken\"]").await;
     wait_until(&browser, "return document.querySelector('.doses').innerText.includes('En attente d')", "waiting dose")
         .await;
-    assert!(browser.text("#queue-banner").await.starts_with("2 envoi(s)"));
+    assert!(browser.text("#queue-banner").await.starts_with("2 envois en attente"));
     assert_eq!(count(&app.state, "reports").await, 1, "nothing reached the server while offline");
     assert_eq!(count_where(&app, "doses", "status = 'taken'").await, 1);
     let queued = browser.execute("return localStorage.getItem('relais.queue')", json!([])).await;
@@ -227,7 +227,7 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     wait_until(
         &browser,
         "return document.readyState === 'complete' && !!document.getElementById('queue-banner') \
-        && document.getElementById('queue-banner').innerText.startsWith('2 envoi(s)')",
+        && document.getElementById('queue-banner').innerText.startsWith('2 envois en attente')",
         "the queue after a reload",
     )
     .await;
@@ -346,7 +346,7 @@ async fn offline_a_red_flag_shows_the_call_screen_at_once_and_the_report_goes_on
     assert_eq!(hrefs, json!(["tel:+33299000000", "tel:15"]), "the team first for blood");
     browser.screenshot("patient-red-offline").await;
     assert_eq!(count(&app.state, "reports").await, 0, "nothing sent while offline");
-    assert!(browser.text("#queue-banner").await.starts_with("1 envoi(s)"));
+    assert!(browser.text("#queue-banner").await.starts_with("1 envoi en attente — il partira"));
 
     // The network returns: sent once, and the server's answer takes the screen.
     browser.set_offline(false).await;

@@ -70,7 +70,7 @@ async fn the_phone_says_where_a_two_block_cycle_stands_in_words() {
     let Some(browser) = start_browser(360, 740).await else { return };
     for (start, want) in [
         ("2026-12-01", "trifluridine/tipiracil : jour 8 sur 28 — période de prise 2 sur 2, jusqu'au jour 12"),
-        ("2026-12-03", "trifluridine/tipiracil : jour 6 sur 28 — pause, reprise dans 2 jour(s)"),
+        ("2026-12-03", "trifluridine/tipiracil : jour 6 sur 28 — pause, reprise dans 2 jours"),
     ] {
         let app = spawn_app_at("2026-12-08T05:00:00Z".parse().unwrap()).await;
         let site = app.seed_site().await;

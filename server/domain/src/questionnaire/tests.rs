@@ -374,3 +374,16 @@ proptest! {
 }
 
 mod config;
+
+/// The advice and results patients read (config/triage.toml) and the app's own texts are
+/// gender-neutral too: no "(e)" form anywhere a patient reads (issue 19).
+#[test]
+fn advice_and_app_texts_are_gender_neutral() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    for file in ["config/triage.toml", "server/assets/app/i18n.js"] {
+        let text = std::fs::read_to_string(format!("{root}/{file}")).expect(file);
+        let texts = text.lines().filter(|l| !l.trim_start().starts_with(['#', '/']));
+        let bad: Vec<&str> = texts.filter(|l| l.contains("(e)") || l.contains("(s)")).collect();
+        assert!(bad.is_empty(), "{file}: {bad:#?}");
+    }
+}
