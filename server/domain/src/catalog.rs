@@ -417,6 +417,9 @@ mod tests {
         let ixazomib = catalog.get("ixazomib").unwrap().regimen.cycle.as_ref().unwrap().cycle().unwrap();
         assert_eq!((ixazomib.length, ixazomib.on.clone()), (28, vec![(1, 1), (8, 8), (15, 15)]));
         assert!(!ixazomib.is_on(22));
+        // Procarbazine in PCV is taken on D8 to D21 of 42 days, not from D1.
+        let procarbazine = catalog.get("procarbazine").unwrap().regimen.cycle.as_ref().unwrap().cycle().unwrap();
+        assert!(!procarbazine.is_on(1) && procarbazine.is_on(8) && procarbazine.is_on(21) && !procarbazine.is_on(22));
     }
 
     #[test]
