@@ -279,3 +279,37 @@ async fn one_unplannable_episode_does_not_hold_back_the_planning_of_the_others()
     assert_eq!(scalar(&app, &failing).await, 0);
     assert!(scalar(&app, &doses(&broken_eid)).await > broken_before);
 }
+
+/// The alert page reads the triage result stored with the report; a result edited into another
+/// shape (a grade that is no number) is never shown as "grade 0" or an alert without its red
+/// flag: the page answers 500, the row is counted, and put right the page says why it is red.
+#[tokio::test]
+async fn an_alert_page_never_shows_a_stored_triage_result_it_cannot_read() {
+    let (app, site, pid, _) = site_with_a_red_alert().await;
+    let alert_id = app.get("/api/v1/alerts?status=open", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let (http, _) = staff_session(&app.addr, "idec@a.test", PASSWORD).await;
+    let path = format!("/staff/alerts/{alert_id}");
+    let (status, html) = page(&app, &http, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Pourquoi cette alerte est rouge") && html.contains("neutropénie fébrile"), "{html}");
+
+    let report = format!("(SELECT id FROM reports WHERE patient_id = '{pid}')");
+    let good: String = {
+        let db = &app.state.db;
+        let sql = format!("SELECT result FROM reports WHERE id = {report}");
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        row.try_get::<String>("", "result").unwrap()
+    };
+    let mut broken: serde_json::Value = serde_json::from_str(&good).unwrap();
+    broken["red_flags"] = json!([{"flag": 7}]);
+    let set = |v: &str| format!("UPDATE reports SET result = '{}' WHERE id = {report}", v.replace('\'', "''"));
+    exec(&app, &set(&broken.to_string())).await.unwrap();
+    let before = store::stored_value_errors();
+    let (status, html) = page(&app, &http, &path).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{html}");
+    assert!(!html.contains("Pourquoi cette alerte"), "no page without its red flag");
+    assert!(store::stored_value_errors() > before, "counted");
+
+    exec(&app, &set(&good)).await.unwrap();
+    assert_eq!(page(&app, &http, &path).await.0, StatusCode::OK);
+}

@@ -175,7 +175,8 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         events.push(report::event_line(state, e, tz).await?);
     }
     let overdue = a.status == "open" && a.minutes_left < 0;
-    let symptoms = report::symptoms(bank, &d.triage);
+    let triage = report::StoredResult::read(a.last_report_id.as_deref(), &d.triage).map_err(sea_orm::DbErr::from)?;
+    let symptoms = report::symptoms(bank, &triage);
     Ok(AlertPage {
         layout: page.layout("alerts"),
         colour_label: labels::colour(&a.colour),
@@ -189,12 +190,12 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         phone: a.patient.phone.as_ref().map(|p| (labels::tel_href(p), p.clone())),
         team,
         answers: report::answers(bank, &d.answers),
-        why: report::why(bank, &state.rules.triage.colour, &symptoms, &d.triage, &d.answers),
+        why: report::why(bank, &state.rules.triage.colour, &symptoms, &triage, &d.answers),
         symptoms,
         // The drugs the patient was told to hold (docs/triage.md §5); absent from reports made
         // before the rule existed.
-        hold: d.triage["hold"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
-        other: d.triage["other"].as_str().map(str::to_owned),
+        hold: triage.hold,
+        other: triage.other,
         events,
         error: attempt.error,
         grade_choices: (0..=4).map(|g| (g, attempt.grade == Some(g))).collect(),

@@ -4,14 +4,59 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::{PageError, labels};
 use crate::AppState;
 use crate::domain::answers::AnswerKey;
 use crate::domain::questionnaire::{ChoiceValue, ItemKindName, Module, QuestionBank, RenderedItem};
-use crate::domain::triage::{ColourRules, Locale};
+use crate::domain::triage::{Colour, ColourRules, Locale};
+use crate::store::stored_value::StoredValueError;
 use crate::store::{directory, patients};
+
+/// The triage result stored with a report (`reports.result`, the engine's `TriageResult` as it
+/// was then), read for the alert page. A result that does not have this shape is an error
+/// naming the row, never an alert page without its grades or red flags.
+#[derive(Debug, Default, Deserialize)]
+pub struct StoredResult {
+    pub colour: Option<Colour>,
+    pub symptoms: Vec<StoredSymptom>,
+    pub red_flags: Vec<StoredFlag>,
+    /// Absent from reports made before the hold rule (docs/triage.md §5).
+    #[serde(default)]
+    pub hold: Vec<String>,
+    /// The patient's own words, when they described another symptom.
+    #[serde(default)]
+    pub other: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StoredSymptom {
+    pub symptom: String,
+    pub grade: u8,
+    pub colour: Colour,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StoredFlag {
+    pub flag: String,
+}
+
+impl StoredResult {
+    /// `result` of report `report_id`; `Null` (no report behind the alert) is an empty result.
+    pub fn read(report_id: Option<&str>, result: &Value) -> Result<Self, StoredValueError> {
+        if result.is_null() {
+            return Ok(Self::default());
+        }
+        // The error names the row, never the stored text (which may hold the patient's words).
+        serde_json::from_value(result.clone()).map_err(|_| {
+            StoredValueError::new("reports", report_id.unwrap_or("?"), "result", "not the shape of a triage result")
+        })
+    }
+}
 
 pub struct AnswerGroup {
     pub title: String,
@@ -71,20 +116,18 @@ pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
 }
 
 /// The symptoms of grade 1 or more, as triage graded them.
-pub fn symptoms(bank: &QuestionBank, triage: &Value) -> Vec<SymptomLine> {
-    let list = triage["symptoms"].as_array().cloned().unwrap_or_default();
-    list.iter()
+pub fn symptoms(bank: &QuestionBank, triage: &StoredResult) -> Vec<SymptomLine> {
+    triage
+        .symptoms
+        .iter()
         .map(|s| {
-            let colour = s["colour"].as_str().unwrap_or("").to_owned();
+            let colour = s.colour.as_str().to_owned();
             SymptomLine {
-                name: bank.symptom_name(s["symptom"].as_str().unwrap_or(""), Locale::Fr),
-                grade: s["grade"].as_i64().unwrap_or(0),
+                name: bank.symptom_name(&s.symptom, Locale::Fr),
+                grade: i64::from(s.grade),
                 colour_label: labels::colour(&colour),
                 colour,
-                reasons: s["reasons"]
-                    .as_array()
-                    .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
-                    .unwrap_or_default(),
+                reasons: s.reasons.clone(),
             }
         })
         .collect()
@@ -116,12 +159,12 @@ pub fn why(
     bank: &QuestionBank,
     colour: &ColourRules,
     graded: &[SymptomLine],
-    triage: &Value,
+    triage: &StoredResult,
     answers: &Value,
 ) -> Vec<String> {
     let mut lines = Vec::new();
-    for f in triage["red_flags"].as_array().into_iter().flatten() {
-        let code = f["flag"].as_str().unwrap_or("");
+    for f in &triage.red_flags {
+        let code = f.flag.as_str();
         let name = flag_name(bank, code);
         lines.push(match code {
             "febrile_on_myelosuppressive" => {
@@ -148,20 +191,20 @@ pub fn why(
     }
     let (from, to) = (i64::from(colour.amber_from_grade), i64::from(colour.red_from_grade));
     let by_grade = named(&|s| s.grade >= from && s.grade < to);
-    if triage["colour"] == "red" && colour.two_amber_rule && by_grade.len() >= colour.amber_count_for_red {
+    if triage.colour == Some(Colour::Red) && colour.two_amber_rule && by_grade.len() >= colour.amber_count_for_red {
         lines.push(format!(
             "{} symptômes de grade {from} ({}) : plus d'un symptôme orange fait une alerte rouge (UKONS)",
             by_grade.len(),
             by_grade.join(", ")
         ));
     }
-    if triage["colour"] == "amber" {
+    if triage.colour == Some(Colour::Amber) {
         let amber = named(&|s| s.colour == "amber");
         if !amber.is_empty() {
             lines.push(format!("Symptôme orange : {}", amber.join(", ")));
         }
     }
-    if triage["other"].is_string() {
+    if triage.other.is_some() {
         lines.push(
             "Autre symptôme décrit par le patient avec ses mots (ci-dessous) : au moins orange, pour l'IDEC".into(),
         );
