@@ -209,7 +209,7 @@ async fn a_patient_uses_the_phone_app_online_and_offline_and_the_server_gets_eac
     assert_eq!(asked[8..], ["fatigue.severity", "temperature_c"], "{asked:?}");
     browser.wait_for("#queued", WAIT).await;
     let banner = browser.text("#queue-banner").await;
-    assert!(banner.contains("en attente d'envoi"), "{banner}");
+    assert!(banner.contains("1 envoi en attente"), "{banner}");
     browser.screenshot("patient-waiting").await;
     browser.click("#main a.secondary").await;
     browser.wait_for(".doses", WAIT).await;

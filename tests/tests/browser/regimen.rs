@@ -4,30 +4,37 @@
 
 use std::time::Duration;
 
-use relais_tests::browser::start_browser;
+use relais_tests::browser::{Browser, start_browser};
 use relais_tests::*;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(15);
+
+/// Sets an input or a select through the DOM, as a user's choice fires `change` and `input`
+/// (dates, selects and the drug picker).
+fn set(name: &str, value: &str) -> String {
+    format!(
+        "var e = document.getElementsByName({name:?})[0]; e.value = {value:?}; \
+         e.dispatchEvent(new Event('change', {{bubbles: true}})); e.dispatchEvent(new Event('input', {{bubbles: true}}));"
+    )
+}
+
+/// The enrolment form, signed in as the site's IDEC.
+async fn enrolment_form(browser: &Browser, app: &TestApp) {
+    browser.staff_sign_in(&app.addr, "idec@a.test", PASSWORD, WAIT).await;
+    browser.wait_for("header.top", WAIT).await;
+    browser.goto(&format!("{}/staff/enrol", app.addr)).await;
+    browser.wait_for("button.add-line", WAIT).await;
+}
 
 #[tokio::test]
 async fn an_idec_enrols_trifluridine_tipiracil_per_m2_with_two_blocks() {
     let Some(browser) = start_browser(1280, 800).await else { return };
     let app = spawn_app().await;
     let site = app.seed_site().await;
-    browser.staff_sign_in(&app.addr, "idec@a.test", PASSWORD, WAIT).await;
-    browser.wait_for("header.top", WAIT).await;
-    browser.goto(&format!("{}/staff/enrol", app.addr)).await;
-    browser.wait_for("select.drug-picker", WAIT).await;
+    enrolment_form(&browser, &app).await;
     browser.type_into("#family_name", "Martin").await;
     browser.type_into("#given_name", "Claire").await;
-    // Dates, selects and the drug picker through the DOM, as a user's choice fires `change`.
-    let set = |name: &str, value: &str| {
-        format!(
-            "var e = document.getElementsByName({name:?})[0]; e.value = {value:?}; \
-             e.dispatchEvent(new Event('change', {{bubbles: true}})); e.dispatchEvent(new Event('input', {{bubbles: true}}));"
-        )
-    };
     for (name, value) in [
         ("birth_date", "1961-04-12"),
         ("episode.baseline_weight_kg", "64"),
@@ -97,16 +104,7 @@ async fn a_third_line_added_in_the_page_takes_the_venetoclax_ramp_up() {
     let Some(browser) = start_browser(1280, 800).await else { return };
     let app = spawn_app().await;
     let site = app.seed_site().await;
-    browser.staff_sign_in(&app.addr, "idec@a.test", PASSWORD, WAIT).await;
-    browser.wait_for("header.top", WAIT).await;
-    browser.goto(&format!("{}/staff/enrol", app.addr)).await;
-    browser.wait_for("button.add-line", WAIT).await;
-    let set = |name: &str, value: &str| {
-        format!(
-            "var e = document.getElementsByName({name:?})[0]; e.value = {value:?}; \
-             e.dispatchEvent(new Event('change', {{bubbles: true}})); e.dispatchEvent(new Event('input', {{bubbles: true}}));"
-        )
-    };
+    enrolment_form(&browser, &app).await;
     for (name, value) in [
         ("birth_date", "1950-02-03"),
         ("episode.regimen[0].drug", "abiraterone"),
