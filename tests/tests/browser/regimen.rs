@@ -91,6 +91,11 @@ async fn the_phone_says_where_a_two_block_cycle_stands_in_words() {
         browser.goto(&format!("{}/app/#activate={code}", app.addr)).await;
         browser.wait_for(".cycle", WAIT).await;
         assert_eq!(browser.text(".cycle").await, want);
+        if start == "2026-12-01" {
+            // The dose in tablets and the cycle in words, as the patient reads them.
+            assert!(browser.text(".doses").await.contains("comprimés à 20 mg"), "{}", browser.text(".doses").await);
+            browser.screenshot("phone-today-bsa-two-blocks").await;
+        }
         browser.execute("localStorage.clear(); return true", json!([])).await;
     }
     browser.close().await;
