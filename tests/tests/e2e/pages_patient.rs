@@ -436,6 +436,8 @@ async fn the_form_takes_a_third_drug_line_and_the_calendar_shows_its_blocks() {
 
     // The episode starts on 2026-11-23: D8 is 30/11, D15 is 07/12; D22 (14/12) is no ixazomib day.
     let page = idec.get(&format!("/staff/patients/{pid}")).await.html;
+    // The patient's number the French way, dialled in the international form.
+    assert!(page.contains(r#"<a href="tel:+33612345678">06 12 34 56 78</a>"#), "{page}");
     let calendar = element(&page, "table", "cycle-calendar");
     assert!(calendar.contains(r#"<span class="mark">ixazomib : période 2/3</span>"#), "{calendar}");
     assert!(calendar.contains(r#"<span class="mark">ixazomib : période 3/3</span>"#));

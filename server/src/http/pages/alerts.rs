@@ -187,7 +187,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         left: labels::time_left(a.minutes_left),
         overdue,
         patient_name: format!("{} {}", a.patient.family_name.to_uppercase(), a.patient.given_name),
-        phone: a.patient.phone.as_ref().map(|p| (labels::tel_href(p), p.clone())),
+        phone: a.patient.phone.as_ref().map(|p| (labels::tel_href(p), crate::domain::phone::display(p))),
         team,
         answers: report::answers(bank, &d.answers),
         why: report::why(bank, &state.rules.triage.colour, &symptoms, &triage, &d.answers),

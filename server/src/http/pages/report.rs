@@ -219,7 +219,7 @@ pub type TeamLine = (&'static str, String, Option<(String, String)>);
 pub async fn team(state: &AppState, episode_id: &str) -> Result<Vec<TeamLine>, PageError> {
     let db = &state.db;
     let Some(t) = patients::current_team(db, episode_id, state.today()).await? else { return Ok(vec![]) };
-    let phone = |p: Option<String>| p.map(|p| (labels::tel_href(&p), p));
+    let phone = |p: Option<String>| p.map(|p| (labels::tel_href(&p), crate::domain::phone::display(&p)));
     let mut out = Vec::new();
     let people = [
         ("IDEC", Some(t.idec_id)),
