@@ -12,7 +12,7 @@ use crate::domain::enrolment::{self, CycleRequest, EnrolRequest, EpisodeRequest,
 use crate::domain::pathway::{Decision, EndReason};
 use crate::jobs::pathway::run_transitions;
 use crate::secrets;
-use crate::store::{self, auth as auth_store, directory, episodes};
+use crate::store::{self, directory, episodes};
 
 mod history;
 mod pharmacy;
@@ -441,16 +441,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Summary> {
         let enrolled_at = now - Duration::days(d.days_ago);
         let txn = store::begin_write(&state.db).await?;
         let e = episodes::enrol(&txn, &checked, &s.est, &s.idecs[0], &state.rules.pathway, enrolled_at).await?;
-        let code = secrets::new_activation_code();
-        let norm = secrets::normalise_activation_code(&code).unwrap_or_default();
-        auth_store::replace_activation_code(
-            &txn,
-            &e.patient_id,
-            &secrets::hash_activation_code(&norm),
-            now,
-            Duration::days(14),
-        )
-        .await?;
+        let (code, _) = crate::app::patients::issue_code(state, &txn, &e.patient_id).await?;
         // Planning starts where the simulated history starts (or at enrolment, if later).
         let plan_from = enrolled_at.max(history_from);
         store::due_work::restart_episode_planning(&txn, &e.episode_id, plan_from).await?;

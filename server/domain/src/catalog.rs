@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::dosing::{self, Form};
-use super::regimen::Cycle;
+use super::regimen::{self, Cycle};
 use super::{Parcours, symptoms};
 
 /// Tags the rules understand. A tag outside this list is a typo that would silently disable an
@@ -186,7 +186,7 @@ fn check_usual(r: &UsualRegimen, strengths: &[f64], bad: &dyn Fn(&str, String) -
     if r.steps.iter().any(|s| s.dose.trim().is_empty() || dosing::is_formula(&s.dose)) {
         return Err(bad("regimen.steps", "each step's dose is a dose a patient can read, never a formula".into()));
     }
-    if r.steps.first().is_some_and(|s| s.from_day != 1) || r.steps.windows(2).any(|w| w[1].from_day <= w[0].from_day) {
+    if !regimen::steps_in_order(r.steps.iter().map(|s| s.from_day)) {
         return Err(bad("regimen.steps", "the first step from day 1, then in order of from_day".into()));
     }
     let given = [r.dose.is_some(), !r.steps.is_empty(), r.dose_per_m2_mg.is_some(), r.dose_per_kg_mg.is_some()];

@@ -96,6 +96,19 @@ pub struct Step {
     pub dose: String,
 }
 
+/// Whether steps starting on these days of the line are a ramp-up: the first from day 1, then
+/// each on a later day (an empty list is in order).
+pub fn steps_in_order(from_days: impl IntoIterator<Item = u32>) -> bool {
+    let mut previous: Option<u32> = None;
+    for day in from_days {
+        if previous.map_or(day != 1, |p| day <= p) {
+            return false;
+        }
+        previous = Some(day);
+    }
+    true
+}
+
 /// The dose text in force on `date` (the step whose `from_day` was last reached; before the
 /// line's start, its first dose).
 pub fn dose_on(line: &Line, date: NaiveDate) -> &str {
@@ -154,9 +167,7 @@ impl Line {
         {
             return err("cycle", &m);
         }
-        if self.steps.first().is_some_and(|s| s.from_day != 1)
-            || self.steps.windows(2).any(|w| w[1].from_day <= w[0].from_day)
-        {
+        if !steps_in_order(self.steps.iter().map(|s| s.from_day)) {
             return err("steps", "the first step from day 1, then in order of from_day");
         }
         if self.end.is_some_and(|end| end <= self.start) {

@@ -79,7 +79,10 @@ pub async fn read(state: &AppState, auth: &StaffAuth, id: &str) -> Result<patien
     Ok(p)
 }
 
-async fn issue_code(
+/// A new activation code for `patient_id` in `db` (the previous one stops working), valid for the
+/// configured lifetime; the code as shown and when it expires. Enrolment, a new code, and the
+/// demo's and the report bench's seeded patients all get theirs here.
+pub async fn issue_code(
     state: &AppState,
     db: &impl sea_orm::ConnectionTrait,
     patient_id: &str,

@@ -25,8 +25,7 @@ use crate::cli::Usage;
 use crate::domain::access::Role;
 use crate::domain::enrolment::{self, CycleRequest, EnrolRequest, EpisodeRequest, RegimenLineRequest, TeamRequest};
 use crate::domain::triage::Colour;
-use crate::secrets;
-use crate::store::{self, auth as auth_store, directory, episodes};
+use crate::store::{self, directory, episodes};
 use crate::{AppState, Rules, Settings, SystemClock};
 
 pub struct Options {
@@ -402,16 +401,7 @@ async fn seed(state: &AppState, n: usize) -> anyhow::Result<Vec<String>> {
             .map_err(|e| anyhow::anyhow!("bench patient {i}: {e}"))?;
         let txn = store::begin_write(db).await?;
         let e = episodes::enrol(&txn, &checked, &est, &ids[&Role::Idec], &state.rules.pathway, now).await?;
-        let code = secrets::new_activation_code();
-        let norm = secrets::normalise_activation_code(&code).unwrap_or_default();
-        auth_store::replace_activation_code(
-            &txn,
-            &e.patient_id,
-            &secrets::hash_activation_code(&norm),
-            now,
-            chrono::Duration::days(14),
-        )
-        .await?;
+        let (code, _) = crate::app::patients::issue_code(state, &txn, &e.patient_id).await?;
         txn.commit().await?;
         codes.push(code);
     }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::patient::{FormErrors, render_forms};
-use super::{PageError, StaffPage};
+use super::{PageError, StaffPage, labels};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::interviews::{self as ledger_actions, InterviewRequest};
@@ -65,10 +65,6 @@ pub(super) struct PharmacySection {
     pub(super) ledger_error: String,
 }
 
-fn day(d: chrono::NaiveDate) -> String {
-    super::labels::day(d)
-}
-
 pub(super) fn kind_label(k: InterviewKind) -> &'static str {
     match k {
         InterviewKind::Initial => "Entretien initial",
@@ -93,7 +89,7 @@ pub(super) async fn pharmacy_section(
     };
     for i in actions::interviews_for_page(state, ep).await?.interviews {
         s.interviews.push(InterviewRow {
-            date: day(i.done_on),
+            date: labels::day(i.done_on),
             topics: i.topics.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join(" ; "),
             minutes: i.minutes,
             note: i.note.unwrap_or_default(),
@@ -102,7 +98,7 @@ pub(super) async fn pharmacy_section(
     }
     for r in actions::reconciliations_for_page(state, ep).await?.reconciliations {
         s.reconciliations.push(ReconciliationBlock {
-            date: day(r.reconciled_on),
+            date: labels::day(r.reconciled_on),
             by: r.recorded_by_name,
             medications: r
                 .medications
@@ -124,9 +120,9 @@ pub(super) async fn pharmacy_section(
     if ledger_actions::may_record(&page.auth, ep) {
         s.ledger = true;
         let l = ledger_actions::for_page(state, &page.auth, ep).await?;
-        s.adhesion = l.adhesion_date.map(day).unwrap_or_default();
-        s.ledger_interviews = l.interviews.into_iter().map(|(d, k)| (day(d), kind_label(k))).collect();
-        s.codes = l.codes.into_iter().map(|(c, d, a)| (c, day(d), a)).collect();
+        s.adhesion = l.adhesion_date.map(labels::day).unwrap_or_default();
+        s.ledger_interviews = l.interviews.into_iter().map(|(d, k)| (labels::day(d), kind_label(k))).collect();
+        s.codes = l.codes.into_iter().map(|(c, d, a)| (c, labels::day(d), a)).collect();
     }
     Ok(s)
 }
