@@ -228,7 +228,7 @@ async fn two_real_instances_on_one_database_do_each_piece_of_work_exactly_once()
             topic: Topic::Toxicity,
             colour: Colour::Red,
             provisional_grade: Some(3),
-            reasons: vec!["test".into()],
+            reasons: vec![relais_server::domain::reason::Reason::OtherSymptom],
             report_id: None,
             also: vec![],
         };

@@ -152,7 +152,7 @@ pub struct AdherenceFinding {
     pub percent: f64,
     /// Below the IDEC threshold: the IDEC is added to the pharmacist the route names.
     pub also_idec: bool,
-    pub reason: String,
+    pub reason: crate::reason::Reason,
 }
 
 /// Judges the rate over `rules.window_days` (from [`proportion`] with that window). Thresholds
@@ -164,20 +164,19 @@ pub fn assess(rules: &AdherenceRules, rate_28: Option<Rate>) -> Option<Adherence
     }
     let also_idec = rate.percent < rules.idec_below_percent;
     let below = if also_idec { rules.idec_below_percent } else { rules.alert_below_percent };
-    let reason = AdherenceReason {
+    let reason = crate::reason::Reason::Adherence {
         percent: (rate.percent * 10.0).round() / 10.0,
         days: rules.window_days,
         taken: rate.taken,
         scheduled: rate.scheduled,
         late: rate.late,
         below,
-    }
-    .english();
+    };
     Some(AdherenceFinding { percent: rate.percent, also_idec, reason })
 }
 
-/// What an adherence alert records as its reason: written in English for the API (the stored
-/// text), read back to be shown in French on the staff pages.
+/// The texts of an adherence reason (`reason::Reason::Adherence`): the English trace, the French
+/// text, and the English text of alerts stored before the reason codes, read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AdherenceReason {
     /// Rounded to one decimal.

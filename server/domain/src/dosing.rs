@@ -300,25 +300,26 @@ pub fn reweigh(c: &Computation, new_weight_kg: f64) -> Option<Reweighed> {
     })
 }
 
-/// What staff read on the alert (French, docs/domain.md): "capécitabine : poids 64 kg → 50 kg,
-/// dose calculée 2 140,9 mg → 1 892,3 mg (−11,6 %) ; dose prescrite inchangée (2 150 mg), à
-/// réévaluer".
-pub fn reweighed_text(drug_name: &str, r: &Reweighed) -> String {
-    let sign = if r.change_pct >= 0.0 { "+" } else { "−" };
-    let per = match r.basis {
-        Basis::PerM2 => "par m²",
-        Basis::PerKg => "par kg",
-    };
-    format!(
-        "{drug_name} (dose {per}) : poids {} kg → {} kg, dose calculée {} mg → {} mg ({sign}{} %) ; \
-         dose prescrite inchangée ({} mg), à réévaluer",
-        french_number(r.old_weight_kg),
-        french_number(r.new_weight_kg),
-        french_number(r.old_mg),
-        french_number(r.new_mg),
-        french_decimals(r.change_pct.abs(), 1),
-        french_number(r.prescribed_rounded_mg),
-    )
+impl Reweighed {
+    /// The reason of the `regimen` alert for the line of `drug` (a catalogue key): staff read
+    /// "capécitabine (dose par m²) : poids 64 kg → 50 kg, dose calculée 2 140,9 mg → 1 892,3 mg
+    /// (−11,6 %) ; dose prescrite inchangée (2 150 mg), à réévaluer" (docs/domain.md).
+    pub fn reason(&self, drug: &str) -> crate::reason::Reason {
+        crate::reason::Reason::DoseReweighed {
+            drug: drug.to_owned(),
+            basis: match self.basis {
+                Basis::PerM2 => "per_m2",
+                Basis::PerKg => "per_kg",
+            }
+            .to_owned(),
+            old_weight_kg: self.old_weight_kg,
+            new_weight_kg: self.new_weight_kg,
+            old_mg: self.old_mg,
+            new_mg: self.new_mg,
+            change_percent: self.change_pct,
+            prescribed_mg: self.prescribed_rounded_mg,
+        }
+    }
 }
 
 /// Whether a dose text is a formula a patient cannot take ("1 250 mg/m²", "35 mg/m2", "0,1 mg/kg").
@@ -452,8 +453,11 @@ mod tests {
         let r = reweigh(&c, 50.0).expect("reweighed");
         assert!((r.change_pct + 11.61).abs() < 0.01, "{}", r.change_pct);
         assert!(r.moves_more_than(10.0));
+        let (bank, catalog, rules) =
+            (crate::test_support::bank(), crate::test_support::shipped_catalog(), crate::test_support::rules());
+        let v = crate::reason::Vocabulary { bank: &bank, catalog: &catalog, rules: &rules };
         assert_eq!(
-            reweighed_text("capécitabine", &r),
+            r.reason("capecitabine").render(crate::triage::Locale::Fr, v),
             "capécitabine (dose par m²) : poids 64 kg → 50 kg, dose calculée 2 140,9 mg → 1 892,3 mg (−11,6 %) ; \
              dose prescrite inchangée (2 150 mg), à réévaluer"
         );

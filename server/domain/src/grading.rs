@@ -9,6 +9,7 @@ pub use bands::{BandSpec, Bands};
 use serde::Deserialize;
 
 use super::answers::Answers;
+use super::reason::{AttributeValue, Reason};
 use super::symptoms::{self, Attribute, Measure};
 
 /// The composite grading table of Basch et al. 2021, keyed by item pattern and attribute values.
@@ -185,22 +186,6 @@ impl Source {
     fn is_integer(self) -> bool {
         matches!(self, Self::Answer(m) if m.is_integer())
     }
-
-    fn describe(self, x: f64, baseline: Option<f64>) -> String {
-        match self {
-            Self::Answer(Measure::TemperatureC) => format!("temperature {x} °C"),
-            Self::Answer(Measure::StoolsAboveBaseline) => format!("{x} stools a day above usual"),
-            Self::Answer(Measure::VomitingEpisodes24h) => format!("{x} vomiting episodes in 24 h"),
-            Self::Answer(Measure::SystolicMmhg) => format!("systolic {x} mmHg"),
-            Self::Answer(Measure::DiastolicMmhg) => format!("diastolic {x} mmHg"),
-            // Shown rounded down, so that the text never crosses a band the grade did not.
-            Self::Answer(Measure::WeightKg) | Self::WeightLossPercent => format!(
-                "weight loss {} % from the baseline of {} kg",
-                (x * 100.0).floor() / 100.0,
-                baseline.unwrap_or_default()
-            ),
-        }
-    }
 }
 
 /// One objective rule of `[[objective]]` as written in config.
@@ -277,23 +262,23 @@ impl GradingRules {
 pub struct Graded {
     pub symptom: &'static str,
     pub grade: u8,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
 }
 
 /// The PRO-CTCAE composite grade of one symptom; `None` when its first attribute is absent.
-pub fn composite(table: &CompositeTable, answers: &Answers, symptom: &str) -> Option<(u8, String)> {
+pub fn composite(table: &CompositeTable, answers: &Answers, symptom: &str) -> Option<(u8, Reason)> {
     let attrs = symptoms::attributes(symptom)?;
     if attrs == [Attribute::Presence] {
         let yes = answers.presence(symptom)?;
         let grade = u8::from(yes);
-        let said = if yes { "yes" } else { "no" };
-        return Some((grade, format!("PRO-CTCAE presence item answered {said}: grade {grade}")));
+        return Some((grade, Reason::ProctcaePresence { present: yes, grade }));
     }
     let first = answers.scale(symptom, *attrs.first()?)?;
     let values: Vec<u8> = attrs.iter().map(|a| answers.scale(symptom, *a).unwrap_or(0)).collect();
     let grade = if first == 0 { 0 } else { table.grade(attrs, &values)? };
-    let listed: Vec<String> = attrs.iter().zip(&values).map(|(a, v)| format!("{} {v}", a.key())).collect();
-    Some((grade, format!("PRO-CTCAE composite grade {grade} ({})", listed.join(", "))))
+    let attributes =
+        attrs.iter().zip(&values).map(|(a, v)| AttributeValue { attribute: a.key().to_owned(), value: *v }).collect();
+    Some((grade, Reason::ProctcaeComposite { grade, attributes }))
 }
 
 /// Weight loss in % of the baseline, from the exact ratio of the weights as written: nothing is
@@ -342,9 +327,16 @@ pub fn grade_answers(rules: &GradingRules, answers: &Answers, baseline_weight_kg
             let Some(x) = value else { continue };
             let g = o.bands.grade(x);
             grade = Some(grade.map_or(g, |old: u8| old.max(g)));
-            reasons.push(format!("CTCAE v{} grade {g}: {}", o.ctcae_version, o.source.describe(x, baseline_weight_kg)));
+            let weighed = matches!(o.source, Source::WeightLossPercent | Source::Answer(Measure::WeightKg));
+            reasons.push(Reason::Ctcae {
+                version: o.ctcae_version.clone(),
+                grade: g,
+                measure: o.source.key().to_owned(),
+                value: x,
+                baseline_kg: weighed.then(|| baseline_weight_kg.unwrap_or_default()),
+            });
             if o.source == Source::WeightLossPercent && x >= rules.dietitian_from_percent {
-                reasons.push(format!("dietitian referral advised from {} % weight loss", rules.dietitian_from_percent));
+                reasons.push(Reason::DietitianReferral { from_percent: rules.dietitian_from_percent });
             }
         }
         if let Some(grade) = grade {

@@ -119,6 +119,15 @@ impl InteractionRules {
         Ok(Self { rules })
     }
 
+    /// The text of rule `id` in `locale`; `None` for a rule the configuration no longer has.
+    pub fn rule_reason(&self, id: &str, locale: crate::triage::Locale) -> Option<&str> {
+        let rule = self.rules.iter().find(|r| r.id == id)?;
+        Some(match locale {
+            crate::triage::Locale::Fr => &rule.reason_fr,
+            crate::triage::Locale::En => &rule.reason,
+        })
+    }
+
     /// A stored interaction reason (`{a} + {b}: {reason}`, as the alert records it) in French,
     /// from the rule whose reason it quotes; `None` for a text no rule wrote.
     pub fn reason_in_french(&self, stored: &str) -> Option<String> {

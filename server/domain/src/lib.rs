@@ -26,6 +26,7 @@ pub mod pathway;
 pub mod pharmacy_records;
 pub mod phone;
 pub mod questionnaire;
+pub mod reason;
 pub mod regimen;
 pub mod routing;
 pub mod symptoms;

@@ -33,6 +33,21 @@ pub fn comeds() -> ComedCatalog {
     ComedCatalog::from_toml(&read("config/catalog/comedications.toml")).expect("comedications")
 }
 
+/// The shipped catalogue (`config/catalog/drugs.toml`).
+pub fn shipped_catalog() -> Catalog {
+    Catalog::from_toml(&read("config/catalog/drugs.toml")).expect("shipped catalogue is valid")
+}
+
+/// The shipped item bank and questionnaires, on the shipped catalogue.
+pub fn bank() -> super::questionnaire::QuestionBank {
+    super::questionnaire::QuestionBank::from_toml(
+        &read("config/questionnaires/items.toml"),
+        &read("config/questionnaires/definitions.toml"),
+        &shipped_catalog(),
+    )
+    .expect("shipped questionnaires are valid")
+}
+
 pub fn catalog() -> Catalog {
     Catalog::from_toml(TEST_CATALOG).expect("test catalogue is valid")
 }

@@ -18,6 +18,7 @@ pub use rules::{ColourRules, DosingRules, FloorRule, Localized, RedFlagRules, Tr
 use super::answers::{Answers, FieldError};
 use super::catalog::Catalog;
 use super::grading::{self, Graded};
+use super::reason::{Change, Reason};
 use super::routing::{Informed, Role, Route, Topic};
 use super::symptoms::{self, Attribute, Measure};
 use super::{Parcours, Sequence};
@@ -65,13 +66,19 @@ pub struct SymptomResult {
     pub symptom: String,
     pub grade: u8,
     pub colour: Colour,
+    /// How the grade and colour were reached, as the engine's English text (docs/api.md).
     pub reasons: Vec<String>,
+    /// The same reasons as codes with parameters, for readers in their language.
+    pub reason_codes: Vec<Reason>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RedFlag {
     pub flag: String,
+    /// What raised the flag, as the engine's English text.
     pub reason: String,
+    /// The same as a code with parameters.
+    pub reason_code: Reason,
 }
 
 /// A text for the patient; `symptom` is `null` for the report as a whole.
@@ -94,8 +101,10 @@ pub struct TriageResult {
     pub hold: Vec<String>,
     /// Roles told by information message only (the GP in S3), nothing to acknowledge.
     pub informed: Vec<Informed>,
-    /// Why the report has its colour.
+    /// Why the report has its colour, as the engine's English text.
     pub reasons: Vec<String>,
+    /// The same reasons as codes with parameters, for readers in their language.
+    pub reason_codes: Vec<Reason>,
 }
 
 /// Grades, colours, routes and advises one case.
@@ -123,15 +132,16 @@ pub fn evaluate_with_other(
     let mut symptoms: Vec<SymptomResult> =
         graded.into_iter().filter(|g| g.grade >= 1).map(|g| colour_symptom(rules, catalog, case, g)).collect();
     symptoms.sort_by(|a, b| b.grade.cmp(&a.grade).then_with(|| a.symptom.cmp(&b.symptom)));
-    let red_flags = red_flags(&rules.red_flags, catalog, case);
-    let (mut colour, mut reasons) = report_colour(&rules.colour, &symptoms, &red_flags);
+    let red_flags = red_flags(rules, catalog, case);
+    let (mut colour, mut reason_codes) = report_colour(&rules.colour, &symptoms, &red_flags);
     if other {
         if colour == Colour::Green {
             colour = Colour::Amber;
-            reasons.clear();
+            reason_codes.clear();
         }
-        reasons.push("another symptom described by the patient in their own words: at least amber, to the IDEC".into());
+        reason_codes.push(Reason::OtherSymptom);
     }
+    let reasons = reason_codes.iter().map(|r| r.trace(rules)).collect();
     let by_colour: Vec<(&str, Colour)> = symptoms.iter().map(|s| (s.symptom.as_str(), s.colour)).collect();
     let mut routing =
         rules.routing.route_with_symptoms(colour, Topic::Toxicity, case.sequence, case.parcours, &by_colour);
@@ -156,6 +166,7 @@ pub fn evaluate_with_other(
         hold,
         informed: routing.informed,
         reasons,
+        reason_codes,
     })
 }
 
@@ -169,20 +180,16 @@ fn colour_symptom(rules: &TriageRules, catalog: &Catalog, case: &Case, g: Graded
     } else {
         Colour::Green
     };
-    reasons.push(format!("grade {}: {}", g.grade, colour.as_str()));
-    let watching: Vec<&str> = case
+    reasons.push(Reason::GradeColour { grade: g.grade, colour });
+    let watching: Vec<String> = case
         .drugs
         .iter()
         .filter(|d| catalog.get(d).is_some_and(|drug| drug.watch.contains(g.symptom)))
-        .map(String::as_str)
+        .cloned()
         .collect();
     if !watching.is_empty() && g.grade >= c.watch_amber_from_grade {
         colour = colour.max(Colour::Amber);
-        reasons.push(format!(
-            "on the early-watch list of {}: amber from grade {}",
-            watching.join(", "),
-            c.watch_amber_from_grade
-        ));
+        reasons.push(Reason::EarlyWatch { drugs: watching, from_grade: c.watch_amber_from_grade });
     }
     if let Some(why) = worsening(c.worsening_delta, case, g.symptom) {
         colour = colour.max(Colour::Amber);
@@ -191,14 +198,20 @@ fn colour_symptom(rules: &TriageRules, catalog: &Catalog, case: &Case, g: Graded
     // Floors (the fever floor): at least amber, the grade unchanged (docs/triage.md §3).
     for f in c.floor.iter().filter(|f| f.symptom == g.symptom && g.grade >= f.from_grade) {
         colour = colour.max(Colour::Amber);
-        reasons.push(format!("{}: at least amber from grade {}", f.reason, f.from_grade));
+        reasons.push(Reason::Floor { symptom: f.symptom.clone(), from_grade: f.from_grade });
     }
-    SymptomResult { symptom: g.symptom.to_string(), grade: g.grade, colour, reasons }
+    SymptomResult {
+        symptom: g.symptom.to_string(),
+        grade: g.grade,
+        colour,
+        reasons: reasons.iter().map(|r| r.trace(rules)).collect(),
+        reason_codes: reasons,
+    }
 }
 
 /// Basch et al. JCO 2016: an attribute `delta` points higher than in the previous report.
 /// Only scale items are compared, and only when the previous report has the first attribute.
-fn worsening(delta: u8, case: &Case, symptom: &str) -> Option<String> {
+fn worsening(delta: u8, case: &Case, symptom: &str) -> Option<Reason> {
     let previous = case.previous.as_ref()?;
     let attrs = symptoms::attributes(symptom)?;
     let first = *attrs.first()?;
@@ -206,16 +219,15 @@ fn worsening(delta: u8, case: &Case, symptom: &str) -> Option<String> {
         return None;
     }
     previous.scale(symptom, first)?;
-    let changes: Vec<String> = attrs
+    let changes: Vec<Change> = attrs
         .iter()
         .filter_map(|a| {
             let before = previous.scale(symptom, *a).unwrap_or(0);
             let now = case.answers.scale(symptom, *a).unwrap_or(0);
-            (now >= before.saturating_add(delta)).then(|| format!("{} {before} → {now}", a.key()))
+            (now >= before.saturating_add(delta)).then(|| Change { attribute: a.key().to_owned(), before, now })
         })
         .collect();
-    (!changes.is_empty())
-        .then(|| format!("worsened since the previous report ({}): at least amber", changes.join(", ")))
+    (!changes.is_empty()).then_some(Reason::Worsened { changes })
 }
 
 /// The drugs to hold (docs/triage.md §5): every drug on a red report, none on a green one; on an
@@ -243,32 +255,34 @@ fn hold(catalog: &Catalog, case: &Case, colour: Colour, symptoms: &[SymptomResul
     out
 }
 
-fn red_flags(rules: &RedFlagRules, catalog: &Catalog, case: &Case) -> Vec<RedFlag> {
+fn red_flags(all: &TriageRules, catalog: &Catalog, case: &Case) -> Vec<RedFlag> {
+    let rules = &all.red_flags;
     let a = &case.answers;
+    let flag = |flag: &str, code: Reason| RedFlag { flag: flag.to_owned(), reason: code.trace(all), reason_code: code };
     let mut flags: Vec<RedFlag> = symptoms::RED_FLAG_QUESTIONS
         .iter()
         .filter(|(q, _)| rules.questions.contains(q) && a.red_flag(q) == Some(true))
-        .map(|(q, what)| RedFlag { flag: (*q).to_string(), reason: format!("answered yes: {what}") })
+        .map(|(q, _)| flag(q, Reason::RedFlagAnswer { flag: (*q).to_owned() }))
         .collect();
     if let Some(t) = a.measure(Measure::TemperatureC)
         && t >= rules.febrile_from_c
     {
-        let tagged: Vec<&str> = case
+        let tagged: Vec<String> = case
             .drugs
             .iter()
             .filter(|d| catalog.get(d).is_some_and(|drug| drug.tags.contains(&rules.febrile_tag)))
-            .map(String::as_str)
+            .cloned()
             .collect();
         if !tagged.is_empty() {
-            flags.push(RedFlag {
-                flag: "febrile_on_myelosuppressive".into(),
-                reason: format!(
-                    "temperature {t} °C (from {} °C) on {} ({}): risk of febrile neutropenia (IDSA)",
-                    rules.febrile_from_c,
-                    tagged.join(", "),
-                    rules.febrile_tag
-                ),
-            });
+            flags.push(flag(
+                "febrile_on_myelosuppressive",
+                Reason::FebrileOnMyelosuppressive {
+                    temperature_c: t,
+                    from_c: rules.febrile_from_c,
+                    drugs: tagged,
+                    tag: rules.febrile_tag.clone(),
+                },
+            ));
         }
     }
     let sys = a.measure(Measure::SystolicMmhg);
@@ -276,53 +290,48 @@ fn red_flags(rules: &RedFlagRules, catalog: &Catalog, case: &Case) -> Vec<RedFla
     if sys.is_some_and(|s| s >= rules.emergency_systolic_from)
         || dia.is_some_and(|d| d >= rules.emergency_diastolic_from)
     {
-        let bp = match (sys, dia) {
-            (Some(s), Some(d)) => format!("blood pressure {s}/{d} mmHg"),
-            (Some(s), None) => format!("systolic {s} mmHg"),
-            (None, Some(d)) => format!("diastolic {d} mmHg"),
-            (None, None) => String::new(),
-        };
-        flags.push(RedFlag {
-            flag: "hypertensive_emergency".into(),
-            reason: format!(
-                "{bp}: at or above the emergency threshold of {}/{} mmHg (IC-OS)",
-                rules.emergency_systolic_from, rules.emergency_diastolic_from
-            ),
-        });
+        flags.push(flag(
+            "hypertensive_emergency",
+            Reason::HypertensiveEmergency {
+                systolic_mmhg: sys,
+                diastolic_mmhg: dia,
+                from_systolic: rules.emergency_systolic_from,
+                from_diastolic: rules.emergency_diastolic_from,
+            },
+        ));
     }
     flags
 }
 
-fn report_colour(rules: &ColourRules, symptoms: &[SymptomResult], flags: &[RedFlag]) -> (Colour, Vec<String>) {
-    let mut reasons: Vec<String> = flags.iter().map(|f| format!("red flag: {}", f.flag)).collect();
+fn report_colour(rules: &ColourRules, symptoms: &[SymptomResult], flags: &[RedFlag]) -> (Colour, Vec<Reason>) {
+    let mut reasons: Vec<Reason> = flags.iter().map(|f| Reason::RedFlag { flag: f.flag.clone() }).collect();
     let named =
-        |c: Colour| -> Vec<&str> { symptoms.iter().filter(|s| s.colour == c).map(|s| s.symptom.as_str()).collect() };
+        |c: Colour| -> Vec<String> { symptoms.iter().filter(|s| s.colour == c).map(|s| s.symptom.clone()).collect() };
     let red = named(Colour::Red);
     if !red.is_empty() {
-        reasons.push(format!("red symptom: {}", red.join(", ")));
+        reasons.push(Reason::RedSymptoms { symptoms: red });
     }
     // Amber by grade only: watch-list and worsening ambers do not page the on-call oncologist.
-    let by_grade: Vec<&str> = symptoms
+    let by_grade: Vec<String> = symptoms
         .iter()
         .filter(|s| s.grade >= rules.amber_from_grade && s.grade < rules.red_from_grade)
-        .map(|s| s.symptom.as_str())
+        .map(|s| s.symptom.clone())
         .collect();
     if rules.two_amber_rule && by_grade.len() >= rules.amber_count_for_red {
-        reasons.push(format!(
-            "{} symptoms of grade {} ({}): more than one amber is red (UKONS)",
-            by_grade.len(),
-            rules.amber_from_grade,
-            by_grade.join(", ")
-        ));
+        reasons.push(Reason::SeveralAmbers {
+            count: by_grade.len(),
+            grade: rules.amber_from_grade,
+            symptoms: by_grade,
+        });
     }
     if !reasons.is_empty() {
         return (Colour::Red, reasons);
     }
     let amber = named(Colour::Amber);
     if !amber.is_empty() {
-        return (Colour::Amber, vec![format!("amber symptom: {}", amber.join(", "))]);
+        return (Colour::Amber, vec![Reason::AmberSymptoms { symptoms: amber }]);
     }
-    (Colour::Green, vec!["no red flag and no amber or red symptom".into()])
+    (Colour::Green, vec![Reason::NothingAmberOrRed])
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::domain::Sequence;
 use crate::domain::access::Role;
 use crate::domain::calendar;
+use crate::domain::reason::Reason;
 use crate::domain::routing::{Deadline, Topic};
 use crate::domain::triage::Colour;
 use crate::notify::message::{AlertNotice, Message, StaffPush};
@@ -34,7 +35,7 @@ pub struct AlertInput<'a> {
     pub topic: Topic,
     pub colour: Colour,
     pub provisional_grade: Option<u8>,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
     pub report_id: Option<&'a str>,
     /// Roles added on top of the routing rule (e.g. the IDEC for adherence below 80 %).
     pub also: Vec<Role>,
@@ -253,7 +254,7 @@ pub async fn raise(
             let raised = input.colour > a.colour()?;
             let mut reasons = a.reasons()?;
             reasons.extend(input.reasons.iter().cloned());
-            a.reasons = serde_json::to_string(&reasons).unwrap_or_default();
+            a.reasons = serde_json::to_string(&reasons).map_err(|e| DbErr::Custom(format!("alert reasons: {e}")))?;
             a.last_report_id = input.report_id.map(Into::into).or(a.last_report_id);
             a.provisional_grade = a.provisional_grade.max(input.provisional_grade.map(i32::from));
             a.updated_at = now;
@@ -293,7 +294,8 @@ pub async fn raise(
                 status: "open".into(),
                 provisional_grade: input.provisional_grade.map(i32::from),
                 confirmed_grade: None,
-                reasons: serde_json::to_string(&input.reasons).unwrap_or_default(),
+                reasons: serde_json::to_string(&input.reasons)
+                    .map_err(|e| DbErr::Custom(format!("alert reasons: {e}")))?,
                 note: note.clone(),
                 last_report_id: input.report_id.map(Into::into),
                 opened_at: now,

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::alerting::{AlertInput, raise};
 use crate::domain::Sequence;
 use crate::domain::dosing;
+use crate::domain::reason::Reason;
 use crate::domain::routing::Topic;
 use crate::domain::triage::Colour;
 use crate::store::entities::{episode, patient, regimen_line};
@@ -21,12 +22,7 @@ use crate::store::{StoredValueError, alerts};
 /// the weight `weight_kg` moves by more than `above_pct` percent, in the lines' order. A stored
 /// computation that cannot be redone (a dose per m² without its height) is an error naming the
 /// row, never skipped.
-pub fn reasons(
-    state: &AppState,
-    lines: &[regimen_line::Model],
-    weight_kg: f64,
-    above_pct: f64,
-) -> Result<Vec<String>, StoredValueError> {
+pub fn reasons(lines: &[regimen_line::Model], weight_kg: f64, above_pct: f64) -> Result<Vec<Reason>, StoredValueError> {
     let mut reasons = Vec::new();
     for line in lines {
         let Some(c) = line.computation()? else { continue };
@@ -35,7 +31,7 @@ pub fn reasons(
             return Err(StoredValueError::new("regimen_lines", &line.id, "dose_computation", stored));
         };
         if r.moves_more_than(above_pct) {
-            reasons.push(dosing::reweighed_text(state.rules.catalog.name_fr(&line.drug), &r));
+            reasons.push(r.reason(&line.drug));
         }
     }
     Ok(reasons)
@@ -57,7 +53,7 @@ pub async fn check(
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
     let above = state.rules.triage.dosing.weight_dose_change_above_percent;
-    let reasons = reasons(state, lines, weight_kg, above)?;
+    let reasons = reasons(lines, weight_kg, above)?;
     if reasons.is_empty() {
         return Ok(None);
     }

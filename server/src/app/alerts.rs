@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{ActionError, StaffAuth};
 use crate::AppState;
+use crate::domain::reason::Reason;
 use crate::domain::routing::Topic;
 use crate::store::audit::Actor;
 use crate::store::entities::alert;
@@ -34,7 +35,11 @@ pub struct AlertView {
     /// The algorithm's grade, kept beside the professional's confirmed grade.
     pub provisional_grade: Option<i32>,
     pub confirmed_grade: Option<i32>,
+    /// Why the alert was raised, as the engine's English text (as before the codes).
     pub reasons: Vec<String>,
+    /// The same reasons as codes with parameters (docs/api.md), for clients that show them in
+    /// their reader's language.
+    pub reason_codes: Vec<Reason>,
     /// E.g. "no community pharmacist on the patient's team: sent to the IDEC".
     pub note: Option<String>,
     pub opened_at: DateTime<Utc>,
@@ -55,9 +60,11 @@ pub struct AlertView {
 async fn view(state: &AppState, a: alert::Model) -> Result<AlertView, ActionError> {
     let now = state.now();
     let p = patients::get(&state.db, &a.patient_id).await?.ok_or(ActionError::NotFound)?;
+    let codes = a.reasons()?;
     Ok(AlertView {
         patient: PatientRef { id: p.id, family_name: p.family_name, given_name: p.given_name, phone: p.phone },
-        reasons: a.reasons()?,
+        reasons: codes.iter().map(|r| r.trace(&state.rules.triage)).collect(),
+        reason_codes: codes,
         age_minutes: (now - a.opened_at).num_minutes(),
         minutes_left: (a.deadline_at - now).num_minutes(),
         overdue: a.status == "open" && a.deadline_at < now,

@@ -9,6 +9,7 @@ use super::{ActionError, PatientAuth};
 use crate::AppState;
 use crate::alerting::{AlertInput, raise};
 use crate::domain::Sequence;
+use crate::domain::reason::Reason;
 use crate::domain::routing::Topic;
 use crate::domain::triage::Colour;
 use crate::store::entities::dose;
@@ -38,7 +39,7 @@ async fn adherence_alert(
     state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
     patient_id: &str,
-    reason: String,
+    reason: Reason,
     now: DateTime<Utc>,
 ) -> Result<(), ActionError> {
     let p = patients::get(txn, patient_id).await?.ok_or(ActionError::NotFound)?;
@@ -111,10 +112,7 @@ pub async fn confirm(
             return Ok(current);
         }
         if d.status == "taken" && req.status == "taken" {
-            let reason = format!(
-                "second intake reported for the {} dose of {} ({}): possible double dose",
-                d.local_time, d.local_date, d.drug
-            );
+            let reason = Reason::SecondIntake { drug: d.drug.clone(), date: d.local_date, time: d.local_time.clone() };
             adherence_alert(state, &txn, &d.patient_id, reason, now).await?;
             txn.commit().await?;
         }
@@ -129,8 +127,7 @@ pub async fn confirm(
         crate::alerting::adherence::check(&txn, state, &ep, now).await?;
     }
     if req.status == "vomited" {
-        let reason =
-            format!("dose vomited ({} {} {}): re-dosing rules differ by drug", d.drug, d.local_date, d.local_time);
+        let reason = Reason::DoseVomited { drug: d.drug.clone(), date: d.local_date, time: d.local_time.clone() };
         adherence_alert(state, &txn, &d.patient_id, reason, now).await?;
     }
     audit::record(

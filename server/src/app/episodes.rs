@@ -14,6 +14,7 @@ use crate::domain::catalog::KNOWN_TAGS;
 use crate::domain::enrolment::{self, RegimenLineRequest, TeamRequest, s3_eligible};
 use crate::domain::interactions::{Finding, Product, drug_products};
 use crate::domain::pathway::{self, Decision, EndReason};
+use crate::domain::reason::Reason;
 use crate::domain::routing::Topic;
 use crate::domain::triage::Colour;
 use crate::domain::{Parcours, Sequence};
@@ -183,7 +184,10 @@ pub async fn add_comedication(
             // Between two sequences an alert is still raised, routed as at the start.
             None => Sequence::S1,
         };
-        let reasons = findings.iter().map(|f| format!("{} + {}: {}", f.a, f.b, f.reason)).collect();
+        let reasons = findings
+            .iter()
+            .map(|f| Reason::Interaction { a: f.a.clone(), b: f.b.clone(), rule: f.rule.clone() })
+            .collect();
         let input = AlertInput {
             patient: &patient,
             episode: &ep,

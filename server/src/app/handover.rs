@@ -345,8 +345,10 @@ async fn snapshot(
         tags.extend(product.iter().flat_map(|p| p.tags.iter().cloned()));
         let new = Product { name: product.map(|p| p.name).unwrap_or_else(|| c.name.to_lowercase()), tags };
         for f in state.rules.triage.interactions.check(&others, &new) {
-            interactions
-                .push(InteractionPart { between: format!("{} + {}", catalog.name_fr(&f.a), c.name), reason: f.reason });
+            // The sheet is in French: the rule's own French text (docs/triage.md §7).
+            let reason =
+                state.rules.triage.interactions.rule_reason(&f.rule, Locale::Fr).unwrap_or(&f.reason).to_owned();
+            interactions.push(InteractionPart { between: format!("{} + {}", catalog.name_fr(&f.a), c.name), reason });
         }
         others.push(new);
         comedications.push(ComedicationPart { since: c.declared_at.with_timezone(&tz).date_naive(), name: c.name });

@@ -170,10 +170,10 @@ pub async fn submit(
     let result = triage::evaluate_with_other(&state.rules.triage, &state.rules.catalog, &case, &ctx, other.is_some())?;
 
     let txn = store::begin_write(db).await?;
-    let grades: Vec<(&str, u8, &str, &[String])> = result
+    let grades: Vec<reports::GradeRow<'_>> = result
         .symptoms
         .iter()
-        .map(|s| (s.symptom.as_str(), s.grade, s.colour.as_str(), s.reasons.as_slice()))
+        .map(|s| (s.symptom.as_str(), s.grade, s.colour.as_str(), s.reason_codes.as_slice()))
         .collect();
     // The stored result is the response, so a replay answers byte for byte the same.
     let report_id = store::new_id();
@@ -209,8 +209,8 @@ pub async fn submit(
         reports::mark_answered(&txn, q, &report_id).await?;
     }
     if result.colour != Colour::Green {
-        let mut reasons = result.reasons.clone();
-        reasons.extend(result.red_flags.iter().map(|f| format!("red flag {}: {}", f.flag, f.reason)));
+        let mut reasons = result.reason_codes.clone();
+        reasons.extend(result.red_flags.iter().map(|f| f.reason_code.clone()));
         raise(
             &txn,
             state,

@@ -61,6 +61,11 @@ struct AdherenceFile {
 }
 
 impl Rules {
+    /// The names and texts reason codes are rendered with (docs/triage.md, "Reasons").
+    pub fn vocabulary(&self) -> crate::domain::reason::Vocabulary<'_> {
+        crate::domain::reason::Vocabulary { bank: &self.questionnaires, catalog: &self.catalog, rules: &self.triage }
+    }
+
     /// `dir` empty = the built-in copies.
     pub fn load(dir: &str) -> Result<Self, ConfigError> {
         let read = |name: &str| -> Result<(String, String), ConfigError> {

@@ -15,6 +15,7 @@ use crate::alerting::{AlertInput, raise};
 use crate::domain::Sequence;
 use crate::domain::calendar::local_instant;
 use crate::domain::questionnaire::due_dates;
+use crate::domain::reason::Reason;
 use crate::domain::routing::Topic;
 use crate::domain::triage::{Colour, Locale};
 use crate::notify::message::Message;
@@ -108,7 +109,7 @@ async fn due_one(
             Some(s) => s.kind()?,
             None => Sequence::S1,
         };
-        let reason = format!("{in_a_row} questionnaires in a row not answered (last due {})", earlier[0].local_date);
+        let reason = Reason::MissedQuestionnaires { count: in_a_row, last_due: earlier[0].local_date };
         let input = AlertInput {
             patient: &p,
             episode: &ep,

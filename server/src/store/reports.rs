@@ -54,8 +54,8 @@ pub struct NewReport<'a> {
     pub result: &'a serde_json::Value,
 }
 
-/// One graded symptom of a report: (symptom, grade, colour, reasons).
-pub type GradeRow<'a> = (&'a str, u8, &'a str, &'a [String]);
+/// One graded symptom of a report: (symptom, grade, colour, reason codes).
+pub type GradeRow<'a> = (&'a str, u8, &'a str, &'a [crate::domain::reason::Reason]);
 
 pub async fn insert(
     db: &impl ConnectionTrait,

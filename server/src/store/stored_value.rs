@@ -442,8 +442,10 @@ impl comedication::Model {
 }
 
 impl alert::Model {
-    /// Why the alert was raised, one line per reason.
-    pub fn reasons(&self) -> Result<Vec<String>, StoredValueError> {
-        json("alerts", &self.id, "reasons", &self.reasons)
+    /// Why the alert was raised: reason codes (docs/triage.md, "Reasons"), or the texts of an
+    /// alert stored before them.
+    pub fn reasons(&self) -> Result<Vec<crate::domain::reason::Reason>, StoredValueError> {
+        crate::domain::reason::read_stored(&self.reasons)
+            .map_err(|_| StoredValueError::new("alerts", &self.id, "reasons", &self.reasons))
     }
 }

@@ -97,11 +97,22 @@ const ENGLISH: &[&str] = &[
     "due",
     "exported",
     "paid",
+    "answered",
+    "symptom",
+    "worsened",
+    "threshold",
+    "below",
+    "weight",
+    "intake",
+    "computed",
 ];
 
 /// The English words and the numbers written with a decimal point on the current page's main
-/// content (what a reader sees: closed `<details>` are not read).
+/// content, its `<details>` opened (the algorithm's detail is French too).
 async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
+    browser
+        .execute("document.querySelectorAll('main details').forEach(d => d.open = true); return true", json!([]))
+        .await;
     let text = browser.text("main").await;
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
@@ -145,7 +156,8 @@ async fn the_demo_staff_pages_speak_french() {
             json!([]),
         )
         .await;
-    for (i, href) in alerts.as_array().unwrap().iter().take(4).enumerate() {
+    // Every alert of the worklist: toxicity, adherence, interaction, missed follow-up.
+    for (i, href) in alerts.as_array().unwrap().iter().take(16).enumerate() {
         browser.goto(&format!("{base}{}", href.as_str().unwrap())).await;
         browser.wait_for("main", WAIT).await;
         not_french(&browser, &format!("alert {i}"), &mut found).await;

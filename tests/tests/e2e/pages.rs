@@ -318,7 +318,7 @@ async fn the_alert_page_says_which_drug_the_patient_was_told_to_hold() {
 
 /// Issue 19: the alert page says first, in French, why the alert is red or amber — the red
 /// flag by name with its measure (decimal comma), the rule that made two ambers red, the amber
-/// symptom — and keeps the engine's English trace folded away below.
+/// symptom — and keeps the algorithm's detail, in French too, folded away below.
 #[tokio::test]
 async fn the_alert_page_says_first_in_french_why_the_alert_has_its_colour() {
     let app = spawn_app().await;
@@ -336,9 +336,13 @@ async fn the_alert_page_says_first_in_french_why_the_alert_has_its_colour() {
     assert!(page.contains(flag), "{page}");
     assert!(why < page.find("Joindre le patient").unwrap(), "the why comes before everything else");
     assert!(!page.contains("febrile on myelosuppressive"), "no code shown as a name: {page}");
-    assert!(page.contains("<details><summary>Trace de l'algorithme"), "{page}");
-    let english = page.find("red flag: febrile_on_myelosuppressive").expect("the engine's trace is kept");
-    assert!(english > page.find("<details>").unwrap(), "the engine's English only inside the folded trace");
+    // The algorithm's detail, folded below, is in French too: the reason codes rendered.
+    let detail = page.find("<summary>Détail de l'algorithme").expect("the algorithm's detail");
+    let reason = page.find("signe d'alerte : fièvre sous traitement myélosuppresseur").expect("the alert's reason");
+    assert!(reason > detail, "{page}");
+    assert!(page.contains("température 38,3 °C (seuil 38 °C) sous capécitabine"), "{page}");
+    assert!(page.contains("fièvre sous traitement anticancéreux : au moins orange dès le grade 1"), "{page}");
+    assert!(!page.contains("red flag") && !page.contains("febrile_on"), "no English and no code: {page}");
 
     // Two symptoms of grade 2: red by the rule, said in words.
     let app2 = spawn_app().await;

@@ -305,10 +305,20 @@ async fn a_weight_that_moves_the_bsa_dose_by_more_than_10_percent_tells_the_idec
     let alert = &for_idec[0];
     assert_eq!(alert["id"], for_pharmacist[0]["id"]);
     assert_eq!((alert["colour"].as_str(), alert["status"].as_str()), (Some("amber"), Some("open")));
+    // The reason is a code with its parameters; `reasons` keeps the engine's English text.
+    let code = &alert["reason_codes"][0];
+    assert_eq!(
+        (code["code"].as_str(), code["params"]["drug"].as_str()),
+        (Some("dose_reweighed"), Some("capecitabine"))
+    );
+    assert_eq!(
+        (code["params"]["basis"].as_str(), code["params"]["new_weight_kg"].as_f64()),
+        (Some("per_m2"), Some(50.0))
+    );
     assert_eq!(
         alert["reasons"],
-        json!(["capécitabine (dose par m²) : poids 64 kg → 50 kg, dose calculée 2 140,9 mg → 1 892,3 mg (−11,6 %) ; \
-                dose prescrite inchangée (2 150 mg), à réévaluer"])
+        json!(["capecitabine (dose per m²): weight 64 kg → 50 kg, computed dose 2140.9 mg → 1892.3 mg (−11.6 %); \
+                prescribed dose unchanged (2150 mg), to re-evaluate"])
     );
     assert!(regimen_alerts(&app, &site.community_pharmacist.1).await.is_empty());
 

@@ -1,6 +1,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::reason::Reason;
 use crate::test_support;
 
 fn rules() -> GradingRules {
@@ -186,7 +187,7 @@ fn weight_loss_needs_a_baseline() {
     assert!((weight_loss_percent(100.0, 80.0000001) - 19.9999999).abs() < 1e-9);
     let a = Answers::parse(&json!({ "weight_kg": 57.6 }), "answers").expect("valid");
     let g = grade_answers(&rules(), &a, Some(64.0));
-    assert!(g[0].reasons.iter().any(|r| r.contains("dietitian")), "{:?}", g[0].reasons);
+    assert!(g[0].reasons.iter().any(|r| matches!(r, Reason::DietitianReferral { .. })), "{:?}", g[0].reasons);
 }
 
 #[test]
@@ -201,9 +202,10 @@ fn a_symptom_takes_the_higher_of_composite_and_objective() {
     let g = grade_answers(&rules(), &a, None);
     assert_eq!(g.len(), 1);
     assert_eq!(g[0].reasons.len(), 2, "{:?}", g[0].reasons);
-    assert!(g[0].reasons[1].starts_with("CTCAE v5.0 grade 2"), "{:?}", g[0].reasons);
+    let trace = |r: &Reason| r.trace(&crate::test_support::rules());
+    assert!(trace(&g[0].reasons[1]).starts_with("CTCAE v5.0 grade 2"), "{:?}", g[0].reasons);
     let a = Answers::parse(&json!({ "vomiting_episodes_24h": 3 }), "answers").expect("valid");
-    assert!(grade_answers(&rules(), &a, None)[0].reasons[0].starts_with("CTCAE v4.03 grade 2"));
+    assert!(trace(&grade_answers(&rules(), &a, None)[0].reasons[0]).starts_with("CTCAE v4.03 grade 2"));
 }
 
 fn specs() -> Vec<ObjectiveSpec> {

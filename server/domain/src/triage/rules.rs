@@ -75,13 +75,22 @@ pub struct ColourRules {
     pub floor: Vec<FloorRule>,
 }
 
-/// `[[colour.floor]]`: `symptom` of grade `from_grade` or more is at least amber, with `reason`.
+/// `[[colour.floor]]`: `symptom` of grade `from_grade` or more is at least amber, with `reason`
+/// (English, the engine's trace) and `reason_fr` (the staff pages).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FloorRule {
     pub symptom: String,
     pub from_grade: u8,
     pub reason: String,
+    pub reason_fr: String,
+}
+
+impl ColourRules {
+    /// The floor of `symptom` from `from_grade`, for the texts of a reason that names it.
+    pub fn floor_rule(&self, symptom: &str, from_grade: u8) -> Option<&FloorRule> {
+        self.floor.iter().find(|f| f.symptom == symptom && f.from_grade == from_grade)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,6 +275,9 @@ fn check_colour(c: &ColourRules) -> Result<(), String> {
         }
         if f.reason.trim().is_empty() {
             return Err(format!("{key}.reason: required"));
+        }
+        if f.reason_fr.trim().is_empty() {
+            return Err(format!("{key}.reason_fr: required (the staff pages are in French)"));
         }
     }
     Ok(())

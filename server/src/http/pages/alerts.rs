@@ -14,6 +14,7 @@ use super::{Layout, PageError, StaffPage, html};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::alerts::{self as actions, AlertView, ResolveRequest};
+use crate::domain::triage::Locale;
 use crate::store::alerts;
 
 /// Seconds between two refreshes of the worklist by its script.
@@ -130,9 +131,9 @@ struct AlertPage {
     escalation_level: i32,
     provisional_grade: Option<i32>,
     confirmed_grade: Option<i32>,
+    /// Why the alert was raised, in French (reason codes rendered; an alert stored before them
+    /// shows its text, in French where the engine's text is known).
     reasons: Vec<String>,
-    /// The same in French, where the engine's text is known (else as stored).
-    reasons_fr: Vec<String>,
     /// Why the alert has its colour, in French, first on the page.
     why: Vec<String>,
     note: Option<String>,
@@ -176,7 +177,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
     }
     let overdue = a.status == "open" && a.minutes_left < 0;
     let triage = report::StoredResult::read(a.last_report_id.as_deref(), &d.triage).map_err(sea_orm::DbErr::from)?;
-    let symptoms = report::symptoms(bank, &triage);
+    let symptoms = report::symptoms(state.rules.vocabulary(), &triage);
     Ok(AlertPage {
         layout: page.layout("alerts"),
         colour_label: labels::colour(&a.colour),
@@ -207,8 +208,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         escalation_level: a.escalation_level,
         provisional_grade: a.provisional_grade,
         confirmed_grade: a.confirmed_grade,
-        reasons_fr: a.reasons.iter().map(|r| labels::reason_fr(&state.rules.triage.interactions, r)).collect(),
-        reasons: a.reasons,
+        reasons: a.reason_codes.iter().map(|r| r.render(Locale::Fr, state.rules.vocabulary())).collect(),
         note: a.note,
         resolution_note: a.resolution_note,
         patient_id: a.patient.id,

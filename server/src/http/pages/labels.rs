@@ -85,15 +85,6 @@ pub fn adherence_window(key: &str) -> &'static str {
     }
 }
 
-/// An alert's stored reason (the engine's English text) in French: an adherence reason or an
-/// interaction reason of the rules; any other text as stored.
-pub fn reason_fr(interactions: &crate::domain::interactions::InteractionRules, stored: &str) -> String {
-    if let Some(r) = crate::domain::adherence::AdherenceReason::parse(stored) {
-        return r.french();
-    }
-    interactions.reason_in_french(stored).unwrap_or_else(|| stored.to_owned())
-}
-
 /// The treatment's indication (docs/indicators.md), as a French clinician says it.
 pub fn indication(i: &str) -> &'static str {
     match i {

@@ -11,6 +11,7 @@ use super::{PageError, labels};
 use crate::AppState;
 use crate::domain::answers::AnswerKey;
 use crate::domain::questionnaire::{ChoiceValue, ItemKindName, Module, QuestionBank, RenderedItem};
+use crate::domain::reason::{Reason, Vocabulary};
 use crate::domain::triage::{Colour, ColourRules, Locale};
 use crate::store::stored_value::StoredValueError;
 use crate::store::{directory, patients};
@@ -36,8 +37,11 @@ pub struct StoredSymptom {
     pub symptom: String,
     pub grade: u8,
     pub colour: Colour,
+    /// The engine's English text: all a report stored before the reason codes has.
     #[serde(default)]
     pub reasons: Vec<String>,
+    #[serde(default)]
+    pub reason_codes: Option<Vec<Reason>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +72,7 @@ pub struct SymptomLine {
     pub grade: i64,
     pub colour: String,
     pub colour_label: &'static str,
+    /// How the grade and colour were reached, in French.
     pub reasons: Vec<String>,
 }
 
@@ -115,19 +120,23 @@ pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
         .collect()
 }
 
-/// The symptoms of grade 1 or more, as triage graded them.
-pub fn symptoms(bank: &QuestionBank, triage: &StoredResult) -> Vec<SymptomLine> {
+/// The symptoms of grade 1 or more, as triage graded them, with their reasons in French (the
+/// stored English text of a report made before the reason codes).
+pub fn symptoms(v: Vocabulary<'_>, triage: &StoredResult) -> Vec<SymptomLine> {
     triage
         .symptoms
         .iter()
         .map(|s| {
             let colour = s.colour.as_str().to_owned();
             SymptomLine {
-                name: bank.symptom_name(&s.symptom, Locale::Fr),
+                name: v.bank.symptom_name(&s.symptom, Locale::Fr),
                 grade: i64::from(s.grade),
                 colour_label: labels::colour(&colour),
                 colour,
-                reasons: s.reasons.clone(),
+                reasons: match &s.reason_codes {
+                    Some(codes) => codes.iter().map(|r| r.render(Locale::Fr, v)).collect(),
+                    None => s.reasons.iter().map(|t| Reason::Text { text: t.clone() }.render(Locale::Fr, v)).collect(),
+                },
             }
         })
         .collect()
