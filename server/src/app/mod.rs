@@ -20,6 +20,7 @@ pub mod interviews;
 pub mod operations;
 pub mod patients;
 pub mod pharmacy_records;
+pub mod preferences;
 pub mod reports;
 pub mod teams;
 

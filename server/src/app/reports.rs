@@ -67,6 +67,8 @@ pub struct ReportResult {
     /// The patient's own words of "I have a symptom now", "other", when given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other: Option<String>,
+    /// Why the report has its colour, as codes with parameters (docs/triage.md, "Reasons").
+    pub reason_codes: Vec<crate::domain::reason::Reason>,
 }
 
 /// Whom the patient calls, in the patient's language.
@@ -97,6 +99,7 @@ fn body(report_id: &str, r: &TriageResult, contact: Contact, other: Option<&str>
         hold: r.hold.clone(),
         contact,
         other: other.map(str::to_owned),
+        reason_codes: r.reason_codes.clone(),
     };
     serde_json::to_value(result).map_err(|e| ActionError::Internal(e.into()))
 }

@@ -87,6 +87,16 @@ pub async fn set_active(db: &impl ConnectionTrait, id: &str, active: bool) -> Re
         .map(|r| r.rows_affected > 0)
 }
 
+/// Sets the language of the professional's pages and emails (`fr` or `en`).
+pub async fn set_locale(db: &impl ConnectionTrait, id: &str, locale: &str) -> Result<bool, DbErr> {
+    professional::Entity::update_many()
+        .col_expr(professional::Column::Locale, Expr::value(locale))
+        .filter(professional::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .map(|r| r.rows_affected > 0)
+}
+
 /// Sets a new password hash; the caller ends the account's sessions.
 pub async fn set_password(db: &impl ConnectionTrait, id: &str, hash: &str) -> Result<bool, DbErr> {
     professional::Entity::update_many()

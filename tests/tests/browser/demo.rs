@@ -127,7 +127,9 @@ async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
     }
     let chars: Vec<char> = text.chars().collect();
     for i in 1..chars.len().saturating_sub(1) {
-        if chars[i] == '.' && chars[i - 1].is_ascii_digit() && chars[i + 1].is_ascii_digit() {
+        // A version is a name, not a number: "CTCAE v5.0".
+        let version = chars[..i].iter().rev().find(|c| !c.is_ascii_digit()) == Some(&'v');
+        if chars[i] == '.' && chars[i - 1].is_ascii_digit() && chars[i + 1].is_ascii_digit() && !version {
             let context: String = chars[i.saturating_sub(30)..(i + 30).min(chars.len())].iter().collect();
             found.push(format!("{page}: a decimal point in …{}…", context.replace('\n', " ")));
             break;
@@ -204,4 +206,102 @@ async fn the_demo_staff_pages_speak_french() {
     not_french(&browser, "admin", &mut found).await;
     browser.close().await;
     assert!(found.is_empty(), "English on French pages:\n{}", found.join("\n"));
+}
+
+/// French words that have no place on an English page (whole words, any case).
+const FRENCH: &[&str] = &[
+    "les",
+    "des",
+    "une",
+    "pour",
+    "avec",
+    "sans",
+    "alerte",
+    "alertes",
+    "réponses",
+    "équipe",
+    "couleur",
+    "échéance",
+    "ouverte",
+    "clôturer",
+    "signe",
+    "fièvre",
+    "température",
+    "orange",
+    "rouge",
+    "vert",
+    "toxicité",
+    "observance",
+    "prise",
+    "grade provisoire",
+    "joindre",
+    "depuis",
+    "motif",
+    "voir",
+    "relance",
+    "dépassé",
+    "reste",
+];
+
+/// The French words of [`FRENCH`] on the current page's main content, `<details>` opened.
+async fn not_english(browser: &Browser, page: &str, found: &mut Vec<String>) {
+    browser
+        .execute("document.querySelectorAll('main details').forEach(d => d.open = true); return true", json!([]))
+        .await;
+    let text = browser.text("main").await;
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+    for w in FRENCH {
+        let hit = if w.contains(' ') { lower.contains(w) } else { words.contains(w) };
+        if hit {
+            let at = lower.find(w).unwrap_or(0);
+            let from = lower[..at].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
+            let context: String = text[from..].chars().take(100).collect();
+            found.push(format!("{page}: « {w} » in …{}…", context.replace('\n', " ")));
+        }
+    }
+}
+
+/// Issue 19: the IDEC switches the header to English; the demo's worklist and every alert of
+/// it then read in English (no French word of [`FRENCH`]), and the switch brings French back.
+#[tokio::test]
+async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
+    let Some(browser) = start_browser(1280, 800).await else { return };
+    let app = spawn_app().await;
+    relais_server::demo::seed(&app.state).await.expect("demo seeds");
+    let base = app.addr.clone();
+    let mut found = vec![];
+
+    sign_in(&browser, &base, "idec@demo.relais.test").await;
+    browser.goto(&format!("{base}/staff/")).await;
+    browser.wait_for("table.worklist", WAIT).await;
+    browser.click("button[name=locale][value=en]").await;
+    browser.wait_for("html[lang=en] table.worklist", WAIT).await;
+    not_english(&browser, "worklist", &mut found).await;
+    let alerts = browser
+        .execute(
+            "return [...document.querySelectorAll('table.worklist tbody tr a')].map(a => a.getAttribute('href'))",
+            json!([]),
+        )
+        .await;
+    let alerts: Vec<&str> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h.as_str())
+        .filter(|h| h.starts_with("/staff/alerts/"))
+        .collect();
+    assert!(alerts.len() >= 2, "{alerts:?}");
+    for (i, href) in alerts.iter().take(16).enumerate() {
+        browser.goto(&format!("{base}{href}")).await;
+        browser.wait_for("html[lang=en] main", WAIT).await;
+        not_english(&browser, &format!("alert {i}"), &mut found).await;
+        if i == 0 {
+            browser.desktop_and_phone_shots("demo-alert-in-english").await;
+        }
+    }
+    browser.click("button[name=locale][value=fr]").await;
+    browser.wait_for("html[lang=fr] main", WAIT).await;
+    browser.close().await;
+    assert!(found.is_empty(), "French on English pages:\n{}", found.join("\n"));
 }

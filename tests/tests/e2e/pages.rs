@@ -258,7 +258,7 @@ async fn the_alert_page_tells_the_answers_in_words_and_resolves_through_its_form
     }
     assert!(page.body.contains("Pharmacie A") && page.body.contains("oncologist Test"), "the team");
     // A red report holds every drug (docs/triage.md §5): the page says so first.
-    assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capecitabine"), "{}", page.body);
+    assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capécitabine"), "{}", page.body);
     let path = format!("/staff/alerts/{id}");
     let ack = b.post(&format!("{path}/acknowledge"), &[("csrf", &csrf)]).await;
     assert_eq!((ack.status, ack.location()), (StatusCode::SEE_OTHER, path.as_str()));
@@ -313,7 +313,7 @@ async fn the_alert_page_says_which_drug_the_patient_was_told_to_hold() {
     let r = app.report(&device, json!({"diarrhea.frequency": 3, "temperature_c": 37.0})).await;
     assert_eq!((r.body["colour"].as_str(), &r.body["hold"]), (Some("amber"), &json!(["capecitabine"])), "{:?}", r.body);
     let page = b.get(&format!("/staff/alerts/{id}")).await;
-    assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capecitabine"), "{}", page.body);
+    assert!(page.body.contains("Patient invité à suspendre la prochaine prise : capécitabine"), "{}", page.body);
 }
 
 /// Issue 19: the alert page says first, in French, why the alert is red or amber — the red
@@ -459,4 +459,83 @@ async fn the_alert_page_shows_a_symptom_in_the_patients_words() {
         page.body
     );
     assert!(!page.body.contains("<b>depuis</b>"));
+}
+
+/// Issue 19: a professional whose language is English reads the worklist and the alert page in
+/// English — the layout, the colour and status, why the alert is red (from the reason codes),
+/// the algorithm's detail, the answers, the team, the history — and no French sentence.
+#[tokio::test]
+async fn an_english_speaking_professional_reads_the_worklist_and_the_alert_in_english() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let (_, _, device) = patient(&app, &site, "Smith", &site.idec.1, &site.pharmacy).await;
+    app.state
+        .db
+        .execute_unprepared("UPDATE professionals SET locale = 'en' WHERE email = 'idec@a.test'")
+        .await
+        .unwrap();
+    let (b, _) = Browser::login(&app, "idec@a.test").await;
+    let r = app.report(&device, json!({"temperature_c": 38.3})).await;
+    assert_eq!(r.body["colour"], "red", "{:?}", r.body);
+
+    let list = b.get("/staff/alerts").await.body.replace("&#39;", "'");
+    assert!(list.contains(r#"<html lang="en">"#), "{list}");
+    for en in [">Alerts</a>", "Most urgent first", "To acknowledge", ">Red<", "Toxicity", "Open the alert", "Sign out"]
+    {
+        assert!(list.contains(en), "{en} in {list}");
+    }
+    let id = app.get("/api/v1/alerts", &site.idec.1).await.body[0]["id"].as_str().unwrap().to_owned();
+    let page = b.get(&format!("/staff/alerts/{id}")).await.body.replace("&#39;", "'");
+    for en in [
+        "Why this alert is red",
+        "Red flag: fever on a myelosuppressive drug — temperature 38.3 °C (threshold 38 °C) on capecitabine: \
+         risk of febrile neutropenia (IDSA)",
+        "Reach the patient",
+        "Care team",
+        "Coordinating nurse (IDEC)",
+        "Provisional grade (algorithm)",
+        "The algorithm in detail",
+        "fever during anticancer treatment: at least amber from grade 1",
+        "The patient's answers",
+        "I acknowledge it",
+        "Close the alert",
+        "Alert opened (red)",
+    ] {
+        assert!(page.contains(en), "{en} in {page}");
+    }
+    for fr in [
+        "Pourquoi",
+        "Joindre",
+        "Signe d'alerte",
+        "température",
+        "fièvre",
+        "Fièvre",
+        "Clôturer",
+        "Réponses",
+        "Équipe",
+        "Oncologue",
+        "Alerte ouverte",
+        "au moins orange",
+        "Retour aux alertes",
+    ] {
+        assert!(!page.contains(fr), "French `{fr}` on the English page: {page}");
+    }
+    // The French reader of the same alert still reads it in French.
+    let (fr_reader, fr_csrf) = Browser::login(&app, "onco@a.test").await;
+    let path = format!("/staff/alerts/{id}");
+    let fr_page = fr_reader.get(&path).await.body.replace("&#39;", "'");
+    assert!(
+        fr_page.contains(r#"<html lang="fr">"#) && fr_page.contains("Pourquoi cette alerte est rouge"),
+        "{fr_page}"
+    );
+    // The header's switch: English, back on the same page; then French again.
+    assert!(fr_page.contains(r#"name="locale" value="en""#), "{fr_page}");
+    let switched = fr_reader.post("/staff/language", &[("csrf", &fr_csrf), ("locale", "en"), ("next", &path)]).await;
+    assert_eq!((switched.status, switched.location()), (StatusCode::SEE_OTHER, path.as_str()));
+    assert!(fr_reader.get(&path).await.body.contains("Why this alert is red"));
+    let refused = fr_reader.post("/staff/language", &[("csrf", &fr_csrf), ("locale", "de")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    fr_reader.post("/staff/language", &[("csrf", &fr_csrf), ("locale", "fr"), ("next", "https://evil.test/")]).await;
+    assert!(fr_reader.get(&path).await.body.contains("Pourquoi cette alerte est rouge"));
 }

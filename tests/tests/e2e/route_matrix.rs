@@ -209,6 +209,7 @@ const PAGES: &[(&str, &str, &str)] = &[
     ("GET", "/staff/login", "public"),
     ("POST", "/staff/login", "public"),
     ("POST", "/staff/logout", "staff"),
+    ("POST", "/staff/language", "staff"),
     ("GET", "/staff/assets/{file}", "public"),
     ("GET", "/staff/", "staff"),
     ("GET", "/staff/alerts", "staff"),

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::labels;
+use super::labels::{self, Tr};
 use super::report::{self, AnswerGroup, SymptomLine};
 use super::{Layout, PageError, StaffPage, html};
 use crate::AppState;
@@ -47,16 +47,16 @@ pub struct Row {
     pub confirmed_grade: Option<i32>,
 }
 
-fn row(a: &AlertView, status: &str) -> Row {
+fn row(a: &AlertView, status: &str, locale: Locale) -> Row {
     Row {
         id: a.id.clone(),
         colour: a.colour.clone(),
-        colour_label: labels::colour(&a.colour),
-        topic: labels::topic(&a.topic),
+        colour_label: labels::colour_in(&a.colour, locale),
+        topic: labels::topic_in(&a.topic, locale),
         patient_id: a.patient.id.clone(),
         patient_name: format!("{} {}", a.patient.family_name.to_uppercase(), a.patient.given_name),
-        age: labels::duration(a.age_minutes),
-        left: labels::time_left(a.minutes_left),
+        age: labels::duration_in(a.age_minutes, locale),
+        left: labels::time_left_in(a.minutes_left, locale),
         overdue: status == "open" && a.minutes_left < 0,
         confirmed_grade: a.confirmed_grade,
     }
@@ -66,6 +66,7 @@ fn row(a: &AlertView, status: &str) -> Row {
 #[template(path = "staff/alerts.html")]
 struct WorklistPage {
     layout: Layout,
+    tr: Tr,
     title: String,
     status: &'static str,
     rows: Vec<Row>,
@@ -75,6 +76,7 @@ struct WorklistPage {
 #[derive(Template)]
 #[template(path = "staff/alerts_live.html")]
 struct WorklistFragment {
+    tr: Tr,
     title: String,
     status: &'static str,
     rows: Vec<Row>,
@@ -89,8 +91,9 @@ async fn worklist(state: &AppState, page: &StaffPage, status: &'static str) -> R
         .filter(|a| a.colour == "red")
         .count();
     let views = actions::list(state, &page.auth, Some(status)).await?;
-    let title = if reds > 0 { format!("({reds}) Alertes — Relais") } else { "Alertes — Relais".to_owned() };
-    Ok((title, views.iter().map(|a| row(a, status)).collect()))
+    let alerts = page.tr.t("Alertes", "Alerts");
+    let title = if reds > 0 { format!("({reds}) {alerts} — Relais") } else { format!("{alerts} — Relais") };
+    Ok((title, views.iter().map(|a| row(a, status, page.tr.0)).collect()))
 }
 
 pub async fn list(
@@ -100,7 +103,14 @@ pub async fn list(
 ) -> Result<Response, PageError> {
     let status = status_of(&q);
     let (title, rows) = worklist(&state, &page, status).await?;
-    html(&WorklistPage { layout: page.layout("alerts"), title, status, rows, refresh_seconds: REFRESH_SECONDS })
+    html(&WorklistPage {
+        layout: page.layout("alerts"),
+        tr: page.tr,
+        title,
+        status,
+        rows,
+        refresh_seconds: REFRESH_SECONDS,
+    })
 }
 
 /// The worklist's table alone, polled by `staff.js`.
@@ -111,7 +121,7 @@ pub async fn live(
 ) -> Result<Response, PageError> {
     let status = status_of(&q);
     let (title, rows) = worklist(&state, &page, status).await?;
-    html(&WorklistFragment { title, status, rows })
+    html(&WorklistFragment { tr: page.tr, title, status, rows })
 }
 
 #[derive(Template)]
@@ -150,7 +160,7 @@ struct AlertPage {
     grade_choices: Vec<(u8, bool)>,
     /// Only a toxicity alert has a grade to confirm.
     toxicity: bool,
-    /// Catalogue keys of the drugs the patient was told to hold.
+    /// The drugs the patient was told to hold, by name.
     hold: Vec<String>,
     /// A symptom in the patient's own words ("I have a symptom now", "other").
     other: Option<String>,
@@ -170,32 +180,41 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
     let tz = state.site_tz();
     let a = d.alert;
     let bank = &state.rules.questionnaires;
-    let team = report::team(state, &a.episode_id).await?;
+    let (tr, locale, v) = (page.tr, page.tr.0, state.rules.vocabulary());
+    let team = report::team(state, &a.episode_id, tr).await?;
     let mut events = Vec::new();
     for e in &d.events {
-        events.push(report::event_line(state, e, tz).await?);
+        events.push(report::event_line(state, e, tz, tr).await?);
     }
     let overdue = a.status == "open" && a.minutes_left < 0;
     let triage = report::StoredResult::read(a.last_report_id.as_deref(), &d.triage).map_err(sea_orm::DbErr::from)?;
-    let symptoms = report::symptoms(state.rules.vocabulary(), &triage);
+    let symptoms = report::symptoms(v, &triage, locale);
+    let why = match locale {
+        Locale::Fr => report::why(bank, &state.rules.triage.colour, &symptoms, &triage, &d.answers),
+        Locale::En => report::why_en(v, &triage),
+    };
     Ok(AlertPage {
         layout: page.layout("alerts"),
-        colour_label: labels::colour(&a.colour),
-        topic: labels::topic(&a.topic),
-        status_label: labels::status(&a.status),
-        opened_at: labels::at(a.opened_at, tz),
-        deadline_at: labels::at(a.deadline_at, tz),
-        left: labels::time_left(a.minutes_left),
+        colour_label: labels::colour_in(&a.colour, locale),
+        topic: labels::topic_in(&a.topic, locale),
+        status_label: labels::status_in(&a.status, locale),
+        opened_at: labels::at_in(a.opened_at, tz, locale),
+        deadline_at: labels::at_in(a.deadline_at, tz, locale),
+        left: labels::time_left_in(a.minutes_left, locale),
         overdue,
         patient_name: format!("{} {}", a.patient.family_name.to_uppercase(), a.patient.given_name),
         phone: a.patient.phone.as_ref().map(|p| (labels::tel_href(p), crate::domain::phone::display(p))),
         team,
-        answers: report::answers(bank, &d.answers),
-        why: report::why(bank, &state.rules.triage.colour, &symptoms, &triage, &d.answers),
+        answers: report::answers(bank, &d.answers, locale),
+        why,
         symptoms,
-        // The drugs the patient was told to hold (docs/triage.md §5); absent from reports made
-        // before the rule existed.
-        hold: triage.hold,
+        // The drugs the patient was told to hold (docs/triage.md §5), by their names; absent
+        // from reports made before the rule existed.
+        hold: triage
+            .hold
+            .iter()
+            .map(|d| state.rules.catalog.get(d).map_or(d.as_str(), |x| x.name.get(locale)).to_owned())
+            .collect(),
         other: triage.other,
         events,
         error: attempt.error,
@@ -208,7 +227,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         escalation_level: a.escalation_level,
         provisional_grade: a.provisional_grade,
         confirmed_grade: a.confirmed_grade,
-        reasons: a.reason_codes.iter().map(|r| r.render(Locale::Fr, state.rules.vocabulary())).collect(),
+        reasons: a.reason_codes.iter().map(|r| r.render(locale, v)).collect(),
         note: a.note,
         resolution_note: a.resolution_note,
         patient_id: a.patient.id,
@@ -239,7 +258,14 @@ pub async fn acknowledge(
     match actions::acknowledge(&state, &page.auth, &id).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/alerts/{id}")).into_response()),
         Err(ActionError::Conflict { .. }) => {
-            let error = Some("Cette alerte n'est plus ouverte : quelqu'un l'a déjà prise en charge.".to_owned());
+            let error = Some(
+                page.tr
+                    .t(
+                        "Cette alerte n'est plus ouverte : quelqu'un l'a déjà prise en charge.",
+                        "This alert is no longer open: someone has already acknowledged it.",
+                    )
+                    .to_owned(),
+            );
             let p = alert_page(&state, &page, &id, Attempt { error, ..Attempt::default() }).await?;
             Ok((StatusCode::CONFLICT, html(&p)?).into_response())
         }
@@ -267,7 +293,11 @@ pub async fn resolve(
     let note = f.note.trim().to_owned();
     let again = |error: String| Attempt { error: Some(error), grade, note: note.clone() };
     if note.is_empty() {
-        let p = alert_page(&state, &page, &id, again("Notez ce qui a été fait (appel, conseil, orientation…).".into()));
+        let e = page.tr.t(
+            "Notez ce qui a été fait (appel, conseil, orientation…).",
+            "Write down what was done (call, advice, referral…).",
+        );
+        let p = alert_page(&state, &page, &id, again(e.into()));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p.await?)?).into_response());
     }
     let req = ResolveRequest { confirmed_grade: grade.map(i64::from), note: Some(note.clone()) };
@@ -276,17 +306,25 @@ pub async fn resolve(
         Err(ActionError::Invalid { field, message }) => {
             // Whether a grade is needed is the action's to say (toxicity alerts only).
             let e = match field.as_str() {
-                "note" => "La note est limitée à 2000 caractères.".to_owned(),
-                "confirmed_grade" if grade.is_none() => {
-                    "Choisissez le grade confirmé après l'appel (0 à 4).".to_owned()
-                }
+                "note" => page
+                    .tr
+                    .t("La note est limitée à 2000 caractères.", "The note is limited to 2,000 characters.")
+                    .to_owned(),
+                "confirmed_grade" if grade.is_none() => page
+                    .tr
+                    .t(
+                        "Choisissez le grade confirmé après l'appel (0 à 4).",
+                        "Choose the grade confirmed after the call (0 to 4).",
+                    )
+                    .to_owned(),
                 _ => message,
             };
             let p = alert_page(&state, &page, &id, again(e)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())
         }
         Err(ActionError::Conflict { .. }) => {
-            let p = alert_page(&state, &page, &id, again("Cette alerte est déjà clôturée.".to_owned())).await?;
+            let e = page.tr.t("Cette alerte est déjà clôturée.", "This alert is already closed.");
+            let p = alert_page(&state, &page, &id, again(e.to_owned())).await?;
             Ok((StatusCode::CONFLICT, html(&p)?).into_response())
         }
         Err(e) => Err(e.into()),

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use super::session::{LOGIN_CSRF_COOKIE, LOGIN_PATH, StaffPage, safe_next};
 use super::{PageError, html};
 use crate::AppState;
+use crate::app::ActionError;
 use crate::domain::access::Role;
+use crate::domain::triage::Locale;
 use crate::http::auth::{clear_session_cookie, cookie_secure, session_cookie, sign_in};
 use crate::http::error::ApiError;
 use crate::http::extract::Ctx;
@@ -87,6 +89,26 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
 }
 
 /// Ends the session and returns to the login form.
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[allow(dead_code)] // checked by the CSRF guard before the handler runs
+    csrf: String,
+    locale: String,
+    next: Option<String>,
+}
+
+/// The language switch of the header: the professional's pages and emails in French or
+/// English (`professionals.locale`), then back to the page they were on.
+pub async fn language(
+    State(state): State<AppState>,
+    page: StaffPage,
+    Form(f): Form<LanguageForm>,
+) -> Result<Response, PageError> {
+    let locale = Locale::parse(&f.locale).ok_or_else(|| ActionError::field("locale", "fr or en"))?;
+    crate::app::preferences::set_locale(&state, &page.auth, locale).await?;
+    Ok(Redirect::to(safe_next(f.next.as_deref())).into_response())
+}
+
 pub async fn logout(State(state): State<AppState>, page: StaffPage) -> Result<Response, PageError> {
     auth_store::revoke_session(&state.db, &page.auth.token_hash, state.now()).await?;
     let clear = AppendHeaders([(header::SET_COOKIE, clear_session_cookie(&state))]);

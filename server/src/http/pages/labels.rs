@@ -4,23 +4,65 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::triage::Locale;
+
+/// The language of a page: its professional's (`professionals.locale`), French by default for
+/// pages without a session. Templates write each text in both languages, French first:
+/// `{{ tr.t("Alertes", "Alerts") }}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tr(pub Locale);
+
+impl Tr {
+    pub const FR: Self = Self(Locale::Fr);
+
+    /// The text of the page's language.
+    pub fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        match self.0 {
+            Locale::Fr => fr,
+            Locale::En => en,
+        }
+    }
+
+    /// The `lang` attribute of the page.
+    pub fn lang(&self) -> &'static str {
+        match self.0 {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.0 == Locale::En
+    }
+}
+
 pub fn colour(c: &str) -> &'static str {
+    colour_in(c, Locale::Fr)
+}
+
+pub fn colour_in(c: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
     match c {
-        "red" => "Rouge",
-        "amber" => "Orange",
-        "green" => "Vert",
+        "red" => t.t("Rouge", "Red"),
+        "amber" => t.t("Orange", "Amber"),
+        "green" => t.t("Vert", "Green"),
         _ => "—",
     }
 }
 
 pub fn topic(t: &str) -> &'static str {
-    match t {
-        "toxicity" => "Toxicité",
-        "adherence" => "Observance",
-        "interaction" => "Interaction médicamenteuse",
-        "missed_follow_up" => "Questionnaires sans réponse",
-        "regimen" => "Dose à réévaluer (nouveau poids)",
-        _ => "Autre",
+    topic_in(t, Locale::Fr)
+}
+
+pub fn topic_in(topic: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
+    match topic {
+        "toxicity" => t.t("Toxicité", "Toxicity"),
+        "adherence" => t.t("Observance", "Adherence"),
+        "interaction" => t.t("Interaction médicamenteuse", "Drug interaction"),
+        "missed_follow_up" => t.t("Questionnaires sans réponse", "Unanswered questionnaires"),
+        "regimen" => t.t("Dose à réévaluer (nouveau poids)", "Dose to re-evaluate (new weight)"),
+        _ => t.t("Autre", "Other"),
     }
 }
 
@@ -85,6 +127,32 @@ pub fn adherence_window(key: &str) -> &'static str {
     }
 }
 
+/// A product property (catalogue tag) as a French pharmacist names it; `None` for a tag this
+/// table lacks (a test fails then).
+pub fn tag(t: &str) -> Option<&'static str> {
+    Some(match t {
+        "myelosuppressive" => "Myélosuppresseur",
+        "cyp3a4_substrate" => "Substrat du CYP3A4",
+        "strong_cyp3a4_inhibitor" => "Inhibiteur puissant du CYP3A4",
+        "moderate_cyp3a4_inhibitor" => "Inhibiteur modéré du CYP3A4",
+        "cyp2d6_substrate" => "Activé par le CYP2D6",
+        "strong_cyp2d6_inhibitor" => "Inhibiteur puissant du CYP2D6",
+        "strong_cyp3a4_inducer" => "Inducteur puissant du CYP3A4",
+        "pgp_substrate" => "Substrat de la P-gp",
+        "ph_dependent_absorption" => "Absorption dépendante du pH gastrique",
+        "acid_reducer" => "Réducteur d'acidité (IPP, anti-H2, antiacide)",
+        "qt_prolonging" => "Allonge l'intervalle QT",
+        "anticoagulant" => "Anticoagulant",
+        "antiplatelet" => "Antiagrégant plaquettaire",
+        "bleeding_risk" => "Risque hémorragique",
+        "hepatotoxic" => "Hépatotoxique",
+        "teratogenic" => "Tératogène",
+        "hormonotherapy" => "Hormonothérapie",
+        "narrow_therapeutic_index" => "Marge thérapeutique étroite",
+        _ => return None,
+    })
+}
+
 /// The treatment's indication (docs/indicators.md), as a French clinician says it.
 pub fn indication(i: &str) -> &'static str {
     match i {
@@ -98,32 +166,50 @@ pub fn indication(i: &str) -> &'static str {
 }
 
 pub fn status(s: &str) -> &'static str {
+    status_in(s, Locale::Fr)
+}
+
+pub fn status_in(s: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
     match s {
-        "open" => "À prendre en charge",
-        "acknowledged" => "Prise en charge",
-        "resolved" => "Clôturée",
+        "open" => t.t("À prendre en charge", "To acknowledge"),
+        "acknowledged" => t.t("Prise en charge", "Acknowledged"),
+        "resolved" => t.t("Clôturée", "Closed"),
         _ => "—",
     }
 }
 
-/// "12 min", "3 h 05", "2 j 4 h".
-pub fn duration(minutes: i64) -> String {
+/// The state of a sequence (`sequences.state`).
+pub fn sequence_state(s: &str) -> &'static str {
+    match s {
+        "active" => "en cours",
+        "completed" => "terminée",
+        "ended" => "arrêtée",
+        "cancelled" => "annulée (erreur d'inclusion)",
+        _ => "—",
+    }
+}
+
+/// "12 min", "3 h 05", "2 j 4 h" ("2 d 4 h" in English).
+pub fn duration_in(minutes: i64, locale: Locale) -> String {
     let m = minutes.abs();
     if m < 60 {
         format!("{m} min")
     } else if m < 24 * 60 {
         format!("{} h {:02}", m / 60, m % 60)
     } else {
-        format!("{} j {} h", m / (24 * 60), (m % (24 * 60)) / 60)
+        format!("{} {} {} h", m / (24 * 60), Tr(locale).t("j", "d"), (m % (24 * 60)) / 60)
     }
 }
 
 /// Time left before a deadline, or how late it is.
-pub fn time_left(minutes_left: i64) -> String {
-    if minutes_left < 0 {
-        format!("dépassé de {}", duration(minutes_left))
-    } else {
-        format!("reste {}", duration(minutes_left))
+pub fn time_left_in(minutes_left: i64, locale: Locale) -> String {
+    let d = duration_in(minutes_left, locale);
+    match (minutes_left < 0, locale) {
+        (true, Locale::Fr) => format!("dépassé de {d}"),
+        (true, Locale::En) => format!("overdue by {d}"),
+        (false, Locale::Fr) => format!("reste {d}"),
+        (false, Locale::En) => format!("{d} left"),
     }
 }
 
@@ -159,8 +245,16 @@ impl<T: AsDay + ?Sized> AsDay for &T {
 
 /// A moment in the site's time zone, as French staff read it: "5 déc. 2026 14:02".
 pub fn at(t: DateTime<Utc>, tz: Tz) -> String {
+    at_in(t, tz, Locale::Fr)
+}
+
+/// [`at`] in `locale`: "5 Dec 2026, 14:02" in English.
+pub fn at_in(t: DateTime<Utc>, tz: Tz, locale: Locale) -> String {
     let local = t.with_timezone(&tz);
-    format!("{} {}", day(local.date_naive()), local.format("%H:%M"))
+    match locale {
+        Locale::Fr => format!("{} {}", day(local.date_naive()), local.format("%H:%M")),
+        Locale::En => format!("{}, {}", crate::domain::calendar::day_en(local.date_naive()), local.format("%H:%M")),
+    }
 }
 
 /// A number the French way: decimal comma, no trailing zeros ("38,3", "38", "-2,5").
@@ -193,6 +287,13 @@ mod tests {
         assert_eq!(at(late, chrono_tz::Europe::Paris), "1 janv. 2027 00:30");
     }
     use crate::domain::indicators::{self, Facts, Period};
+
+    /// Every product property a pharmacist may tick has its French name.
+    #[test]
+    fn every_tag_has_a_french_name() {
+        let missing: Vec<&&str> = crate::domain::catalog::KNOWN_TAGS.iter().filter(|t| tag(t).is_none()).collect();
+        assert!(missing.is_empty(), "tags without a French name: {missing:?}");
+    }
 
     /// Every indicator of the CSV, at any period, has its French name.
     #[test]

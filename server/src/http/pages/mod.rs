@@ -51,6 +51,7 @@ pub fn page_routes() -> RouteTable {
         (Method::GET, "/staff/login", Public, get(auth::login_form)),
         (Method::POST, "/staff/login", Public, post(auth::login)),
         (Method::POST, "/staff/logout", Staff, post(auth::logout)),
+        (Method::POST, "/staff/language", Staff, post(auth::language)),
         (Method::GET, "/staff/assets/{file}", Public, get(assets::serve)),
         (Method::GET, "/staff/", Staff, get(alerts::list)),
         (Method::GET, "/staff/alerts", Staff, get(alerts::list)),

@@ -51,7 +51,8 @@ struct PharmacyPage {
     patients: Vec<FlaggedPatient>,
     notice: Option<&'static str>,
     names: Vec<String>,
-    tags: &'static [&'static str],
+    /// Each product property a pharmacist may tick: (tag, French name).
+    tags: Vec<(&'static str, &'static str)>,
     hospital: bool,
 }
 
@@ -218,7 +219,7 @@ async fn render(
         patients,
         notice,
         names,
-        tags: KNOWN_TAGS,
+        tags: KNOWN_TAGS.iter().map(|t| (*t, labels::tag(t).unwrap_or(t))).collect(),
         hospital: page.role() == Role::HospitalPharmacist,
     })
 }

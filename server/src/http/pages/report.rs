@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::labels::Tr;
 use super::{PageError, labels};
 use crate::AppState;
 use crate::domain::answers::AnswerKey;
@@ -30,6 +31,9 @@ pub struct StoredResult {
     /// The patient's own words, when they described another symptom.
     #[serde(default)]
     pub other: Option<String>,
+    /// Why the report has its colour; absent from reports made before the reason codes.
+    #[serde(default)]
+    pub reason_codes: Option<Vec<Reason>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +51,8 @@ pub struct StoredSymptom {
 #[derive(Debug, Deserialize)]
 pub struct StoredFlag {
     pub flag: String,
+    #[serde(default)]
+    pub reason_code: Option<Reason>,
 }
 
 impl StoredResult {
@@ -101,12 +107,12 @@ fn answer_text(item: &RenderedItem, v: &Value) -> String {
 }
 
 /// The answers grouped by symptom, measure and red-flag question, in asking order.
-pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
+pub fn answers(bank: &QuestionBank, answers: &Value, locale: Locale) -> Vec<AnswerGroup> {
     let Some(given) = answers.as_object() else { return vec![] };
     let mut modules: Vec<Module> = given.keys().filter_map(|k| AnswerKey::parse(k)).map(module_of).collect();
     modules.sort();
     modules.dedup();
-    bank.render(&modules, Locale::Fr)
+    bank.render(&modules, locale)
         .into_iter()
         .map(|m| AnswerGroup {
             title: m.title,
@@ -122,20 +128,20 @@ pub fn answers(bank: &QuestionBank, answers: &Value) -> Vec<AnswerGroup> {
 
 /// The symptoms of grade 1 or more, as triage graded them, with their reasons in French (the
 /// stored English text of a report made before the reason codes).
-pub fn symptoms(v: Vocabulary<'_>, triage: &StoredResult) -> Vec<SymptomLine> {
+pub fn symptoms(v: Vocabulary<'_>, triage: &StoredResult, locale: Locale) -> Vec<SymptomLine> {
     triage
         .symptoms
         .iter()
         .map(|s| {
             let colour = s.colour.as_str().to_owned();
             SymptomLine {
-                name: v.bank.symptom_name(&s.symptom, Locale::Fr),
+                name: v.bank.symptom_name(&s.symptom, locale),
                 grade: i64::from(s.grade),
-                colour_label: labels::colour(&colour),
+                colour_label: labels::colour_in(&colour, locale),
                 colour,
                 reasons: match &s.reason_codes {
-                    Some(codes) => codes.iter().map(|r| r.render(Locale::Fr, v)).collect(),
-                    None => s.reasons.iter().map(|t| Reason::Text { text: t.clone() }.render(Locale::Fr, v)).collect(),
+                    Some(codes) => codes.iter().map(|r| r.render(locale, v)).collect(),
+                    None => s.reasons.iter().map(|t| Reason::Text { text: t.clone() }.render(locale, v)).collect(),
                 },
             }
         })
@@ -221,20 +227,47 @@ pub fn why(
     lines
 }
 
+/// Why the report has its colour in English, from the stored reason codes: each red flag with
+/// what raised it, then the report's other reasons. Empty for a report made before the codes
+/// (the alert's own reasons are shown instead).
+pub fn why_en(v: Vocabulary<'_>, triage: &StoredResult) -> Vec<String> {
+    let Some(codes) = &triage.reason_codes else { return vec![] };
+    let mut lines: Vec<String> = triage
+        .red_flags
+        .iter()
+        .map(|f| {
+            let flag = Reason::RedFlag { flag: f.flag.clone() }.render(Locale::En, v);
+            match &f.reason_code {
+                Some(r) => format!("{flag} — {}", r.render(Locale::En, v)),
+                None => flag,
+            }
+        })
+        .collect();
+    lines.extend(codes.iter().filter(|r| !matches!(r, Reason::RedFlag { .. })).map(|r| r.render(Locale::En, v)));
+    if let Some(first) = lines.first_mut() {
+        // A sentence starts with a capital.
+        let mut c = first.chars();
+        if let Some(f) = c.next() {
+            *first = f.to_uppercase().chain(c).collect();
+        }
+    }
+    lines
+}
+
 /// (role, name, `tel:` address and number).
 pub type TeamLine = (&'static str, String, Option<(String, String)>);
 
 /// The people of the episode's current team, with a `tel:` link where a phone is known.
-pub async fn team(state: &AppState, episode_id: &str) -> Result<Vec<TeamLine>, PageError> {
+pub async fn team(state: &AppState, episode_id: &str, tr: Tr) -> Result<Vec<TeamLine>, PageError> {
     let db = &state.db;
     let Some(t) = patients::current_team(db, episode_id, state.today()).await? else { return Ok(vec![]) };
     let phone = |p: Option<String>| p.map(|p| (labels::tel_href(&p), crate::domain::phone::display(&p)));
     let mut out = Vec::new();
     let people = [
-        ("IDEC", Some(t.idec_id)),
-        ("Oncologue", Some(t.oncologist_id)),
-        ("Pharmacien hospitalier", t.hospital_pharmacist_id),
-        ("Médecin traitant", t.gp_id),
+        (tr.t("IDEC", "Coordinating nurse (IDEC)"), Some(t.idec_id)),
+        (tr.t("Oncologue", "Oncologist"), Some(t.oncologist_id)),
+        (tr.t("Pharmacien hospitalier", "Hospital pharmacist"), t.hospital_pharmacist_id),
+        (tr.t("Médecin traitant", "General practitioner"), t.gp_id),
     ];
     for (role, id) in people {
         if let Some(p) = match id {
@@ -248,27 +281,41 @@ pub async fn team(state: &AppState, episode_id: &str) -> Result<Vec<TeamLine>, P
         Some(id) => directory::pharmacy(db, &id).await?,
         None => None,
     } {
-        out.push(("Pharmacie d'officine", ph.name, phone(ph.phone)));
+        out.push((tr.t("Pharmacie d'officine", "Community pharmacy"), ph.name, phone(ph.phone)));
     }
     Ok(out)
 }
 
 /// One event of an alert's history: (when, what).
-pub async fn event_line(state: &AppState, e: &Value, tz: Tz) -> Result<(String, String), PageError> {
-    let when = serde_json::from_value::<DateTime<Utc>>(e["at"].clone()).map(|t| labels::at(t, tz)).unwrap_or_default();
+pub async fn event_line(state: &AppState, e: &Value, tz: Tz, tr: Tr) -> Result<(String, String), PageError> {
+    let when = serde_json::from_value::<DateTime<Utc>>(e["at"].clone())
+        .map(|t| labels::at_in(t, tz, tr.0))
+        .unwrap_or_default();
     let d = &e["detail"];
-    let colour = || labels::colour(d["colour"].as_str().unwrap_or("")).to_lowercase();
+    let colour = || labels::colour_in(d["colour"].as_str().unwrap_or(""), tr.0).to_lowercase();
+    let who = |id| professional_name(state, id, tr);
     let text = match e["kind"].as_str().unwrap_or("") {
-        "opened" => format!("Alerte ouverte ({})", colour()),
-        "raised" => format!("Aggravée : {} (nouveau signalement)", colour()),
-        "updated" => "Nouveau signalement rattaché à l'alerte".to_owned(),
+        "opened" => format!("{} ({})", tr.t("Alerte ouverte", "Alert opened"), colour()),
+        "raised" => match tr.0 {
+            Locale::Fr => format!("Aggravée : {} (nouveau signalement)", colour()),
+            Locale::En => format!("Raised to {} (new report)", colour()),
+        },
+        "updated" => tr.t("Nouveau signalement rattaché à l'alerte", "New report added to the alert").to_owned(),
         "escalated" => {
-            format!("Relance n° {} : pas de prise en charge dans le délai", d["level"].as_i64().unwrap_or(0))
+            let n = d["level"].as_i64().unwrap_or(0);
+            match tr.0 {
+                Locale::Fr => format!("Relance n° {n} : pas de prise en charge dans le délai"),
+                Locale::En => format!("Escalation no. {n}: not acknowledged in time"),
+            }
         }
-        "acknowledged" => format!("Prise en charge par {}", professional_name(state, e["actor_id"].as_str()).await?),
+        "acknowledged" => {
+            format!("{} {}", tr.t("Prise en charge par", "Acknowledged by"), who(e["actor_id"].as_str()).await?)
+        }
         "resolved" => format!(
-            "Clôturée par {} (grade confirmé {})",
-            professional_name(state, e["actor_id"].as_str()).await?,
+            "{} {} ({} {})",
+            tr.t("Clôturée par", "Closed by"),
+            who(e["actor_id"].as_str()).await?,
+            tr.t("grade confirmé", "confirmed grade"),
             d["confirmed_grade"].as_i64().map(|g| g.to_string()).unwrap_or_else(|| "—".into())
         ),
         "delivery_failed" => {
@@ -277,7 +324,7 @@ pub async fn event_line(state: &AppState, e: &Value, tz: Tz) -> Result<(String, 
                 Some(p) => format!("{} {}", p.given_name, p.family_name),
                 None => who.to_owned(),
             };
-            format!("Non délivré à {name} ({})", d["channel"].as_str().unwrap_or(""))
+            format!("{} {name} ({})", tr.t("Non délivré à", "Not delivered to"), d["channel"].as_str().unwrap_or(""))
         }
         other => other.replace('_', " "),
     };
@@ -285,12 +332,12 @@ pub async fn event_line(state: &AppState, e: &Value, tz: Tz) -> Result<(String, 
 }
 
 /// The name of a professional for the history ("Claire Dupont"), or a neutral word.
-pub async fn professional_name(state: &AppState, id: Option<&str>) -> Result<String, PageError> {
+pub async fn professional_name(state: &AppState, id: Option<&str>, tr: Tr) -> Result<String, PageError> {
     Ok(match id {
         Some(id) => directory::professional(&state.db, id)
             .await?
             .map(|p| format!("{} {}", p.given_name, p.family_name))
-            .unwrap_or_else(|| "un professionnel".to_owned()),
-        None => "le système".to_owned(),
+            .unwrap_or_else(|| tr.t("un professionnel", "a professional").to_owned()),
+        None => tr.t("le système", "the system").to_owned(),
     })
 }

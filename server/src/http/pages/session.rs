@@ -8,11 +8,14 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::PageError;
+use super::labels::Tr;
 use crate::AppState;
 use crate::domain::access::Role;
+use crate::domain::triage::Locale;
 use crate::http::error::ApiError;
 use crate::http::extract::{Ctx, SESSION_COOKIE, StaffAuth, cookie};
 use crate::secrets;
+use crate::store::stored_value::StoredValueError;
 
 /// The login form's own CSRF cookie (there is no session yet to derive a token from).
 pub const LOGIN_CSRF_COOKIE: &str = "relais_login_csrf";
@@ -23,6 +26,10 @@ pub const LOGIN_PATH: &str = "/staff/login";
 pub struct StaffPage {
     pub auth: StaffAuth,
     pub csrf: String,
+    /// The professional's language (`professionals.locale`).
+    pub tr: Tr,
+    /// Where the language switch comes back to: this page when it was read with GET.
+    pub here: String,
 }
 
 impl FromRequestParts<AppState> for StaffPage {
@@ -32,7 +39,24 @@ impl FromRequestParts<AppState> for StaffPage {
         let ctx = Ctx::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         let Some(token) = cookie(parts, SESSION_COOKIE) else { return Err(to_login(parts)) };
         match StaffAuth::from_token(state, &token, ctx).await {
-            Ok(auth) => Ok(Self { auth, csrf: secrets::csrf_token(&token) }),
+            Ok(auth) => {
+                let p = &auth.professional;
+                // Constrained by the database; a value it does not know is a stored-value error.
+                let locale = Locale::parse(&p.locale).ok_or_else(|| {
+                    PageError::from(sea_orm::DbErr::from(StoredValueError::new(
+                        "professionals",
+                        &p.id,
+                        "locale",
+                        &p.locale,
+                    )))
+                    .into_response()
+                })?;
+                let here = match parts.method {
+                    Method::GET => parts.uri.path_and_query().map_or("/staff/", |p| p.as_str()),
+                    _ => "/staff/",
+                };
+                Ok(Self { csrf: secrets::csrf_token(&token), auth, tr: Tr(locale), here: here.to_owned() })
+            }
             Err(ApiError::Unauthorized) => Err(to_login(parts)),
             Err(e) => Err(PageError::from(e).into_response()),
         }
@@ -59,6 +83,8 @@ pub fn safe_next(next: Option<&str>) -> &str {
 /// What the shared layout shows: who is signed in, the menu their role allows, the CSRF token
 /// (for the logout form and the pages' scripts) and which menu entry is the current page.
 pub struct Layout {
+    pub tr: Tr,
+    pub here: String,
     pub name: String,
     pub role: &'static str,
     pub csrf: String,
@@ -70,16 +96,16 @@ pub struct Layout {
     pub admin: bool,
 }
 
-pub fn role_label(role: Role) -> &'static str {
+pub fn role_label(role: Role, tr: Tr) -> &'static str {
     match role {
-        Role::Idec => "IDEC",
-        Role::Oncologist => "Oncologue",
-        Role::HospitalPharmacist => "Pharmacien hospitalier",
-        Role::CommunityPharmacist => "Pharmacien d'officine",
-        Role::Gp => "Médecin généraliste",
-        Role::Admin => "Administrateur",
-        Role::Billing => "Facturation",
-        Role::CommunityNurse => "Infirmier·ère libéral·e (IDEL)",
+        Role::Idec => tr.t("IDEC", "Coordinating nurse (IDEC)"),
+        Role::Oncologist => tr.t("Oncologue", "Oncologist"),
+        Role::HospitalPharmacist => tr.t("Pharmacien hospitalier", "Hospital pharmacist"),
+        Role::CommunityPharmacist => tr.t("Pharmacien d'officine", "Community pharmacist"),
+        Role::Gp => tr.t("Médecin généraliste", "General practitioner"),
+        Role::Admin => tr.t("Administrateur", "Administrator"),
+        Role::Billing => tr.t("Facturation", "Billing office"),
+        Role::CommunityNurse => tr.t("Infirmier·ère libéral·e (IDEL)", "Community nurse (IDEL)"),
     }
 }
 
@@ -95,8 +121,10 @@ impl StaffPage {
         let p = &self.auth.professional;
         let clinical = !matches!(role, Role::Admin | Role::Billing);
         Layout {
+            tr: self.tr,
+            here: self.here.clone(),
             name: format!("{} {}", p.given_name, p.family_name),
-            role: role_label(role),
+            role: role_label(role, self.tr),
             csrf: self.csrf.clone(),
             current,
             alerts: clinical,
