@@ -68,6 +68,8 @@ pub struct ReportResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other: Option<String>,
     /// Why the report has its colour, as codes with parameters (docs/triage.md, "Reasons").
+    /// Absent from the replay of a report stored before the codes.
+    #[serde(default)]
     pub reason_codes: Vec<crate::domain::reason::Reason>,
 }
 

@@ -262,8 +262,9 @@ async fn not_english(browser: &Browser, page: &str, found: &mut Vec<String>) {
     }
 }
 
-/// Issue 19: the IDEC switches the header to English; the demo's worklist and every alert of
-/// it then read in English (no French word of [`FRENCH`]), and the switch brings French back.
+/// Issue 19: the IDEC switches the header to English; the demo's worklist, every alert of it and
+/// the patient list then read in English (no French word of [`FRENCH`]), and the switch brings
+/// French back; the same for the community pharmacist's page.
 #[tokio::test]
 async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
     let Some(browser) = start_browser(1280, 800).await else { return };
@@ -300,6 +301,20 @@ async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
             browser.desktop_and_phone_shots("demo-alert-in-english").await;
         }
     }
+    browser.goto(&format!("{base}/staff/patients")).await;
+    browser.wait_for("html[lang=en] #patients", WAIT).await;
+    not_english(&browser, "patients", &mut found).await;
+    browser.click("button[name=locale][value=fr]").await;
+    browser.wait_for("html[lang=fr] main", WAIT).await;
+
+    // The community pharmacist's page, switched to English.
+    sign_in(&browser, &base, "officine@demo.relais.test").await;
+    browser.goto(&format!("{base}/staff/pharmacy")).await;
+    browser.wait_for("main", WAIT).await;
+    browser.click("button[name=locale][value=en]").await;
+    browser.wait_for("html[lang=en] main", WAIT).await;
+    not_english(&browser, "pharmacy", &mut found).await;
+    browser.desktop_and_phone_shots("demo-pharmacy-in-english").await;
     browser.click("button[name=locale][value=fr]").await;
     browser.wait_for("html[lang=fr] main", WAIT).await;
     browser.close().await;

@@ -102,6 +102,7 @@ async fn the_server_serves_the_document_and_requests_carry_the_server_constraint
     assert!(schemas["ResolveRequest"]["required"].as_array().unwrap().contains(&json!("note")));
     assert_eq!(schemas["ReportRequest"]["properties"]["client_id"]["format"], json!("uuid"));
     assert_eq!(schemas["ReportResult"]["required"].as_array().map(Vec::len), Some(7));
+    assert!(schemas["ReportResult"]["properties"]["reason_codes"]["items"].is_object());
     // The push key answers per its schema (checked by the harness) and is typed.
     let key = app.call(Method::GET, "/api/v1/patient/push-key", None, None).await;
     assert_eq!(key.status, StatusCode::OK);

@@ -106,7 +106,7 @@ async fn the_patient_page_shows_the_sequence_the_calendar_and_charts_of_the_hist
     let list = idec.get("/staff/patients?q=marti").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.html.contains(&format!(r#"href="/staff/patients/{pid}""#)), "{}", list.html);
-    assert!(idec.get("/staff/patients?q=dupont").await.html.contains("0 patient(s)"));
+    assert!(idec.get("/staff/patients?q=dupont").await.html.contains("0 patient sur"));
 
     let page = idec.get(&format!("/staff/patients/{pid}")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
+use crate::domain::catalog::KNOWN_TAGS;
 use crate::domain::triage::Locale;
 
 /// The language of a page: its professional's (`professionals.locale`), French by default for
@@ -129,7 +130,10 @@ pub fn adherence_window(key: &str) -> &'static str {
 
 /// A product property (catalogue tag) as a French pharmacist names it; `None` for a tag this
 /// table lacks (a test fails then).
-pub fn tag(t: &str) -> Option<&'static str> {
+pub fn tag_in(t: &str, locale: Locale) -> Option<&'static str> {
+    if locale == Locale::En {
+        return KNOWN_TAGS.contains(&t).then(|| tag_en(t));
+    }
     Some(match t {
         "myelosuppressive" => "Myélosuppresseur",
         "cyp3a4_substrate" => "Substrat du CYP3A4",
@@ -151,6 +155,32 @@ pub fn tag(t: &str) -> Option<&'static str> {
         "narrow_therapeutic_index" => "Marge thérapeutique étroite",
         _ => return None,
     })
+}
+
+/// A product property in English, from its key ("strong_cyp3a4_inhibitor" → "Strong CYP3A4
+/// inhibitor").
+fn tag_en(t: &str) -> &'static str {
+    match t {
+        "myelosuppressive" => "Myelosuppressive",
+        "cyp3a4_substrate" => "CYP3A4 substrate",
+        "strong_cyp3a4_inhibitor" => "Strong CYP3A4 inhibitor",
+        "moderate_cyp3a4_inhibitor" => "Moderate CYP3A4 inhibitor",
+        "cyp2d6_substrate" => "Activated by CYP2D6",
+        "strong_cyp2d6_inhibitor" => "Strong CYP2D6 inhibitor",
+        "strong_cyp3a4_inducer" => "Strong CYP3A4 inducer",
+        "pgp_substrate" => "P-gp substrate",
+        "ph_dependent_absorption" => "Absorption depends on gastric pH",
+        "acid_reducer" => "Acid reducer (PPI, H2 blocker, antacid)",
+        "qt_prolonging" => "QT-prolonging",
+        "anticoagulant" => "Anticoagulant",
+        "antiplatelet" => "Antiplatelet",
+        "bleeding_risk" => "Bleeding risk",
+        "hepatotoxic" => "Hepatotoxic",
+        "teratogenic" => "Teratogenic",
+        "hormonotherapy" => "Hormone therapy",
+        "narrow_therapeutic_index" => "Narrow therapeutic index",
+        _ => "—",
+    }
 }
 
 /// The treatment's indication (docs/indicators.md), as a French clinician says it.
@@ -291,8 +321,10 @@ mod tests {
     /// Every product property a pharmacist may tick has its French name.
     #[test]
     fn every_tag_has_a_french_name() {
-        let missing: Vec<&&str> = crate::domain::catalog::KNOWN_TAGS.iter().filter(|t| tag(t).is_none()).collect();
+        let missing: Vec<&&str> = KNOWN_TAGS.iter().filter(|t| tag_in(t, Locale::Fr).is_none()).collect();
         assert!(missing.is_empty(), "tags without a French name: {missing:?}");
+        let missing: Vec<&&str> = KNOWN_TAGS.iter().filter(|t| tag_in(t, Locale::En) == Some("—")).collect();
+        assert!(missing.is_empty(), "tags without an English name: {missing:?}");
     }
 
     /// Every indicator of the CSV, at any period, has its French name.

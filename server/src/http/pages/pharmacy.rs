@@ -14,13 +14,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
 use serde::Deserialize;
 
+use super::labels::Tr;
 use super::{Layout, PageError, StaffPage, html, labels};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::episodes::{ComedicationRequest, add_comedication};
 use crate::domain::Parcours;
 use crate::domain::access::Role;
+use crate::domain::calendar::day_en;
 use crate::domain::catalog::KNOWN_TAGS;
+use crate::domain::triage::Locale;
 use crate::http::error::ApiError;
 use crate::store::entities::patient;
 use crate::store::{self, alerts, audit, dispensations, doses, episodes, patients};
@@ -75,14 +78,19 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
     let now = state.now();
     // Scope first: a flag on a patient outside it (another pharmacy's) can never show.
     let scope = patients::visible_to(db, staff, state.today()).await?;
+    let (tr, locale) = (page.tr, page.tr.0);
     let mut flags: BTreeMap<String, Vec<Flag>> = BTreeMap::new();
     for status in ["open", "acknowledged"] {
         for a in alerts::visible_to(db, staff, status, state.today()).await? {
+            let colour = labels::colour_in(&a.colour, locale).to_lowercase();
             let text = format!(
-                "{} — alerte {} ({})",
-                labels::topic(&a.topic),
-                labels::colour(&a.colour).to_lowercase(),
-                labels::status(&a.status).to_lowercase()
+                "{} — {} ({})",
+                labels::topic_in(&a.topic, locale),
+                match locale {
+                    Locale::Fr => format!("alerte {colour}"),
+                    Locale::En => format!("{colour} alert"),
+                },
+                labels::status_in(&a.status, locale).to_lowercase()
             );
             flags.entry(a.patient_id.clone()).or_default().push(Flag { text, colour: a.colour, alert_id: Some(a.id) });
         }
@@ -93,10 +101,15 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
         *vomited.entry(d.patient_id).or_default() += 1;
     }
     for (pid, n) in vomited {
-        let text = format!("{n} prise(s) vomie(s) sur les {VOMITED_WINDOW_DAYS} derniers jours");
+        let text = match (locale, n) {
+            (Locale::Fr, 1) => format!("1 prise vomie sur les {VOMITED_WINDOW_DAYS} derniers jours"),
+            (Locale::Fr, n) => format!("{n} prises vomies sur les {VOMITED_WINDOW_DAYS} derniers jours"),
+            (Locale::En, 1) => format!("1 dose vomited in the last {VOMITED_WINDOW_DAYS} days"),
+            (Locale::En, n) => format!("{n} doses vomited in the last {VOMITED_WINDOW_DAYS} days"),
+        };
         flags.entry(pid).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
     }
-    renewal_flags(state, page.role(), &scope, &mut flags).await?;
+    renewal_flags(state, page.role(), tr, &scope, &mut flags).await?;
     let mut out = Vec::new();
     let txn = store::begin_write(db).await?;
     for p in scope {
@@ -107,7 +120,10 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
                 episodes::active_regimen(&txn, &e.id)
                     .await?
                     .into_iter()
-                    .map(|l| format!("{} {}", l.drug, l.dose))
+                    .map(|l| {
+                        let name = state.rules.catalog.get(&l.drug).map_or(l.drug.as_str(), |d| d.name.get(locale));
+                        format!("{name} {}", l.dose)
+                    })
                     .collect(),
                 episodes::comedications(&txn, &e.id)
                     .await?
@@ -153,6 +169,7 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
 async fn renewal_flags(
     state: &AppState,
     role: Role,
+    tr: Tr,
     scope: &[patient::Model],
     flags: &mut BTreeMap<String, Vec<Flag>>,
 ) -> Result<(), PageError> {
@@ -165,28 +182,43 @@ async fn renewal_flags(
             Parcours::B => Role::HospitalPharmacist,
         };
         if latest.is_empty() && role == dispenser && ep.start_date <= today + Duration::days(7) {
-            let text = format!(
-                "Première dispensation à enregistrer (traitement débuté le {})",
-                super::labels::day(ep.start_date)
-            );
+            let text = match tr.0 {
+                Locale::Fr => {
+                    format!("Première dispensation à enregistrer (traitement débuté le {})", labels::day(ep.start_date))
+                }
+                Locale::En => {
+                    format!("First dispensation to record (treatment started on {})", day_en(ep.start_date))
+                }
+            };
             flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "info".into(), alert_id: None });
         }
         let decision = episodes::active_sequence(&state.db, &ep.id).await?.map(|s| s.planned_end_date);
         for d in latest {
-            let name = state.rules.catalog.name_fr(&d.drug);
+            let name = state.rules.catalog.get(&d.drug).map_or(d.drug.as_str(), |x| x.name.get(tr.0));
             if today >= d.run_out_on {
-                let text =
-                    format!("Renouvellement en retard : {name} épuisé depuis le {}", super::labels::day(d.run_out_on));
+                let text = match tr.0 {
+                    Locale::Fr => {
+                        format!("Renouvellement en retard : {name} épuisé depuis le {}", labels::day(d.run_out_on))
+                    }
+                    Locale::En => format!("Renewal overdue: {name} ran out on {}", day_en(d.run_out_on)),
+                };
                 flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
             }
             if let (Some(end), Some(decision)) = (d.prescription_end, decision)
                 && end < decision
             {
-                let text = format!(
-                    "Ordonnance de {name} jusqu'au {}, avant la prochaine décision ({})",
-                    super::labels::day(end),
-                    super::labels::day(decision)
-                );
+                let text = match tr.0 {
+                    Locale::Fr => format!(
+                        "Ordonnance de {name} jusqu'au {}, avant la prochaine décision ({})",
+                        labels::day(end),
+                        labels::day(decision)
+                    ),
+                    Locale::En => format!(
+                        "Prescription of {name} until {}, before the next decision ({})",
+                        day_en(end),
+                        day_en(decision)
+                    ),
+                };
                 flags.entry(p.id.clone()).or_default().push(Flag { text, colour: "amber".into(), alert_id: None });
             }
         }
@@ -219,7 +251,7 @@ async fn render(
         patients,
         notice,
         names,
-        tags: KNOWN_TAGS.iter().map(|t| (*t, labels::tag(t).unwrap_or(t))).collect(),
+        tags: KNOWN_TAGS.iter().map(|t| (*t, labels::tag_in(t, page.tr.0).unwrap_or(t))).collect(),
         hospital: page.role() == Role::HospitalPharmacist,
     })
 }
@@ -230,11 +262,16 @@ pub async fn view(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
     for_pharmacists(&page)?;
+    let tr = page.tr;
     let notice = match q.notice.as_deref() {
-        Some("added") => Some("Co-médication enregistrée. Aucune interaction connue avec le traitement."),
-        Some("interaction") => Some(
+        Some("added") => Some(tr.t(
+            "Co-médication enregistrée. Aucune interaction connue avec le traitement.",
+            "Co-medication recorded. No known interaction with the treatment.",
+        )),
+        Some("interaction") => Some(tr.t(
             "Co-médication enregistrée. Interaction avec le traitement : une alerte « interaction » a été ouverte.",
-        ),
+            "Co-medication recorded. Interaction with the treatment: an interaction alert was opened.",
+        )),
         _ => None,
     };
     html(&render(&state, &page, notice, None).await?)
@@ -257,8 +294,9 @@ pub async fn add(
         let p = render(&state, &page, None, Some((episode_id.clone(), message.to_owned()))).await?;
         Ok((StatusCode::UNPROCESSABLE_ENTITY, html(&p)?).into_response())
     };
+    let tr = page.tr;
     if name.is_empty() {
-        return again("Indiquez le nom du produit.").await;
+        return again(tr.t("Indiquez le nom du produit.", "Give the product's name.")).await;
     }
     let req = ComedicationRequest { name, tags };
     match add_comedication(&state, &page.auth, &episode_id, &req).await {
@@ -267,9 +305,11 @@ pub async fn add(
             Ok(Redirect::to(&format!("/staff/pharmacy?notice={notice}")).into_response())
         }
         Err(ActionError::Invalid { field, message }) if field == "name" => {
-            again(&format!("Nom du produit invalide ({message}).")).await
+            again(&format!("{} ({message}).", tr.t("Nom du produit invalide", "Invalid product name"))).await
         }
-        Err(ActionError::Conflict { .. }) => again("Le suivi de ce patient est terminé.").await,
+        Err(ActionError::Conflict { .. }) => {
+            again(tr.t("Le suivi de ce patient est terminé.", "This patient's follow-up has ended.")).await
+        }
         Err(e) => Err(e.into()),
     }
 }
