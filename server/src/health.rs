@@ -281,6 +281,25 @@ impl Health {
             "Rows purged by the retention job.",
             vec![format!(" {}", self.purged_rows.load(Ordering::Relaxed))],
         );
+        let (batches, batched, failed_batches) = crate::store::group_commit::counts();
+        metric(
+            "relais_group_commit_batches_total",
+            "counter",
+            "Write transactions of the report intake's group commit (SQLite) that committed.",
+            vec![format!(" {batches}")],
+        );
+        metric(
+            "relais_group_commit_reports_total",
+            "counter",
+            "Reports stored by those transactions.",
+            vec![format!(" {batched}")],
+        );
+        metric(
+            "relais_group_commit_failures_total",
+            "counter",
+            "Group commit batches that failed as a whole (none of their reports stored, every one answered an error).",
+            vec![format!(" {failed_batches}")],
+        );
         metric(
             "relais_stored_value_errors_total",
             "counter",

@@ -10,12 +10,16 @@ use utoipa::ToSchema;
 use super::ActionError;
 use crate::AppState;
 use crate::alerting::{AlertInput, raise, regimen};
+use crate::domain::Sequence;
 use crate::domain::answers::Answers;
 use crate::domain::routing::Topic;
 use crate::domain::symptoms::Measure;
 use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageResult};
 use crate::store::audit::Actor;
+use crate::store::entities::{episode, patient, regimen_line};
+use crate::store::group_commit::{self, GroupCommit};
 use crate::store::{self, audit, episodes, reports};
+use sea_orm::DatabaseTransaction;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,7 +78,7 @@ pub struct ReportResult {
 }
 
 /// Whom the patient calls, in the patient's language.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct Contact {
     pub phone: String,
     pub text: String,
@@ -174,7 +178,109 @@ pub async fn submit(
     let ctx = AdviceContext { locale, team_phone: Some(phone.clone()) };
     let result = triage::evaluate_with_other(&state.rules.triage, &state.rules.catalog, &case, &ctx, other.is_some())?;
 
-    let txn = store::begin_write(db).await?;
+    let prepared = Prepared {
+        patient,
+        episode: ep,
+        sequence,
+        lines,
+        weight_kg: case.answers.measure(Measure::WeightKg),
+        client_id: req.client_id,
+        questionnaire_id: req.questionnaire_id,
+        answers: req.answers,
+        other,
+        contact: contact(locale, &phone),
+        result,
+        actor,
+        now,
+    };
+    let (client_id, answers, other) = (prepared.client_id.clone(), prepared.answers.clone(), prepared.other.clone());
+    let written = if store::is_postgres(db) {
+        // PostgreSQL: one transaction per report, many at once.
+        let txn = store::begin_write(db).await?;
+        match write(&txn, state, &prepared).await {
+            Ok(w) => txn.commit().await.map(|()| w).map_err(WriteError::from),
+            Err(e) => Err(e),
+        }
+    } else {
+        // SQLite: a single writer; reports queued together share one transaction and one
+        // commit, each in a savepoint of its own (`store::group_commit`).
+        let st = state.clone();
+        state
+            .intake
+            .run(db, group_commit::work(move |txn| Box::pin(async move { write(txn, &st, &prepared).await })))
+            .await
+    };
+    match written {
+        Ok(w) => {
+            tracing::info!(patient_id = %w.patient_id, report_id = %w.report_id, colour = w.colour.as_str(), "report received");
+            Ok(w.response)
+        }
+        // Two retries of the same report raced: the other one stored it first.
+        Err(WriteError::SameClientId(e)) => {
+            let stored =
+                reports::by_client_id(db, patient_id, &client_id).await?.ok_or(ActionError::Internal(e.into()))?;
+            replay(&stored, &answers, other.as_deref())
+        }
+        Err(WriteError::Failed(e)) => Err(e),
+    }
+}
+
+/// The single writer of report intake on SQLite (`AppState::intake`).
+pub type IntakeWriter = GroupCommit<Written, WriteError>;
+
+/// What a report's writes need, graded and checked beforehand, owned so that the writes may
+/// run on the intake writer's task.
+struct Prepared {
+    patient: patient::Model,
+    episode: episode::Model,
+    sequence: Sequence,
+    lines: Vec<regimen_line::Model>,
+    weight_kg: Option<f64>,
+    client_id: String,
+    questionnaire_id: Option<String>,
+    answers: Value,
+    other: Option<String>,
+    contact: Contact,
+    result: TriageResult,
+    actor: Actor,
+    now: DateTime<Utc>,
+}
+
+/// A report stored: its response, and what the log line names.
+pub struct Written {
+    patient_id: String,
+    report_id: String,
+    colour: Colour,
+    response: Value,
+}
+
+/// Why a report's writes were rolled back.
+#[derive(Debug)]
+pub enum WriteError {
+    /// Its `client_id` is already stored (a retry that raced the first): answered from the
+    /// stored report once the transaction that holds it is committed.
+    SameClientId(sea_orm::DbErr),
+    Failed(ActionError),
+}
+
+impl From<sea_orm::DbErr> for WriteError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<ActionError> for WriteError {
+    fn from(e: ActionError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+/// A report's writes, all in `txn`: the report and its grades, the questionnaire answered, the
+/// alert (merged per patient and topic) with its recipients and notifications, a weight's dose
+/// check, the audit line.
+async fn write(txn: &DatabaseTransaction, state: &AppState, p: &Prepared) -> Result<Written, WriteError> {
+    let Prepared { patient, episode: ep, sequence, result, now, .. } = p;
+    let (sequence, now) = (*sequence, *now);
     let grades: Vec<reports::GradeRow<'_>> = result
         .symptoms
         .iter()
@@ -182,16 +288,16 @@ pub async fn submit(
         .collect();
     // The stored result is the response, so a replay answers byte for byte the same.
     let report_id = store::new_id();
-    let response = body(&report_id, &result, contact(locale, &phone), other.as_deref())?;
+    let response = body(&report_id, result, p.contact.clone(), p.other.as_deref())?;
     let inserted = reports::insert(
-        &txn,
+        txn,
         reports::NewReport {
             id: &report_id,
             patient_id: &patient.id,
             episode_id: &ep.id,
-            questionnaire_id: req.questionnaire_id.as_deref(),
-            client_id: &req.client_id,
-            answers: &req.answers,
+            questionnaire_id: p.questionnaire_id.as_deref(),
+            client_id: &p.client_id,
+            answers: &p.answers,
             sequence: sequence.as_str(),
             colour: result.colour.as_str(),
             result: &response,
@@ -201,27 +307,23 @@ pub async fn submit(
     )
     .await;
     if let Err(e) = inserted {
-        // Two retries of the same report raced: the other one stored it first.
         if store::unique_violation(&e).is_some() {
-            drop(txn);
-            let stored =
-                reports::by_client_id(db, patient_id, &req.client_id).await?.ok_or(ActionError::Internal(e.into()))?;
-            return replay(&stored, &req.answers, other.as_deref());
+            return Err(WriteError::SameClientId(e));
         }
         return Err(e.into());
     }
-    if let Some(q) = &req.questionnaire_id {
-        reports::mark_answered(&txn, q, &report_id).await?;
+    if let Some(q) = &p.questionnaire_id {
+        reports::mark_answered(txn, q, &report_id).await?;
     }
     if result.colour != Colour::Green {
         let mut reasons = result.reason_codes.clone();
         reasons.extend(result.red_flags.iter().map(|f| f.reason_code.clone()));
         raise(
-            &txn,
+            txn,
             state,
             AlertInput {
-                patient: &patient,
-                episode: &ep,
+                patient,
+                episode: ep,
                 sequence,
                 topic: Topic::Toxicity,
                 colour: result.colour,
@@ -238,13 +340,13 @@ pub async fn submit(
     }
     // A weight that moves a dose computed per m² or per kg: the IDEC and the hospital pharmacist
     // re-evaluate it; the regimen is not changed (docs/domain.md, "A new weight and the dose").
-    if let Some(weight_kg) = case.answers.measure(Measure::WeightKg) {
-        regimen::check(&txn, state, &patient, &ep, sequence, &lines, weight_kg, &report_id, now).await?;
+    if let Some(weight_kg) = p.weight_kg {
+        regimen::check(txn, state, patient, ep, sequence, &p.lines, weight_kg, &report_id, now).await?;
     }
     audit::record(
-        &txn,
+        txn,
         audit::Entry {
-            actor: &actor,
+            actor: &p.actor,
             action: "create",
             entity: "report",
             entity_id: Some(&report_id),
@@ -253,7 +355,5 @@ pub async fn submit(
         },
     )
     .await?;
-    txn.commit().await?;
-    tracing::info!(patient_id = %patient.id, report_id = %report_id, colour = result.colour.as_str(), "report received");
-    Ok(response)
+    Ok(Written { patient_id: patient.id.clone(), report_id, colour: result.colour, response })
 }

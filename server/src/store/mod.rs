@@ -12,6 +12,7 @@ pub mod doses;
 pub mod due_work;
 pub mod entities;
 pub mod episodes;
+pub mod group_commit;
 pub mod handover;
 pub mod indicators;
 pub mod outbox;

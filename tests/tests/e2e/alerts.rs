@@ -204,6 +204,39 @@ async fn reports_of_one_patient_at_once_merge_into_one_alert() {
     assert_eq!(count(&app.state, "alerts").await, 1, "one alert for the patient and topic");
 }
 
+/// Reports sent at once are each stored once they are acknowledged, whatever shares their
+/// write transaction (on SQLite they are committed together, each in a savepoint of its own:
+/// BENCHMARKS.md, "Report intake"). Three copies of one report sent together race on its
+/// `client_id`: one is stored, the copies that lose fail alone (their neighbours are stored)
+/// and are answered with the stored report once it is committed.
+#[tokio::test]
+async fn reports_sent_at_once_are_all_stored_and_copies_racing_on_a_client_id_fail_only_themselves() {
+    let (app, _, _, _, device) = patient().await;
+    let copy = json!({"client_id": "3d6a1f0e-2b7c-4c1d-8e9f-a0b1c2d3e4f5", "questionnaire_id": null, "answers": AMBER_DIARRHEA()});
+    let send = |body: Value| app.post("/api/v1/patient/reports", &device, body);
+    let fresh = |answers: Value| json!({"client_id": uuid::Uuid::new_v4().to_string(), "questionnaire_id": null, "answers": answers});
+    let green = || json!({"fatigue.severity": 1});
+    let (a, b, c, d, e, f, g, h) = tokio::join!(
+        send(fresh(green())),
+        send(copy.clone()),
+        send(fresh(AMBER_DIARRHEA())),
+        send(copy.clone()),
+        send(fresh(green())),
+        send(fresh(FEVER_RED())),
+        send(copy.clone()),
+        send(fresh(green())),
+    );
+    for r in [&a, &b, &c, &d, &e, &f, &g, &h] {
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    }
+    assert_eq!((&b.body, &d.body), (&g.body, &g.body), "the copies get the stored report's answer");
+    assert_eq!(count(&app.state, "reports").await, 6, "five reports and one of the three copies");
+    let ids: std::collections::HashSet<_> =
+        [&a, &b, &c, &e, &f, &h].iter().map(|r| r.body["report_id"].clone()).collect();
+    assert_eq!(ids.len(), 6);
+    assert_eq!(count(&app.state, "alerts").await, 1, "one alert for the patient and topic");
+}
+
 #[tokio::test]
 async fn a_worse_report_raises_the_open_alert_instead_of_opening_another() {
     let (app, site, _, _, device) = patient().await;
