@@ -107,16 +107,16 @@ const ENGLISH: &[&str] = &[
     "computed",
 ];
 
-/// The English words and the numbers written with a decimal point on the current page's main
-/// content, its `<details>` opened (the algorithm's detail is French too).
-async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
+/// The words of `list` on the current page's main content, its `<details>` opened (what a
+/// reader can unfold is read too); returns that text.
+async fn words_of(browser: &Browser, list: &[&str], page: &str, found: &mut Vec<String>) -> String {
     browser
         .execute("document.querySelectorAll('main details').forEach(d => d.open = true); return true", json!([]))
         .await;
     let text = browser.text("main").await;
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
-    for w in ENGLISH {
+    for w in list {
         let hit = if w.contains(' ') { lower.contains(w) } else { words.contains(w) };
         if hit {
             let at = lower.find(w).unwrap_or(0);
@@ -125,6 +125,13 @@ async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
             found.push(format!("{page}: « {w} » in …{}…", context.replace('\n', " ")));
         }
     }
+    text
+}
+
+/// The English words and the numbers written with a decimal point on the current page's main
+/// content, its `<details>` opened (the algorithm's detail is French too).
+async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
+    let text = words_of(browser, ENGLISH, page, found).await;
     let chars: Vec<char> = text.chars().collect();
     for i in 1..chars.len().saturating_sub(1) {
         // A version is a name, not a number: "CTCAE v5.0".
@@ -245,21 +252,7 @@ const FRENCH: &[&str] = &[
 
 /// The French words of [`FRENCH`] on the current page's main content, `<details>` opened.
 async fn not_english(browser: &Browser, page: &str, found: &mut Vec<String>) {
-    browser
-        .execute("document.querySelectorAll('main details').forEach(d => d.open = true); return true", json!([]))
-        .await;
-    let text = browser.text("main").await;
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
-    for w in FRENCH {
-        let hit = if w.contains(' ') { lower.contains(w) } else { words.contains(w) };
-        if hit {
-            let at = lower.find(w).unwrap_or(0);
-            let from = lower[..at].char_indices().rev().nth(40).map_or(0, |(i, _)| i);
-            let context: String = text[from..].chars().take(100).collect();
-            found.push(format!("{page}: « {w} » in …{}…", context.replace('\n', " ")));
-        }
-    }
+    words_of(browser, FRENCH, page, found).await;
 }
 
 /// Issue 19: the IDEC switches the header to English; the demo's worklist, every alert of it and
