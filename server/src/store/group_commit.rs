@@ -37,9 +37,12 @@ where
     Box::new(f)
 }
 
+/// Where a caller waits for its answer.
+type Answer<T, E> = oneshot::Sender<Result<T, E>>;
+
 struct Job<T, E> {
     work: Work<T, E>,
-    answer: oneshot::Sender<Result<T, E>>,
+    answer: Answer<T, E>,
 }
 
 /// Batches committed, callers' work they held, and batches whose transaction failed (its
@@ -147,7 +150,7 @@ where
     E: From<DbErr> + Send + 'static,
 {
     let size = jobs.len();
-    let fail_all = |e: &DbErr, answers: Vec<oneshot::Sender<Result<T, E>>>| {
+    let fail_all = |e: &DbErr, answers: Vec<Answer<T, E>>| {
         FAILURES.fetch_add(1, Ordering::Relaxed);
         tracing::error!(what, size, error = %e, "group commit failed: none of the batch was stored");
         for a in answers {
@@ -160,7 +163,7 @@ where
     };
     // Answers held until the commit: the caller's result, or its own error (kept whatever the
     // commit does: its writes were rolled back to its savepoint).
-    let mut done: Vec<(oneshot::Sender<Result<T, E>>, Result<T, E>)> = Vec::with_capacity(size);
+    let mut done: Vec<(Answer<T, E>, Result<T, E>)> = Vec::with_capacity(size);
     let mut stored = 0u64;
     let mut jobs = jobs.into_iter();
     while let Some(Job { work, answer }) = jobs.next() {
