@@ -153,6 +153,15 @@ async fn notify(
     notice: Notice,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    outbox::enqueue_many(db, notices(a, professional_id, notice)?, now).await
+}
+
+/// The outbox rows of one notification of an alert to a professional.
+fn notices<'a>(
+    a: &alert::Model,
+    professional_id: &'a str,
+    notice: Notice,
+) -> Result<Vec<outbox::NewMessage<'a>>, DbErr> {
     // What a notification says: colour and topic and where to look, no clinical detail.
     let email = notice.email(AlertNotice {
         alert_id: a.id.clone(),
@@ -164,17 +173,12 @@ async fn notify(
         deadline_at: Some(a.deadline_at),
     });
     let kind = email.kind();
-    outbox::enqueue(
-        db,
-        outbox::NewMessage {
-            recipient_kind: "professional",
-            recipient_id: professional_id,
-            message: email,
-            dedupe_key: format!("{kind}:{}:{}:{}:{professional_id}", a.id, a.colour, a.escalation_level),
-        },
-        now,
-    )
-    .await?;
+    let mut out = vec![outbox::NewMessage {
+        recipient_kind: "professional",
+        recipient_id: professional_id,
+        message: email,
+        dedupe_key: format!("{kind}:{}:{}:{}:{professional_id}", a.id, a.colour, a.escalation_level),
+    }];
     let push = PushPayload {
         kind: PushKind::Alert,
         title: "Relais : alerte ROUGE / red alert".into(),
@@ -187,19 +191,14 @@ async fn notify(
     {
         // Urgent: also to the professional's registered browsers and phones, if any (the email
         // above always goes: it is the fallback when no device is registered or reachable).
-        outbox::enqueue(
-            db,
-            outbox::NewMessage {
-                recipient_kind: "professional",
-                recipient_id: professional_id,
-                message: push,
-                dedupe_key: format!("push-{kind}:{}:{}:{}:{professional_id}", a.id, a.colour, a.escalation_level),
-            },
-            now,
-        )
-        .await?;
+        out.push(outbox::NewMessage {
+            recipient_kind: "professional",
+            recipient_id: professional_id,
+            message: push,
+            dedupe_key: format!("push-{kind}:{}:{}:{}:{professional_id}", a.id, a.colour, a.escalation_level),
+        });
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Raises (or merges) an alert; returns its id, or None when the rules route nobody (green).
@@ -327,17 +326,27 @@ pub async fn raise(
             (a, false, true)
         }
     };
-    for (pid, role) in &to_alert {
-        let added = alerts::add_recipient(db, &a.id, pid, role.as_str(), false, now).await?;
-        if added || raised || fresh {
-            notify(db, &a, pid, Notice::Alert, now).await?;
+    // The recipients in one statement, their notifications in another (BENCHMARKS.md, "Report
+    // intake"); those to alert first, so one also informed is added to handle it.
+    let people: Vec<(&str, &str, bool)> = (to_alert.iter().map(|(p, r)| (p.as_str(), r.as_str(), false)))
+        .chain(informed.iter().map(|(p, r)| (p.as_str(), r.as_str(), true)))
+        .collect();
+    let added = alerts::add_recipients(db, &a.id, &people, now).await?;
+    let mut messages = Vec::new();
+    for (pid, _) in &to_alert {
+        if raised || fresh || added.iter().any(|(p, informed)| p == pid && !informed) {
+            messages.extend(notices(&a, pid, Notice::Alert)?);
         }
     }
-    for (pid, role) in &informed {
-        if alerts::add_recipient(db, &a.id, pid, role.as_str(), true, now).await? {
-            notify(db, &a, pid, Notice::Info, now).await?;
+    for (pid, _) in &informed {
+        if added.iter().any(|(p, informed)| p == pid && *informed) {
+            messages.extend(notices(&a, pid, Notice::Info)?);
         }
     }
+    // A person listed twice (a role and its stand-in) is notified once.
+    let mut keys = std::collections::HashSet::new();
+    messages.retain(|m| keys.insert(m.dedupe_key.clone()));
+    outbox::enqueue_many(db, messages, now).await?;
     tracing::info!(alert_id = %a.id, patient_id = %a.patient_id, colour = %a.colour, topic = %a.topic, merged = !fresh, "alert raised");
     Ok(Some(a.id))
 }

@@ -18,7 +18,7 @@ use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageRes
 use crate::store::audit::Actor;
 use crate::store::entities::{episode, patient, regimen_line};
 use crate::store::group_commit::{self, GroupCommit};
-use crate::store::{self, audit, episodes, reports};
+use crate::store::{self, audit, reports};
 use sea_orm::DatabaseTransaction;
 
 #[derive(Deserialize, ToSchema)]
@@ -156,7 +156,8 @@ pub async fn submit(
     }
     let seq = ctx.sequence.ok_or(ActionError::Conflict { field: None, message: "no sequence in progress".into() })?;
     let sequence = seq.kind()?;
-    let lines = episodes::active_regimen(db, &ep.id).await?;
+    // The regimen lines in force came with the context (same round trip).
+    let lines = ctx.lines;
     // Partner drugs (prednisone…) play no part in S3, triage or interactions (docs/domain.md).
     let drugs: Vec<String> = state.rules.catalog.anticancer(&lines.iter().map(|l| l.drug.clone()).collect::<Vec<_>>());
     // The previous report was validated when it was stored; one that no longer parses (rules

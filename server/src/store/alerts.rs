@@ -152,6 +152,35 @@ pub async fn add_recipient(
     Ok(matches!(r, sea_orm::TryInsertResult::Inserted(n) if n > 0))
 }
 
+/// Adds recipients `(professional, role, informed only)` in one statement; one already there
+/// (or listed twice: the first wins) is left as it is. Returns those added, with whether they
+/// were added as informed only.
+pub async fn add_recipients(
+    db: &impl ConnectionTrait,
+    alert_id: &str,
+    people: &[(&str, &str, bool)],
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, bool)>, DbErr> {
+    let rows = people.iter().map(|(professional_id, role, informed_only)| alert_recipient::ActiveModel {
+        id: Set(new_id()),
+        alert_id: Set(alert_id.to_owned()),
+        professional_id: Set((*professional_id).to_owned()),
+        role: Set((*role).to_owned()),
+        informed_only: Set(*informed_only),
+        added_at: Set(now),
+    });
+    let r = alert_recipient::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([alert_recipient::Column::AlertId, alert_recipient::Column::ProfessionalId])
+        .exec_with_returning_many(db)
+        .await?;
+    Ok(match r {
+        sea_orm::TryInsertResult::Inserted(added) => {
+            added.into_iter().map(|m| (m.professional_id, m.informed_only)).collect()
+        }
+        _ => Vec::new(),
+    })
+}
+
 pub async fn recipients(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<alert_recipient::Model>, DbErr> {
     alert_recipient::Entity::find()
         .filter(alert_recipient::Column::AlertId.eq(alert_id))

@@ -29,8 +29,8 @@ use std::time::Duration;
 
 use relais_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    IsolationLevel, SqlErr, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqlErr,
+    TransactionOptions, TransactionTrait,
 };
 
 pub use sea_orm::DatabaseConnection as Db;
@@ -48,6 +48,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+        })
+        // Every session's transactions are read committed and read-write, set once when it
+        // connects: a write transaction is then a plain BEGIN, not BEGIN and a SET TRANSACTION
+        // (one round trip less per report; BENCHMARKS.md, "Report intake").
+        .map_sqlx_postgres_opts(|o| {
+            o.options([("default_transaction_isolation", "read committed"), ("default_transaction_read_only", "off")])
         });
     Database::connect(opts).await
 }
@@ -106,7 +112,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
             })
             .await
         }
-        _ => db.begin_with_config(Some(IsolationLevel::ReadCommitted), Some(AccessMode::ReadWrite)).await,
+        // Read committed and read-write: the session's defaults, set at connection (`connect`).
+        _ => db.begin().await,
     }
 }
 

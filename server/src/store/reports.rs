@@ -6,7 +6,7 @@ use sea_orm::{
     Iterable, QueryFilter, QueryOrder, Statement,
 };
 
-use super::entities::{episode, establishment, patient, questionnaire, report, sequence, symptom_grade};
+use super::entities::{episode, establishment, patient, questionnaire, regimen_line, report, sequence, symptom_grade};
 use super::new_id;
 
 pub async fn by_client_id(
@@ -215,13 +215,15 @@ pub async fn grades_of_episode(
 
 /// What the intake of a report reads before it writes, in one round trip (BENCHMARKS.md,
 /// "Report intake"): the patient, their open episode, its active sequence and establishment,
-/// the id of a report already stored with this `client_id` (a retry) and the answers of the
-/// episode's latest report (the previous report of the worsening rule, docs/triage.md §3).
+/// its regimen lines in force (as `episodes::active_regimen` reads them), the id of a report
+/// already stored with this `client_id` (a retry) and the answers of the episode's latest
+/// report (the previous report of the worsening rule, docs/triage.md §3).
 pub struct IntakeContext {
     pub patient: patient::Model,
     pub episode: Option<episode::Model>,
     pub sequence: Option<sequence::Model>,
     pub establishment: Option<establishment::Model>,
+    pub lines: Vec<regimen_line::Model>,
     pub replay_id: Option<String>,
     pub previous_answers: Option<String>,
 }
@@ -231,7 +233,8 @@ fn aliased<C: Iterable + IdenStatic>(alias: &str) -> String {
 }
 
 /// [`IntakeContext`] of a patient, None when the patient does not exist. The open episode is
-/// the newest one without an end date, as `patients::current_episode` reads it.
+/// the newest one without an end date, as `patients::current_episode` reads it. One row per
+/// regimen line in force (one row when there is none), the rest repeated on each.
 pub async fn intake_context(
     db: &impl ConnectionTrait,
     patient_id: &str,
@@ -241,7 +244,7 @@ pub async fn intake_context(
     // Numbered placeholders: each engine binds them by number, wherever they appear.
     let (p1, p2) = if backend == DbBackend::Postgres { ("$1", "$2") } else { ("?1", "?2") };
     let sql = format!(
-        "SELECT {}, {}, {}, {}, \
+        "SELECT {}, {}, {}, {}, {}, \
          (SELECT r.id FROM reports r WHERE r.patient_id = p.id AND r.client_id = {p2}) AS replay_id, \
          (SELECT r.answers FROM reports r WHERE r.episode_id = e.id ORDER BY r.submitted_at DESC LIMIT 1) \
            AS previous_answers \
@@ -250,22 +253,37 @@ pub async fn intake_context(
            AND e2.end_date IS NULL ORDER BY e2.created_at DESC LIMIT 1) \
          LEFT JOIN sequences s ON s.episode_id = e.id AND s.state = 'active' \
          LEFT JOIN establishments t ON t.id = e.establishment_id \
-         WHERE p.id = {p1}",
+         LEFT JOIN regimen_lines l ON l.episode_id = e.id AND l.end_date IS NULL \
+         WHERE p.id = {p1} \
+         ORDER BY l.drug",
         aliased::<patient::Column>("p"),
         aliased::<episode::Column>("e"),
         aliased::<sequence::Column>("s"),
         aliased::<establishment::Column>("t"),
+        aliased::<regimen_line::Column>("l"),
     );
     let stmt = Statement::from_sql_and_values(backend, sql, [patient_id.into(), client_id.into()]);
-    let Some(row) = db.query_one_raw(stmt).await? else { return Ok(None) };
-    let present = |alias: &str| -> Result<bool, DbErr> {
+    let rows = db.query_all_raw(stmt).await?;
+    let Some(row) = rows.first() else { return Ok(None) };
+    let present = |row: &sea_orm::QueryResult, alias: &str| -> Result<bool, DbErr> {
         Ok(row.try_get::<Option<String>>("", &format!("{alias}_id"))?.is_some())
     };
+    let mut lines = Vec::new();
+    for r in &rows {
+        if present(r, "l")? {
+            lines.push(regimen_line::Model::from_query_result(r, "l_")?);
+        }
+    }
     Ok(Some(IntakeContext {
-        patient: patient::Model::from_query_result(&row, "p_")?,
-        episode: if present("e")? { Some(episode::Model::from_query_result(&row, "e_")?) } else { None },
-        sequence: if present("s")? { Some(sequence::Model::from_query_result(&row, "s_")?) } else { None },
-        establishment: if present("t")? { Some(establishment::Model::from_query_result(&row, "t_")?) } else { None },
+        patient: patient::Model::from_query_result(row, "p_")?,
+        episode: if present(row, "e")? { Some(episode::Model::from_query_result(row, "e_")?) } else { None },
+        sequence: if present(row, "s")? { Some(sequence::Model::from_query_result(row, "s_")?) } else { None },
+        establishment: if present(row, "t")? {
+            Some(establishment::Model::from_query_result(row, "t_")?)
+        } else {
+            None
+        },
+        lines,
         replay_id: row.try_get("", "replay_id")?,
         previous_answers: row.try_get("", "previous_answers")?,
     }))
