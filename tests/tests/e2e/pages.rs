@@ -412,7 +412,11 @@ async fn a_community_pharmacist_sees_only_the_flagged_patients_of_their_pharmacy
     let p = b.get("/staff/pharmacy").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
     assert!(p.body.contains("OFFICINE Claire") && p.body.contains("Interaction médicamenteuse"), "{}", p.body);
-    assert!(p.body.contains("NAUSEE Claire") && p.body.contains("1 prise vomie sur les 7 derniers jours"), "{}", p.body);
+    assert!(
+        p.body.contains("NAUSEE Claire") && p.body.contains("1 prise vomie sur les 7 derniers jours"),
+        "{}",
+        p.body
+    );
     assert!(p.body.contains(&format!("/staff/patients/{vomit_id}")));
     assert!(!p.body.contains("AUTRE"), "another pharmacy's patient");
     assert!(!p.body.contains("CALME"), "a patient with nothing to flag");
