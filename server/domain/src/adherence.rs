@@ -164,20 +164,20 @@ pub fn assess(rules: &AdherenceRules, rate_28: Option<Rate>) -> Option<Adherence
     }
     let also_idec = rate.percent < rules.idec_below_percent;
     let below = if also_idec { rules.idec_below_percent } else { rules.alert_below_percent };
-    let reason = crate::reason::Reason::Adherence {
+    let reason = crate::reason::Reason::Adherence(AdherenceReason {
         percent: (rate.percent * 10.0).round() / 10.0,
         days: rules.window_days,
         taken: rate.taken,
         scheduled: rate.scheduled,
         late: rate.late,
         below,
-    };
+    });
     Some(AdherenceFinding { percent: rate.percent, also_idec, reason })
 }
 
 /// The texts of an adherence reason (`reason::Reason::Adherence`): the English trace, the French
 /// text, and the English text of alerts stored before the reason codes, read back.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AdherenceReason {
     /// Rounded to one decimal.
     pub percent: f64,

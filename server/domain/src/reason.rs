@@ -91,7 +91,7 @@ pub enum Reason {
     /// The patient described another symptom in their own words.
     OtherSymptom,
     /// Adherence below a threshold over the window.
-    Adherence { percent: f64, days: u32, taken: u32, scheduled: u32, late: u32, below: f64 },
+    Adherence(AdherenceReason),
     /// A second intake reported for a dose already taken.
     SecondIntake { drug: String, date: NaiveDate, time: String },
     /// A dose vomited.
@@ -237,7 +237,7 @@ impl Vocabulary<'_> {
 
     /// A catalogue drug by its name in `locale`; a co-medication (not in the catalogue) as written.
     fn drug(&self, key: &str, locale: Locale) -> String {
-        self.catalog.get(key).map_or_else(|| key.to_owned(), |d| d.name.get(locale).to_owned())
+        self.catalog.name_in(key, locale).to_owned()
     }
 
     fn drugs(&self, keys: &[String], locale: Locale) -> String {
@@ -315,7 +315,7 @@ impl Reason {
             Self::OtherSymptom => {
                 "another symptom described by the patient in their own words: at least amber, to the IDEC".into()
             }
-            Self::Adherence { .. } => self.adherence().map(|a| a.english()).unwrap_or_default(),
+            Self::Adherence(a) => a.english(),
             Self::SecondIntake { drug, date, time } => {
                 format!("second intake reported for the {time} dose of {date} ({drug}): possible double dose")
             }
@@ -329,7 +329,7 @@ impl Reason {
             Self::MissedQuestionnaires { count, last_due } => {
                 format!("{count} questionnaires in a row not answered (last due {last_due})")
             }
-            Self::DoseReweighed { .. } => self.reweighed(Locale::En, &|d| d.to_owned()),
+            Self::DoseReweighed { drug, .. } => self.reweighed(Locale::En, drug),
             Self::Text { text } => text.clone(),
         }
     }
@@ -401,7 +401,7 @@ impl Reason {
             Self::OtherSymptom => {
                 "autre symptôme décrit par le patient avec ses mots : au moins orange, pour l'IDEC".into()
             }
-            Self::Adherence { .. } => self.adherence().map(|a| a.french()).unwrap_or_default(),
+            Self::Adherence(a) => a.french(),
             Self::SecondIntake { drug, date, time } => format!(
                 "deuxième prise signalée pour la prise de {time} du {} ({}) : double dose possible",
                 day(*date, Locale::Fr),
@@ -420,10 +420,7 @@ impl Reason {
                 "{count} questionnaires de suite sans réponse (dernier attendu le {})",
                 day(*last_due, Locale::Fr)
             ),
-            Self::DoseReweighed { drug, .. } => {
-                let name = v.drug(drug, Locale::Fr);
-                self.reweighed(Locale::Fr, &|_| name.clone())
-            }
+            Self::DoseReweighed { drug, .. } => self.reweighed(Locale::Fr, &v.drug(drug, Locale::Fr)),
             Self::Text { text } => text_fr(text, v.rules),
         }
     }
@@ -468,26 +465,14 @@ impl Reason {
             Self::MissedQuestionnaires { count, last_due } => {
                 format!("{count} questionnaires in a row not answered (last due {})", day(*last_due, en))
             }
-            Self::DoseReweighed { drug, .. } => {
-                let name = v.drug(drug, en);
-                self.reweighed(en, &|_| name.clone())
-            }
+            Self::DoseReweighed { drug, .. } => self.reweighed(en, &v.drug(drug, en)),
             _ => self.trace(v.rules),
         }
     }
 
-    fn adherence(&self) -> Option<AdherenceReason> {
-        match *self {
-            Self::Adherence { percent, days, taken, scheduled, late, below } => {
-                Some(AdherenceReason { percent, days, taken, scheduled, late, below })
-            }
-            _ => None,
-        }
-    }
-
-    fn reweighed(&self, locale: Locale, name: &dyn Fn(&str) -> String) -> String {
+    /// The text of a `dose_reweighed` reason, the drug named `name`.
+    fn reweighed(&self, locale: Locale, name: &str) -> String {
         let Self::DoseReweighed {
-            drug,
             basis,
             old_weight_kg,
             new_weight_kg,
@@ -495,6 +480,7 @@ impl Reason {
             new_mg,
             change_percent,
             prescribed_mg,
+            ..
         } = self
         else {
             return String::new();
@@ -510,9 +496,8 @@ impl Reason {
         };
         match locale {
             Locale::Fr => format!(
-                "{} (dose {}) : poids {} kg → {} kg, dose calculée {} mg → {} mg ({sign}{pct} %) ; \
+                "{name} (dose {}) : poids {} kg → {} kg, dose calculée {} mg → {} mg ({sign}{pct} %) ; \
                  dose prescrite inchangée ({} mg), à réévaluer",
-                name(drug),
                 if basis == "per_kg" { "par kg" } else { "par m²" },
                 n(*old_weight_kg),
                 n(*new_weight_kg),
@@ -521,9 +506,8 @@ impl Reason {
                 n(*prescribed_mg),
             ),
             Locale::En => format!(
-                "{} (dose {}): weight {} kg → {} kg, computed dose {} mg → {} mg ({sign}{pct} %); \
+                "{name} (dose {}): weight {} kg → {} kg, computed dose {} mg → {} mg ({sign}{pct} %); \
                  prescribed dose unchanged ({} mg), to re-evaluate",
-                name(drug),
                 if basis == "per_kg" { "per kg" } else { "per m²" },
                 n(*old_weight_kg),
                 n(*new_weight_kg),

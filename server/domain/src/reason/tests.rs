@@ -59,7 +59,7 @@ fn samples() -> Vec<Reason> {
         Reason::AmberSymptoms { symptoms: s(&["nausea"]) },
         Reason::NothingAmberOrRed,
         Reason::OtherSymptom,
-        Reason::Adherence { percent: 67.9, days: 28, taken: 19, scheduled: 28, late: 1, below: 80.0 },
+        Reason::Adherence(AdherenceReason { percent: 67.9, days: 28, taken: 19, scheduled: 28, late: 1, below: 80.0 }),
         Reason::SecondIntake { drug: "capecitabine".into(), date: date("2026-12-05"), time: "08:00".into() },
         Reason::DoseVomited { drug: "capecitabine".into(), date: date("2026-12-05"), time: "20:00".into() },
         Reason::Interaction {
@@ -103,7 +103,7 @@ fn every_code_is_sampled() {
         Reason::AmberSymptoms { .. } => 14,
         Reason::NothingAmberOrRed => 15,
         Reason::OtherSymptom => 16,
-        Reason::Adherence { .. } => 17,
+        Reason::Adherence(_) => 17,
         Reason::SecondIntake { .. } => 18,
         Reason::DoseVomited { .. } => 19,
         Reason::Interaction { .. } => 20,
