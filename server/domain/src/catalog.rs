@@ -305,7 +305,12 @@ impl Catalog {
     /// The French display name, or the key when the drug is unknown (an old line of a drug since
     /// removed from the catalogue).
     pub fn name_fr<'a>(&'a self, name: &'a str) -> &'a str {
-        self.display_name(name).map_or(name, |n| n.fr.as_str())
+        self.name_in(name, crate::triage::Locale::Fr)
+    }
+
+    /// [`Self::name_fr`] in `locale`.
+    pub fn name_in<'a>(&'a self, name: &'a str, locale: crate::triage::Locale) -> &'a str {
+        self.display_name(name).map_or(name, |n| n.get(locale))
     }
 
     /// Marketed strengths and form of an anticancer or partner drug.

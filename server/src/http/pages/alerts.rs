@@ -141,8 +141,8 @@ struct AlertPage {
     escalation_level: i32,
     provisional_grade: Option<i32>,
     confirmed_grade: Option<i32>,
-    /// Why the alert was raised, in French (reason codes rendered; an alert stored before them
-    /// shows its text, in French where the engine's text is known).
+    /// Why the alert was raised, in the reader's language (reason codes rendered; an alert stored
+    /// before them shows its text, in French where the engine's text is known).
     reasons: Vec<String>,
     /// Why the alert has its colour, in French, first on the page.
     why: Vec<String>,
@@ -210,11 +210,7 @@ async fn alert_page(state: &AppState, page: &StaffPage, id: &str, attempt: Attem
         symptoms,
         // The drugs the patient was told to hold (docs/triage.md §5), by their names; absent
         // from reports made before the rule existed.
-        hold: triage
-            .hold
-            .iter()
-            .map(|d| state.rules.catalog.get(d).map_or(d.as_str(), |x| x.name.get(locale)).to_owned())
-            .collect(),
+        hold: triage.hold.iter().map(|d| state.rules.catalog.name_in(d, locale).to_owned()).collect(),
         other: triage.other,
         events,
         error: attempt.error,

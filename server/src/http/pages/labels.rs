@@ -1,10 +1,9 @@
-//! French words for the codes the API returns (colours, topics, statuses, roles, events) and
-//! the durations and times the pages show.
+//! The words of the staff pages for the codes the API returns (colours, topics, statuses, roles,
+//! events), in French and, where a page is bilingual, English; the durations and times they show.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::catalog::KNOWN_TAGS;
 use crate::domain::triage::Locale;
 
 /// The language of a page: its professional's (`professionals.locale`), French by default for
@@ -128,59 +127,31 @@ pub fn adherence_window(key: &str) -> &'static str {
     }
 }
 
-/// A product property (catalogue tag) as a French pharmacist names it; `None` for a tag this
-/// table lacks (a test fails then).
+/// A product property (catalogue tag) as a pharmacist names it in `locale`; `None` for a tag
+/// this table lacks (a test fails then).
 pub fn tag_in(t: &str, locale: Locale) -> Option<&'static str> {
-    if locale == Locale::En {
-        return KNOWN_TAGS.contains(&t).then(|| tag_en(t));
-    }
-    Some(match t {
-        "myelosuppressive" => "Myélosuppresseur",
-        "cyp3a4_substrate" => "Substrat du CYP3A4",
-        "strong_cyp3a4_inhibitor" => "Inhibiteur puissant du CYP3A4",
-        "moderate_cyp3a4_inhibitor" => "Inhibiteur modéré du CYP3A4",
-        "cyp2d6_substrate" => "Activé par le CYP2D6",
-        "strong_cyp2d6_inhibitor" => "Inhibiteur puissant du CYP2D6",
-        "strong_cyp3a4_inducer" => "Inducteur puissant du CYP3A4",
-        "pgp_substrate" => "Substrat de la P-gp",
-        "ph_dependent_absorption" => "Absorption dépendante du pH gastrique",
-        "acid_reducer" => "Réducteur d'acidité (IPP, anti-H2, antiacide)",
-        "qt_prolonging" => "Allonge l'intervalle QT",
-        "anticoagulant" => "Anticoagulant",
-        "antiplatelet" => "Antiagrégant plaquettaire",
-        "bleeding_risk" => "Risque hémorragique",
-        "hepatotoxic" => "Hépatotoxique",
-        "teratogenic" => "Tératogène",
-        "hormonotherapy" => "Hormonothérapie",
-        "narrow_therapeutic_index" => "Marge thérapeutique étroite",
+    let (fr, en) = match t {
+        "myelosuppressive" => ("Myélosuppresseur", "Myelosuppressive"),
+        "cyp3a4_substrate" => ("Substrat du CYP3A4", "CYP3A4 substrate"),
+        "strong_cyp3a4_inhibitor" => ("Inhibiteur puissant du CYP3A4", "Strong CYP3A4 inhibitor"),
+        "moderate_cyp3a4_inhibitor" => ("Inhibiteur modéré du CYP3A4", "Moderate CYP3A4 inhibitor"),
+        "cyp2d6_substrate" => ("Activé par le CYP2D6", "Activated by CYP2D6"),
+        "strong_cyp2d6_inhibitor" => ("Inhibiteur puissant du CYP2D6", "Strong CYP2D6 inhibitor"),
+        "strong_cyp3a4_inducer" => ("Inducteur puissant du CYP3A4", "Strong CYP3A4 inducer"),
+        "pgp_substrate" => ("Substrat de la P-gp", "P-gp substrate"),
+        "ph_dependent_absorption" => ("Absorption dépendante du pH gastrique", "Absorption depends on gastric pH"),
+        "acid_reducer" => ("Réducteur d'acidité (IPP, anti-H2, antiacide)", "Acid reducer (PPI, H2 blocker, antacid)"),
+        "qt_prolonging" => ("Allonge l'intervalle QT", "QT-prolonging"),
+        "anticoagulant" => ("Anticoagulant", "Anticoagulant"),
+        "antiplatelet" => ("Antiagrégant plaquettaire", "Antiplatelet"),
+        "bleeding_risk" => ("Risque hémorragique", "Bleeding risk"),
+        "hepatotoxic" => ("Hépatotoxique", "Hepatotoxic"),
+        "teratogenic" => ("Tératogène", "Teratogenic"),
+        "hormonotherapy" => ("Hormonothérapie", "Hormone therapy"),
+        "narrow_therapeutic_index" => ("Marge thérapeutique étroite", "Narrow therapeutic index"),
         _ => return None,
-    })
-}
-
-/// A product property in English, from its key ("strong_cyp3a4_inhibitor" → "Strong CYP3A4
-/// inhibitor").
-fn tag_en(t: &str) -> &'static str {
-    match t {
-        "myelosuppressive" => "Myelosuppressive",
-        "cyp3a4_substrate" => "CYP3A4 substrate",
-        "strong_cyp3a4_inhibitor" => "Strong CYP3A4 inhibitor",
-        "moderate_cyp3a4_inhibitor" => "Moderate CYP3A4 inhibitor",
-        "cyp2d6_substrate" => "Activated by CYP2D6",
-        "strong_cyp2d6_inhibitor" => "Strong CYP2D6 inhibitor",
-        "strong_cyp3a4_inducer" => "Strong CYP3A4 inducer",
-        "pgp_substrate" => "P-gp substrate",
-        "ph_dependent_absorption" => "Absorption depends on gastric pH",
-        "acid_reducer" => "Acid reducer (PPI, H2 blocker, antacid)",
-        "qt_prolonging" => "QT-prolonging",
-        "anticoagulant" => "Anticoagulant",
-        "antiplatelet" => "Antiplatelet",
-        "bleeding_risk" => "Bleeding risk",
-        "hepatotoxic" => "Hepatotoxic",
-        "teratogenic" => "Teratogenic",
-        "hormonotherapy" => "Hormone therapy",
-        "narrow_therapeutic_index" => "Narrow therapeutic index",
-        _ => "—",
-    }
+    };
+    Some(Tr(locale).t(fr, en))
 }
 
 /// The treatment's indication (docs/indicators.md), as a French clinician says it.
@@ -316,6 +287,7 @@ mod tests {
         let late: DateTime<Utc> = "2026-12-31T23:30:00Z".parse().unwrap();
         assert_eq!(at(late, chrono_tz::Europe::Paris), "1 janv. 2027 00:30");
     }
+    use crate::domain::catalog::KNOWN_TAGS;
     use crate::domain::indicators::{self, Facts, Period};
 
     /// Every product property a pharmacist may tick has its French name.

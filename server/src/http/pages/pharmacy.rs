@@ -121,7 +121,7 @@ async fn flagged(state: &AppState, page: &StaffPage) -> Result<Vec<FlaggedPatien
                     .await?
                     .into_iter()
                     .map(|l| {
-                        let name = state.rules.catalog.get(&l.drug).map_or(l.drug.as_str(), |d| d.name.get(locale));
+                        let name = state.rules.catalog.name_in(&l.drug, locale);
                         format!("{name} {}", l.dose)
                     })
                     .collect(),
@@ -194,7 +194,7 @@ async fn renewal_flags(
         }
         let decision = episodes::active_sequence(&state.db, &ep.id).await?.map(|s| s.planned_end_date);
         for d in latest {
-            let name = state.rules.catalog.get(&d.drug).map_or(d.drug.as_str(), |x| x.name.get(tr.0));
+            let name = state.rules.catalog.name_in(&d.drug, tr.0);
             if today >= d.run_out_on {
                 let text = match tr.0 {
                     Locale::Fr => {

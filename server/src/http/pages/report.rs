@@ -78,7 +78,7 @@ pub struct SymptomLine {
     pub grade: i64,
     pub colour: String,
     pub colour_label: &'static str,
-    /// How the grade and colour were reached, in French.
+    /// How the grade and colour were reached, in the reader's language.
     pub reasons: Vec<String>,
 }
 
@@ -126,7 +126,7 @@ pub fn answers(bank: &QuestionBank, answers: &Value, locale: Locale) -> Vec<Answ
         .collect()
 }
 
-/// The symptoms of grade 1 or more, as triage graded them, with their reasons in French (the
+/// The symptoms of grade 1 or more, as triage graded them, with their reasons in `locale` (the
 /// stored English text of a report made before the reason codes).
 pub fn symptoms(v: Vocabulary<'_>, triage: &StoredResult, locale: Locale) -> Vec<SymptomLine> {
     triage
