@@ -201,6 +201,11 @@ fn notices<'a>(
     Ok(out)
 }
 
+/// An alert's reasons as stored (`alerts.reasons`, read back by `alert::Model::reasons`).
+fn reasons_json(reasons: &[Reason]) -> Result<String, DbErr> {
+    serde_json::to_string(reasons).map_err(|e| DbErr::Custom(format!("alert reasons: {e}")))
+}
+
 /// Raises (or merges) an alert; returns its id, or None when the rules route nobody (green).
 pub async fn raise(
     db: &impl ConnectionTrait,
@@ -253,7 +258,7 @@ pub async fn raise(
             let raised = input.colour > a.colour()?;
             let mut reasons = a.reasons()?;
             reasons.extend(input.reasons.iter().cloned());
-            a.reasons = serde_json::to_string(&reasons).map_err(|e| DbErr::Custom(format!("alert reasons: {e}")))?;
+            a.reasons = reasons_json(&reasons)?;
             a.last_report_id = input.report_id.map(Into::into).or(a.last_report_id);
             a.provisional_grade = a.provisional_grade.max(input.provisional_grade.map(i32::from));
             a.updated_at = now;
@@ -293,8 +298,7 @@ pub async fn raise(
                 status: "open".into(),
                 provisional_grade: input.provisional_grade.map(i32::from),
                 confirmed_grade: None,
-                reasons: serde_json::to_string(&input.reasons)
-                    .map_err(|e| DbErr::Custom(format!("alert reasons: {e}")))?,
+                reasons: reasons_json(&input.reasons)?,
                 note: note.clone(),
                 last_report_id: input.report_id.map(Into::into),
                 opened_at: now,

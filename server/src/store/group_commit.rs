@@ -167,22 +167,29 @@ where
     let mut stored = 0u64;
     let mut jobs = jobs.into_iter();
     while let Some(Job { work, answer }) = jobs.next() {
-        let savepoint = match txn.begin().await {
-            Ok(s) => s,
+        // The caller's work in a savepoint of its own, released if it succeeded, rolled back if not.
+        let step = async {
+            let savepoint = txn.begin().await?;
+            let result = work(&savepoint).await;
+            if result.is_ok() {
+                savepoint.commit().await?
+            } else {
+                savepoint.rollback().await?
+            }
+            Ok::<_, DbErr>(result)
+        };
+        match step.await {
+            Ok(result) => {
+                stored += u64::from(result.is_ok());
+                done.push((answer, result));
+            }
+            // A savepoint that could not be opened, released or rolled back: the transaction is
+            // in doubt, and none of it is kept.
             Err(e) => {
                 let rest = done.into_iter().map(|(a, _)| a).chain([answer]).chain(jobs.map(|j| j.answer));
                 return fail_all(&e, rest.collect());
             }
-        };
-        let result = work(&savepoint).await;
-        let ended = if result.is_ok() { savepoint.commit().await } else { savepoint.rollback().await };
-        if let Err(e) = ended {
-            // The transaction is in doubt: none of it is kept.
-            let rest = done.into_iter().map(|(a, _)| a).chain([answer]).chain(jobs.map(|j| j.answer));
-            return fail_all(&e, rest.collect());
         }
-        stored += u64::from(result.is_ok());
-        done.push((answer, result));
     }
     if let Err(e) = txn.commit().await {
         FAILURES.fetch_add(1, Ordering::Relaxed);

@@ -144,30 +144,42 @@ async fn not_french(browser: &Browser, page: &str, found: &mut Vec<String>) {
     }
 }
 
+/// The demo's site, its IDEC signed in on the worklist; returns the app (kept alive) and its
+/// address.
+async fn demo_worklist(browser: &Browser) -> (relais_tests::TestApp, String) {
+    let app = spawn_app().await;
+    relais_server::demo::seed(&app.state).await.expect("demo seeds");
+    let base = app.addr.clone();
+    sign_in(browser, &base, "idec@demo.relais.test").await;
+    browser.goto(&format!("{base}/staff/")).await;
+    browser.wait_for("table.worklist", WAIT).await;
+    (app, base)
+}
+
+/// The links of the worklist's rows (each alert and its patient), in order.
+async fn worklist_links(browser: &Browser) -> Vec<String> {
+    let links = browser
+        .execute(
+            "return [...document.querySelectorAll('table.worklist tbody tr a')].map(a => a.getAttribute('href'))",
+            json!([]),
+        )
+        .await;
+    links.as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect()
+}
+
 /// Issue 19: the demo's staff pages — worklist, a red and an amber alert, the patients, a
 /// patient, the enrolment form, the pharmacy, the hand-over sheet, the admin — are French: no
 /// English word of [`ENGLISH`], and numbers with a decimal comma.
 #[tokio::test]
 async fn the_demo_staff_pages_speak_french() {
     let Some(browser) = start_browser(1280, 800).await else { return };
-    let app = spawn_app().await;
-    relais_server::demo::seed(&app.state).await.expect("demo seeds");
-    let base = app.addr.clone();
+    let (_app, base) = demo_worklist(&browser).await;
     let mut found = vec![];
-
-    sign_in(&browser, &base, "idec@demo.relais.test").await;
-    browser.goto(&format!("{base}/staff/")).await;
-    browser.wait_for("table.worklist", WAIT).await;
     not_french(&browser, "worklist", &mut found).await;
-    let alerts = browser
-        .execute(
-            "return [...document.querySelectorAll('table.worklist tbody tr a')].map(a => a.getAttribute('href'))",
-            json!([]),
-        )
-        .await;
+    let alerts = worklist_links(&browser).await;
     // Every alert of the worklist: toxicity, adherence, interaction, missed follow-up.
-    for (i, href) in alerts.as_array().unwrap().iter().take(16).enumerate() {
-        browser.goto(&format!("{base}{}", href.as_str().unwrap())).await;
+    for (i, href) in alerts.iter().take(16).enumerate() {
+        browser.goto(&format!("{base}{href}")).await;
         browser.wait_for("main", WAIT).await;
         not_french(&browser, &format!("alert {i}"), &mut found).await;
     }
@@ -261,30 +273,13 @@ async fn not_english(browser: &Browser, page: &str, found: &mut Vec<String>) {
 #[tokio::test]
 async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
     let Some(browser) = start_browser(1280, 800).await else { return };
-    let app = spawn_app().await;
-    relais_server::demo::seed(&app.state).await.expect("demo seeds");
-    let base = app.addr.clone();
+    let (_app, base) = demo_worklist(&browser).await;
     let mut found = vec![];
-
-    sign_in(&browser, &base, "idec@demo.relais.test").await;
-    browser.goto(&format!("{base}/staff/")).await;
-    browser.wait_for("table.worklist", WAIT).await;
     browser.click("button[name=locale][value=en]").await;
     browser.wait_for("html[lang=en] table.worklist", WAIT).await;
     not_english(&browser, "worklist", &mut found).await;
-    let alerts = browser
-        .execute(
-            "return [...document.querySelectorAll('table.worklist tbody tr a')].map(a => a.getAttribute('href'))",
-            json!([]),
-        )
-        .await;
-    let alerts: Vec<&str> = alerts
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|h| h.as_str())
-        .filter(|h| h.starts_with("/staff/alerts/"))
-        .collect();
+    let alerts: Vec<String> =
+        worklist_links(&browser).await.into_iter().filter(|h| h.starts_with("/staff/alerts/")).collect();
     assert!(alerts.len() >= 2, "{alerts:?}");
     for (i, href) in alerts.iter().take(16).enumerate() {
         browser.goto(&format!("{base}{href}")).await;
