@@ -69,59 +69,72 @@ pub fn topic_in(topic: &str, locale: Locale) -> &'static str {
 /// The French name of an indicator of the CSV (docs/indicators.md); `None` for a key this table
 /// lacks (a test fails then).
 pub fn indicator(key: &str) -> Option<&'static str> {
-    Some(match key {
-        "patients_included" => "Patients inclus",
-        "patients_followed" => "Patients suivis",
-        "active_episodes" => "Épisodes en suivi",
-        "active_episodes_at_end" => "Épisodes en suivi à la fin de la période",
-        "patients_in_sequence" => "Patients dans la séquence",
-        "sequences_started" => "Séquences commencées",
-        "sequences_renewed" => "Séquences renouvelées",
-        "adherence_episodes" => "Observance : épisodes",
-        "adherence_doses_taken" => "Observance : prises confirmées",
-        "adherence_doses_due" => "Observance : prises prévues",
-        "adherence_percent" => "Observance (%)",
-        "adherence_mean_episode_percent" => "Observance moyenne par épisode (%)",
-        "adverse_events_grade_3_provisional" => "Effets indésirables de grade ≥ 3 (provisoires)",
-        "adverse_events_grade_3_confirmed" => "Effets indésirables de grade ≥ 3 (confirmés)",
-        "adverse_events_grade_3_awaiting_confirmation" => "Effets indésirables de grade ≥ 3 (à confirmer)",
-        "alerts" => "Alertes",
-        "alerts_acknowledged" => "Alertes prises en charge",
-        "alerts_median_minutes_to_acknowledge" => "Délai médian de prise en charge (min)",
-        "alerts_p90_minutes_to_acknowledge" => "Délai de prise en charge, 90e centile (min)",
-        "questionnaires_due" => "Questionnaires attendus",
-        "questionnaires_completed" => "Questionnaires remplis",
-        "questionnaires_completion_percent" => "Questionnaires remplis (%)",
-        "emergency_visits" => "Passages aux urgences",
-        "unplanned_hospitalisations" => "Hospitalisations non programmées",
-        "care_events_related_to_treatment" => "Événements liés au traitement",
-        "patients_with_emergency_visit" => "Patients passés aux urgences",
-        "emergency_visit_percent" => "Patients passés aux urgences (%)",
-        "patients_with_unplanned_hospitalisation" => "Patients hospitalisés sans programmation",
-        "unplanned_hospitalisation_percent" => "Patients hospitalisés sans programmation (%)",
+    indicator_in(key, Locale::Fr)
+}
+
+/// [`indicator`] in `locale`.
+pub fn indicator_in(key: &str, locale: Locale) -> Option<&'static str> {
+    let (fr, en) = match key {
+        "patients_included" => ("Patients inclus", "Patients included"),
+        "patients_followed" => ("Patients suivis", "Patients followed"),
+        "active_episodes" => ("Épisodes en suivi", "Episodes in follow-up"),
+        "active_episodes_at_end" => ("Épisodes en suivi à la fin de la période", "Episodes in follow-up at the end of the period"),
+        "patients_in_sequence" => ("Patients dans la séquence", "Patients in the sequence"),
+        "sequences_started" => ("Séquences commencées", "Sequences started"),
+        "sequences_renewed" => ("Séquences renouvelées", "Sequences renewed"),
+        "adherence_episodes" => ("Observance : épisodes", "Adherence: episodes"),
+        "adherence_doses_taken" => ("Observance : prises confirmées", "Adherence: doses confirmed"),
+        "adherence_doses_due" => ("Observance : prises prévues", "Adherence: doses due"),
+        "adherence_percent" => ("Observance (%)", "Adherence (%)"),
+        "adherence_mean_episode_percent" => ("Observance moyenne par épisode (%)", "Mean adherence per episode (%)"),
+        "adverse_events_grade_3_provisional" => ("Effets indésirables de grade ≥ 3 (provisoires)", "Adverse events of grade ≥ 3 (provisional)"),
+        "adverse_events_grade_3_confirmed" => ("Effets indésirables de grade ≥ 3 (confirmés)", "Adverse events of grade ≥ 3 (confirmed)"),
+        "adverse_events_grade_3_awaiting_confirmation" => ("Effets indésirables de grade ≥ 3 (à confirmer)", "Adverse events of grade ≥ 3 (to confirm)"),
+        "alerts" => ("Alertes", "Alerts"),
+        "alerts_acknowledged" => ("Alertes prises en charge", "Alerts acknowledged"),
+        "alerts_median_minutes_to_acknowledge" => ("Délai médian de prise en charge (min)", "Median time to acknowledge (min)"),
+        "alerts_p90_minutes_to_acknowledge" => ("Délai de prise en charge, 90e centile (min)", "Time to acknowledge, 90th percentile (min)"),
+        "questionnaires_due" => ("Questionnaires attendus", "Questionnaires due"),
+        "questionnaires_completed" => ("Questionnaires remplis", "Questionnaires completed"),
+        "questionnaires_completion_percent" => ("Questionnaires remplis (%)", "Questionnaires completed (%)"),
+        "emergency_visits" => ("Passages aux urgences", "Emergency visits"),
+        "unplanned_hospitalisations" => ("Hospitalisations non programmées", "Unplanned hospitalisations"),
+        "care_events_related_to_treatment" => ("Événements liés au traitement", "Events related to the treatment"),
+        "patients_with_emergency_visit" => ("Patients passés aux urgences", "Patients with an emergency visit"),
+        "emergency_visit_percent" => ("Patients passés aux urgences (%)", "Patients with an emergency visit (%)"),
+        "patients_with_unplanned_hospitalisation" => ("Patients hospitalisés sans programmation", "Patients with an unplanned hospitalisation"),
+        "unplanned_hospitalisation_percent" => ("Patients hospitalisés sans programmation (%)", "Patients with an unplanned hospitalisation (%)"),
         _ => return None,
-    })
+    };
+    Some(Tr(locale).t(fr, en))
 }
 
 /// The column names of the indicators table (the CSV's, after its period).
 pub fn indicator_column(key: &str) -> &'static str {
+    indicator_column_in(key, Locale::Fr)
+}
+
+/// [`indicator_column`] in `locale`.
+pub fn indicator_column_in(key: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
     match key {
-        "indicator" => "Indicateur",
-        "parcours" => "Parcours",
-        "sequence" => "Séquence",
-        "window" => "Période d'observance",
-        "colour" => "Couleur",
-        "topic" => "Motif",
-        "value" => "Valeur",
+        "indicator" => t.t("Indicateur", "Indicator"),
+        "parcours" => t.t("Parcours", "Pathway"),
+        "sequence" => t.t("Séquence", "Sequence"),
+        "window" => t.t("Période d'observance", "Adherence window"),
+        "colour" => t.t("Couleur", "Colour"),
+        "topic" => t.t("Motif", "Topic"),
+        "value" => t.t("Valeur", "Value"),
         _ => "—",
     }
 }
 
 /// An adherence window of the indicators.
-pub fn adherence_window(key: &str) -> &'static str {
+pub fn adherence_window_in(key: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
     match key {
-        "months_0_3" => "mois 0 à 3",
-        "months_6_9" => "mois 6 à 9",
+        "months_0_3" => t.t("mois 0 à 3", "months 0 to 3"),
+        "months_6_9" => t.t("mois 6 à 9", "months 6 to 9"),
         "" => "",
         _ => "—",
     }
@@ -156,12 +169,18 @@ pub fn tag_in(t: &str, locale: Locale) -> Option<&'static str> {
 
 /// The treatment's indication (docs/indicators.md), as a French clinician says it.
 pub fn indication(i: &str) -> &'static str {
+    indication_in(i, Locale::Fr)
+}
+
+/// [`indication`] in `locale`.
+pub fn indication_in(i: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
     match i {
-        "adjuvant" => "Adjuvant",
-        "neoadjuvant" => "Néoadjuvant",
-        "advanced" => "Avancé ou métastatique",
-        "haematological" => "Hémopathie maligne",
-        "other" => "Autre",
+        "adjuvant" => t.t("Adjuvant", "Adjuvant"),
+        "neoadjuvant" => t.t("Néoadjuvant", "Neoadjuvant"),
+        "advanced" => t.t("Avancé ou métastatique", "Advanced or metastatic"),
+        "haematological" => t.t("Hémopathie maligne", "Haematological malignancy"),
+        "other" => t.t("Autre", "Other"),
         _ => "—",
     }
 }
@@ -182,11 +201,17 @@ pub fn status_in(s: &str, locale: Locale) -> &'static str {
 
 /// The state of a sequence (`sequences.state`).
 pub fn sequence_state(s: &str) -> &'static str {
+    sequence_state_in(s, Locale::Fr)
+}
+
+/// [`sequence_state`] in `locale`.
+pub fn sequence_state_in(s: &str, locale: Locale) -> &'static str {
+    let t = Tr(locale);
     match s {
-        "active" => "en cours",
-        "completed" => "terminée",
-        "ended" => "arrêtée",
-        "cancelled" => "annulée (erreur d'inclusion)",
+        "active" => t.t("en cours", "in progress"),
+        "completed" => t.t("terminée", "completed"),
+        "ended" => t.t("arrêtée", "stopped"),
+        "cancelled" => t.t("annulée (erreur d'inclusion)", "cancelled (enrolment error)"),
         _ => "—",
     }
 }
@@ -218,6 +243,14 @@ pub fn time_left_in(minutes_left: i64, locale: Locale) -> String {
 /// document).
 pub fn day(d: impl AsDay) -> String {
     crate::domain::calendar::day_fr(d.as_day())
+}
+
+/// [`day`] in `locale`: "5 Dec 2026" in English.
+pub fn day_in(d: impl AsDay, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => day(d),
+        Locale::En => crate::domain::calendar::day_en(d.as_day()),
+    }
 }
 
 /// What the templates hand to [`day`]: a date, a stored instant (its UTC day, as stored), or a
@@ -265,6 +298,14 @@ pub fn decimal(n: f64) -> String {
     text.replace('.', ",")
 }
 
+/// [`decimal`] in `locale`: a decimal point in English.
+pub fn decimal_in(n: f64, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => decimal(n),
+        Locale::En => decimal(n).replace(',', "."),
+    }
+}
+
 /// The `tel:` address of a phone number written with spaces or dots.
 pub fn tel_href(phone: &str) -> String {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
@@ -301,16 +342,21 @@ mod tests {
 
     /// Every indicator of the CSV, at any period, has its French name.
     #[test]
-    fn every_indicator_has_a_french_name() {
+    fn every_indicator_has_a_french_and_an_english_name() {
         let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
         let ind = indicators::compute(&Period { from: day("2026-11-01"), to: day("2026-11-30") }, &Facts::default());
         let csv = indicators::to_csv(&ind);
         let keys: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(';').nth(2)).collect();
         assert!(keys.len() > 20, "{csv}");
-        let missing: Vec<&&str> = keys.iter().filter(|k| indicator(k).is_none()).collect();
-        assert!(missing.is_empty(), "indicators without a French name: {missing:?}");
-        for column in indicators::HEADER.split(';').skip(2) {
-            assert_ne!(indicator_column(column), "—", "column {column}");
+        for locale in [Locale::Fr, Locale::En] {
+            let missing: Vec<&&str> = keys.iter().filter(|k| indicator_in(k, locale).is_none()).collect();
+            assert!(missing.is_empty(), "indicators without a name in {locale:?}: {missing:?}");
+            for column in indicators::HEADER.split(';').skip(2) {
+                assert_ne!(indicator_column_in(column, locale), "—", "column {column}");
+            }
         }
+        // The English names are not the French ones left in place.
+        assert_eq!(indicator_in("patients_included", Locale::En), Some("Patients included"));
+        assert_eq!(adherence_window_in("months_0_3", Locale::En), "months 0 to 3");
     }
 }
