@@ -114,6 +114,20 @@ async fn words_of(browser: &Browser, list: &[&str], page: &str, found: &mut Vec<
         .execute("document.querySelectorAll('main details').forEach(d => d.open = true); return true", json!([]))
         .await;
     let text = browser.text("main").await;
+    words_in(&text, list, page, found);
+    text
+}
+
+/// The demo's proper names that hold a word of the lists ("Pharmacie des Lices"): names, not
+/// text of the page's language.
+const NAMES: &[&str] = &["Pharmacie des Lices", "Pharmacie de la Gare", "Pharmacie du Marché"];
+
+/// The words of `list` in `text` (whole words, any case; the demo's names left out).
+fn words_in(text: &str, list: &[&str], page: &str, found: &mut Vec<String>) {
+    let mut text = text.to_owned();
+    for n in NAMES {
+        text = text.replace(n, "");
+    }
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
     for w in list {
@@ -125,7 +139,6 @@ async fn words_of(browser: &Browser, list: &[&str], page: &str, found: &mut Vec<
             found.push(format!("{page}: « {w} » in …{}…", context.replace('\n', " ")));
         }
     }
-    text
 }
 
 /// The English words and the numbers written with a decimal point on the current page's main
@@ -268,8 +281,9 @@ async fn not_english(browser: &Browser, page: &str, found: &mut Vec<String>) {
 }
 
 /// Issue 19: the IDEC switches the header to English; the demo's worklist, every alert of it and
-/// the patient list then read in English (no French word of [`FRENCH`]), and the switch brings
-/// French back; the same for the community pharmacist's page.
+/// the patient list and the enrolment form then read in English (no French word of [`FRENCH`]),
+/// and the switch brings French back; the same for the community pharmacist's page, the
+/// administrator's and the billing office's.
 #[tokio::test]
 async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
     let Some(browser) = start_browser(1280, 800).await else { return };
@@ -292,6 +306,15 @@ async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
     browser.goto(&format!("{base}/staff/patients")).await;
     browser.wait_for("html[lang=en] #patients", WAIT).await;
     not_english(&browser, "patients", &mut found).await;
+    browser.goto(&format!("{base}/staff/enrol")).await;
+    browser.wait_for("html[lang=en] form", WAIT).await;
+    // The drug picker's options are read too (the usual regimen of each drug).
+    let options = browser
+        .execute("return [...document.querySelectorAll('main option')].map(o => o.textContent).join('\\n')", json!([]))
+        .await;
+    words_in(options.as_str().unwrap_or_default(), FRENCH, "enrol options", &mut found);
+    not_english(&browser, "enrol", &mut found).await;
+    browser.desktop_and_phone_shots("demo-enrol-in-english").await;
     browser.click("button[name=locale][value=fr]").await;
     browser.wait_for("html[lang=fr] main", WAIT).await;
 
@@ -305,6 +328,21 @@ async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
     browser.desktop_and_phone_shots("demo-pharmacy-in-english").await;
     browser.click("button[name=locale][value=fr]").await;
     browser.wait_for("html[lang=fr] main", WAIT).await;
+
+    // The administrator's and the billing office's page (statements, lines, indicators).
+    for email in ["admin@demo.relais.test", "facturation@demo.relais.test"] {
+        sign_in(&browser, &base, email).await;
+        browser.goto(&format!("{base}/staff/admin")).await;
+        browser.wait_for("#statements", WAIT).await;
+        browser.click("button[name=locale][value=en]").await;
+        browser.wait_for("html[lang=en] #statements", WAIT).await;
+        not_english(&browser, email, &mut found).await;
+        if email.starts_with("admin") {
+            browser.desktop_and_phone_shots("demo-admin-in-english").await;
+        }
+        browser.click("button[name=locale][value=fr]").await;
+        browser.wait_for("html[lang=fr] main", WAIT).await;
+    }
     browser.close().await;
     assert!(found.is_empty(), "French on English pages:\n{}", found.join("\n"));
 }

@@ -110,3 +110,51 @@ async fn the_admin_page_shows_the_closed_month_and_the_indicators_to_admin_and_b
     let idec = signed_in(base, "idec@demo.relais.test").await;
     assert_eq!(idec.get(format!("{base}/staff/admin")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+/// Issue 19: the administrator and the billing office switched to English read the page in
+/// English — statements with amounts written with a decimal point, indicators by their English
+/// names, the service's state, the lines' states and actions, the notes — and no French.
+#[tokio::test]
+async fn the_admin_page_reads_in_english_after_the_switch() {
+    let app = spawn_app().await;
+    relais_server::demo::seed(&app.state).await.expect("demo seeds");
+    let base = &app.addr;
+    for email in ["admin@demo.relais.test", "facturation@demo.relais.test"] {
+        let who = signed_in(base, email).await;
+        let french = who.get(format!("{base}/staff/admin")).send().await.unwrap().text().await.unwrap();
+        let r = who
+            .post(format!("{base}/staff/language"))
+            .form(&[("csrf", csrf(&french).as_str()), ("locale", "en"), ("next", "/staff/admin")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let body = who.get(format!("{base}/staff/admin")).send().await.unwrap().text().await.unwrap();
+        let body = body.replace("&#39;", "'");
+        assert!(body.contains(r#"<html lang="en">"#), "{body}");
+        // The month's total: the API's French amount, written with a decimal point.
+        let at = body.find("<strong id=\"month-total\">").expect("the closed month") + 25;
+        let total = body[at..].split(" €").next().unwrap();
+        let fr_at = french.find("<strong id=\"month-total\">").unwrap() + 25;
+        assert_eq!(total, french[fr_at..].split(" €").next().unwrap().replace(',', "."), "{body}");
+        assert!(total.contains('.') && !total.contains(','), "{total}");
+        for en in ["Billing and indicators", "Forfait statements", "Payee", "download the CSV", "Forfait lines of"] {
+            assert!(body.contains(en), "{email}: {en} in {body}");
+        }
+        let mut french_words = vec!["Relevés", "Destinataire", "télécharger", "Afficher", "Pharmacie</td>", "Payée"];
+        if email.starts_with("admin") {
+            for en in ["Evaluation indicators", "Patients included", "Questionnaires completed (%)", "Service status"] {
+                assert!(body.contains(en), "{email}: {en} in {body}");
+            }
+            french_words.extend(["Indicateurs", "Patients inclus", "Fonctionnement", "joignable", "mois 0 à 3"]);
+            let future = who.get(format!("{base}/staff/admin?month=2099-01")).send().await.unwrap();
+            assert!(future.text().await.unwrap().contains("This month is not closed yet."));
+        } else {
+            assert!(body.contains(">Mark paid</button>"), "{body}");
+            french_words.push("Marquer");
+        }
+        for fr in french_words {
+            assert!(!body.contains(fr), "{email}: French `{fr}` on the English page: {body}");
+        }
+    }
+}

@@ -298,7 +298,7 @@ async fn a_refused_field_is_shown_next_to_its_input_and_nothing_is_written() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let slot = "episode.regimen[0].times";
     let err = element(&refused.html, "p", &format!("err-{slot}"));
-    assert!(err.contains("25:00"), "{err}");
+    assert!(err.contains("horaires HH:MM") && err.contains("25:00"), "{err}");
     assert!(refused.html.contains(r#"value="08:00, 25:00" placeholder="08:00, 20:00" aria-invalid="true""#));
     assert!(refused.html.contains(r#"name="family_name" type="text" value="Martin""#), "values are kept");
 
@@ -308,7 +308,7 @@ async fn a_refused_field_is_shown_next_to_its_input_and_nothing_is_written() {
     fields.push(("episode.team.oncologist", &site.other_oncologist.0));
     let refused = idec.post("/staff/enrol", &fields).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(element(&refused.html, "p", "err-episode.team.oncologist").contains("another establishment"));
+    assert!(element(&refused.html, "p", "err-episode.team.oncologist").contains("de votre établissement"));
     assert_eq!(count(&app.state, "patients").await, 0);
 
     // Enrolment is for hospital staff: a community pharmacist is refused.
@@ -443,4 +443,78 @@ async fn the_form_takes_a_third_drug_line_and_the_calendar_shows_its_blocks() {
     assert!(calendar.contains(r#"<span class="mark">ixazomib : période 3/3</span>"#));
     assert!(calendar.contains("ixazomib 4 mg : prise"), "the dose of an on-day");
     assert!(calendar.contains("ixazomib : pause"));
+}
+
+/// Issue 19: an IDEC reading in English enrols through an English form — labels, choosers, the
+/// drug picker's usual regimens, the form's own and the action's refusals — and reads the
+/// activation page in English; no French sentence on either. The same refusal reads in French,
+/// the refused value quoted, on a French page.
+#[tokio::test]
+async fn an_english_speaking_idec_enrols_through_an_english_form() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let idec = Browser::login(&app, "idec@a.test").await;
+    let token = csrf(&idec.get("/staff/enrol").await.html);
+    let switched = idec.post("/staff/language", &[("csrf", &token), ("locale", "en"), ("next", "/staff/enrol")]).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    let form = idec.get("/staff/enrol").await.html.replace("&#39;", "'");
+    assert!(form.contains(r#"<html lang="en">"#), "{form}");
+    for en in [
+        "Enrol a patient",
+        "Family name",
+        "Date of birth",
+        "Patient's language",
+        "As the drug's catalogue entry says",
+        "Baseline weight (kg)",
+        "Choose…",
+        "Days on per cycle",
+        "Coordinating nurse (IDEC)",
+        "Community pharmacy (required on pathway A)",
+        "Enrol and create the activation code",
+        "(pathway A)",
+        "(partner drug)",
+        "1250 mg/m², days 1–14 every 21 days at 08:00, 20:00",
+    ] {
+        assert!(form.contains(en), "{en} in {form}");
+    }
+    for fr in ["Inclure", "Nom de famille", "Choisir", "(parcours", "une fois par jour", "repas", "Équipe", " à 08:00"]
+    {
+        assert!(!form.contains(fr), "French `{fr}` on the English form: {form}");
+    }
+
+    // The form's own refusal, then the action's, in English.
+    let mut fields = enrol_fields(&site, &token);
+    fields.retain(|(k, _)| *k != "episode.baseline_weight_kg");
+    fields.push(("episode.baseline_weight_kg", "heavy"));
+    let refused = idec.post("/staff/enrol", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let err = element(&refused.html, "p", "err-episode.baseline_weight_kg");
+    assert!(err.contains("a weight in kg, e.g. 64.5"), "{err}");
+    assert!(refused.html.contains("The form has an error"), "{}", refused.html);
+    let mut fields = enrol_fields(&site, &token);
+    fields.retain(|(k, _)| *k != "episode.regimen[0].times");
+    fields.push(("episode.regimen[0].times", "08:00, 25:00"));
+    fields.push(("episode.regimen[0].dose", "1000 mg"));
+    let refused = idec.post("/staff/enrol", &fields).await;
+    let err = element(&refused.html, "p", "err-episode.regimen[0].times");
+    assert!(err.contains("`25:00` is not a time HH:MM"), "{err}");
+
+    // Enrolled: the activation page in English, the expiry written the English way.
+    let done = idec.post("/staff/enrol", &enrol_fields(&site, &token)).await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.html);
+    let page = done.html.replace("&#39;", "'");
+    for en in
+        ["Patient enrolled", "Follow-up has started", "Valid once, until", "New code", "Open the patient's record"]
+    {
+        assert!(page.contains(en), "{en} in {page}");
+    }
+    for fr in ["Patient inclus", "Valable", "Nouveau code", "scanne ce", "déc.", "janv."] {
+        assert!(!page.contains(fr), "French `{fr}` on the English activation page: {page}");
+    }
+
+    // Back in French: the action's refusal is the input's rule in French, the value quoted.
+    idec.post("/staff/language", &[("csrf", &token), ("locale", "fr"), ("next", "/staff/enrol")]).await;
+    let refused = idec.post("/staff/enrol", &fields).await;
+    let err = element(&refused.html, "p", "err-episode.regimen[0].times").replace("&#171;", "«").replace("&#187;", "»");
+    assert!(err.contains("1 à 6 horaires HH:MM, chacun une seule fois (« 25:00 »)"), "{err}");
 }

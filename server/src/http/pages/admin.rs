@@ -10,12 +10,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Deserialize;
 
-use super::{Layout, PageError, StaffPage, html, labels};
+use super::labels::{self, Tr};
+use super::{Layout, PageError, StaffPage, html};
 use crate::AppState;
 use crate::app::{self, ActionError};
 use crate::domain::access::Role;
 use crate::domain::billing::{Actor, LineState, euros_fr, statements};
 use crate::domain::indicators;
+use crate::domain::triage::Locale;
 use crate::http::error::ApiError;
 use crate::store::billing::LineFilter;
 
@@ -91,40 +93,55 @@ struct AdminPage {
     notice: Option<&'static str>,
 }
 
-fn state_fr(s: LineState) -> &'static str {
+fn state_label(s: LineState, tr: Tr) -> &'static str {
     match s {
-        LineState::Due => "À exporter",
-        LineState::Exported => "Exportée",
-        LineState::Paid => "Payée",
-        LineState::Cancelled => "Annulée",
+        LineState::Due => tr.t("À exporter", "To export"),
+        LineState::Exported => tr.t("Exportée", "Exported"),
+        LineState::Paid => tr.t("Payée", "Paid"),
+        LineState::Cancelled => tr.t("Annulée", "Cancelled"),
     }
 }
 
 /// What the last action did, from a fixed list (never text from the query string).
-fn notice_fr(key: Option<&str>) -> Option<&'static str> {
+fn notice_label(key: Option<&str>, tr: Tr) -> Option<&'static str> {
     Some(match key? {
-        "paid" => "Paiement enregistré.",
-        "cancelled" => "Ligne annulée (une ligne d'avoir la compense si elle avait été exportée).",
-        "conflict" => "Action impossible dans l'état actuel de la ligne (déjà payée, annulée ou pas encore exportée).",
+        "paid" => tr.t("Paiement enregistré.", "Payment recorded."),
+        "cancelled" => tr.t(
+            "Ligne annulée (une ligne d'avoir la compense si elle avait été exportée).",
+            "Line cancelled (a credit line offsets it if it had been exported).",
+        ),
+        "conflict" => tr.t(
+            "Action impossible dans l'état actuel de la ligne (déjà payée, annulée ou pas encore exportée).",
+            "Not possible in the line's present state (already paid, cancelled or not yet exported).",
+        ),
         _ => return None,
     })
 }
 
-fn recipient_label(kind: Actor) -> String {
+fn recipient_label(kind: Actor, tr: Tr) -> String {
     match kind {
-        Actor::Hospital => "Établissement".into(),
-        Actor::Pharmacy => "Pharmacie".into(),
-        Actor::Gp => "Médecin traitant".into(),
+        Actor::Hospital => tr.t("Établissement", "Hospital"),
+        Actor::Pharmacy => tr.t("Pharmacie", "Pharmacy"),
+        Actor::Gp => tr.t("Médecin traitant", "GP"),
     }
+    .into()
 }
 
-/// Why a part of the page cannot be shown, in French. An unreachable database or an internal
-/// error is not a note: the whole page answers it (503 or 500), as every page does.
-fn note(e: ActionError) -> Result<String, PageError> {
+/// An amount in euros as the reader writes it: "56,34" in French, "56.34" in English.
+fn euros_in(cents: i64, tr: Tr) -> String {
+    let fr = euros_fr(cents);
+    if tr.is_en() { fr.replace(',', ".") } else { fr }
+}
+
+/// Why a part of the page cannot be shown, in the reader's language. An unreachable database or
+/// an internal error is not a note: the whole page answers it (503 or 500), as every page does.
+fn note(e: ActionError, tr: Tr) -> Result<String, PageError> {
     Ok(match e {
-        ActionError::NotFound => "Ce mois n'est pas encore clôturé.".into(),
-        ActionError::Forbidden(_) => "Votre rôle ne donne pas accès à cette partie.".into(),
-        ActionError::Invalid { field, message } => format!("{field} : {message}"),
+        ActionError::NotFound => tr.t("Ce mois n'est pas encore clôturé.", "This month is not closed yet.").into(),
+        ActionError::Forbidden(_) => {
+            tr.t("Votre rôle ne donne pas accès à cette partie.", "Your role gives no access to this part.").into()
+        }
+        ActionError::Invalid { field, message } => format!("{field}{} {message}", tr.t(" :", ":")),
         other => return Err(other.into()),
     })
 }
@@ -151,6 +168,8 @@ pub async fn view(
         q.to.filter(|m| !m.is_empty())
             .unwrap_or_else(|| first.pred_opt().unwrap_or(NaiveDate::MIN).format("%Y-%m-%d").to_string());
 
+    let tr = page.tr;
+    let locale = tr.0;
     let mut out = AdminPage {
         layout: page.layout("admin"),
         month: month.clone(),
@@ -165,7 +184,7 @@ pub async fn view(
         operations: None,
         lines: None,
         show_indicators: page.role() == Role::Admin,
-        notice: notice_fr(q.notice.as_deref()),
+        notice: notice_label(q.notice.as_deref(), tr),
     };
     if page.role() == Role::Admin {
         let tz = state.site_tz();
@@ -179,7 +198,7 @@ pub async fn view(
                 .map(|w| FailingRow {
                     kind: w.kind,
                     subject_id: w.subject_id,
-                    due_at: labels::at(w.due_at, tz),
+                    due_at: labels::at_in(w.due_at, tz, locale),
                     attempts: w.attempts,
                     last_error: w.last_error,
                 })
@@ -195,19 +214,19 @@ pub async fn view(
     };
     match statement {
         Ok((_, lines)) => {
-            out.month_total = Some(euros_fr(lines.iter().map(|l| l.amount_cents).sum()));
+            out.month_total = Some(euros_in(lines.iter().map(|l| l.amount_cents).sum(), tr));
             out.statements = statements(lines)
                 .into_iter()
                 .map(|s| StatementRow {
-                    kind: recipient_label(s.recipient_kind),
+                    kind: recipient_label(s.recipient_kind, tr),
                     identifier: s.recipient_identifier,
                     name: s.recipient_name,
                     lines: s.lines.len(),
-                    total: s.total_eur,
+                    total: euros_in(s.total_cents, tr),
                 })
                 .collect();
         }
-        Err(e) => out.billing_note = Some(note(e)?),
+        Err(e) => out.billing_note = Some(note(e, tr)?),
     }
 
     if page.auth.staff.role.may_bill()
@@ -220,12 +239,12 @@ pub async fn view(
             rows.push(LineRow {
                 may_pay: st == LineState::Exported,
                 may_cancel: st != LineState::Cancelled && l.amount_cents >= 0,
-                state: state_fr(st),
-                recipient: recipient_label(l.actor()?),
-                identifier: l.actor_identifier.clone().unwrap_or_else(|| "— (à désigner)".into()),
+                state: state_label(st, tr),
+                recipient: recipient_label(l.actor()?, tr),
+                identifier: l.actor_identifier.clone().unwrap_or_else(|| tr.t("— (à désigner)", "— (to name)").into()),
                 sequence: l.sequence_kind.clone(),
-                amount: euros_fr(l.amount_cents),
-                service_date: super::labels::day(l.service_date),
+                amount: euros_in(l.amount_cents, tr),
+                service_date: labels::day_in(l.service_date, locale),
                 id: l.id,
             });
         }
@@ -239,33 +258,39 @@ pub async fn view(
         Ok((_, ind)) => {
             // The CSV's rows without its first two columns (the period), as a table.
             let text = indicators::to_csv(&ind);
-            // In French: the indicator's name, the window, colour and topic in words.
+            // In the reader's language: the indicator's name, the window, colour and topic in words.
             let mut rows = text.lines().map(|l| l.split(';').skip(2).collect::<Vec<_>>());
-            out.indicator_head =
-                rows.next().unwrap_or_default().into_iter().map(|c| labels::indicator_column(c).to_owned()).collect();
+            out.indicator_head = rows
+                .next()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| labels::indicator_column_in(c, locale).to_owned())
+                .collect();
             out.indicators = rows
                 .map(|c| {
                     let cell = |i: usize| c.get(i).copied().unwrap_or("");
-                    let optional = |v: &str, f: fn(&str) -> &'static str| if v.is_empty() { "" } else { f(v) };
+                    let optional =
+                        |v: &str, f: fn(&str, Locale) -> &'static str| if v.is_empty() { "" } else { f(v, locale) };
                     let topic = match cell(5) {
-                        "all" => "tous motifs",
-                        t => optional(t, labels::topic),
+                        "all" => tr.t("tous motifs", "all topics"),
+                        t => optional(t, labels::topic_in),
                     };
                     IndicatorRow {
                         cells: vec![
-                            labels::indicator(cell(0)).unwrap_or(cell(0)).to_owned(),
+                            labels::indicator_in(cell(0), locale).unwrap_or(cell(0)).to_owned(),
                             cell(1).to_owned(),
                             cell(2).to_owned(),
-                            labels::adherence_window(cell(3)).to_owned(),
-                            optional(cell(4), labels::colour).to_owned(),
+                            labels::adherence_window_in(cell(3), locale).to_owned(),
+                            optional(cell(4), labels::colour_in).to_owned(),
                             topic.to_owned(),
-                            cell(6).to_owned(),
+                            // The CSV writes decimals the French way.
+                            if tr.is_en() { cell(6).replace(',', ".") } else { cell(6).to_owned() },
                         ],
                     }
                 })
                 .collect();
         }
-        Err(e) => out.indicators_note = Some(note(e)?),
+        Err(e) => out.indicators_note = Some(note(e, tr)?),
     }
     html(&out)
 }

@@ -102,6 +102,28 @@ pub(super) async fn pharmacies(state: &AppState) -> Result<Vec<Choice>, sea_orm:
         .collect())
 }
 
+/// A drug's usual dose in English, from the catalogue's parts (its note is French).
+fn usual_dose_en(r: &crate::domain::catalog::UsualRegimen) -> String {
+    let dose = match (&r.dose, r.dose_per_m2_mg, r.dose_per_kg_mg) {
+        (Some(d), _, _) => d.clone(),
+        (None, Some(m2), _) => format!("{m2} mg/m²"),
+        (None, None, Some(kg)) => format!("{kg} mg/kg"),
+        (None, None, None) => match (r.steps.first(), r.steps.last()) {
+            (Some(a), Some(z)) if r.steps.len() > 1 => format!("{} rising to {}", a.dose, z.dose),
+            (Some(a), _) => a.dose.clone(),
+            _ => "dose as prescribed".to_owned(),
+        },
+    };
+    match r.cycle.as_ref().and_then(|c| c.cycle().ok()) {
+        Some(c) => {
+            let blocks: Vec<String> =
+                c.on.iter().map(|&(a, z)| if a == z { format!("day {a}") } else { format!("days {a}–{z}") }).collect();
+            format!("{dose}, {} every {} days", blocks.join(" and "), c.length)
+        }
+        None => dose,
+    }
+}
+
 /// The form with its choosers: hospital roles of the caller's establishment only, every
 /// community pharmacy and GP (they work outside the hospital).
 async fn form_page(
@@ -111,6 +133,7 @@ async fn form_page(
     add_line: bool,
 ) -> Result<EnrolPage, PageError> {
     let est = may_enrol(page)?;
+    let tr = page.tr;
     let catalog = &state.rules.catalog;
     let choice = |name: &str, display: &str, r: &crate::domain::catalog::UsualRegimen, parcours: &str| {
         let cycle = r.cycle.as_ref().and_then(|c| c.cycle().ok());
@@ -128,7 +151,12 @@ async fn form_page(
         DrugChoice {
             name: name.to_owned(),
             // Staff read the display name and the usual schedule; the key is only the value sent.
-            label: format!("{display} — {} à {} ({parcours})", r.note, r.times.join(", ")),
+            // The catalogue's note is French: in English, the schedule from its parts.
+            label: if tr.is_en() {
+                format!("{display} — {} at {} ({parcours})", usual_dose_en(r), r.times.join(", "))
+            } else {
+                format!("{display} — {} à {} ({parcours})", r.note, r.times.join(", "))
+            },
             dose: r.dose.clone().unwrap_or_default(),
             per_m2: r.dose_per_m2_mg.map(|d| d.to_string()).unwrap_or_default(),
             per_kg: r.dose_per_kg_mg.map(|d| d.to_string()).unwrap_or_default(),
@@ -142,8 +170,13 @@ async fn form_page(
     };
     let drugs = catalog
         .iter()
-        .map(|(name, d)| choice(name, &d.name.fr, &d.regimen, &format!("parcours {}", d.parcours.as_str())))
-        .chain(catalog.partners().map(|(name, p)| choice(name, &p.name.fr, &p.regimen, "médicament associé")))
+        .map(|(name, d)| {
+            let parcours = format!("{} {}", tr.t("parcours", "pathway"), d.parcours.as_str());
+            choice(name, catalog.name_in(name, tr.0), &d.regimen, &parcours)
+        })
+        .chain(catalog.partners().map(|(name, p)| {
+            choice(name, catalog.name_in(name, tr.0), &p.regimen, tr.t("médicament associé", "partner drug"))
+        }))
         .collect();
     let pharmacies = pharmacies(state).await?;
     Ok(EnrolPage {
@@ -152,7 +185,7 @@ async fn form_page(
         max_lines: crate::domain::enrolment::MAX_REGIMEN_LINES,
         drugs,
         form,
-        indications: INDICATIONS.iter().map(|i| (*i, super::labels::indication(i))).collect(),
+        indications: INDICATIONS.iter().map(|i| (*i, super::labels::indication_in(i, tr.0))).collect(),
         idecs: people(state, Role::Idec, Some(&est)).await?,
         oncologists: people(state, Role::Oncologist, Some(&est)).await?,
         hospital_pharmacists: people(state, Role::HospitalPharmacist, Some(&est)).await?,
@@ -181,17 +214,21 @@ pub async fn submit(
         // "Ajouter un médicament" without script: the same form, one drug line more.
         return html(&form_page(&state, &page, form, true).await?);
     }
-    let req = match form.to_request(&state.rules.catalog) {
+    let req = match form.to_request(&state.rules.catalog, page.tr) {
         Ok(r) => r,
         Err(e) => return refused(&state, &page, form.with_error(&e.field, &e.message)).await,
     };
     let done = match app::patients::enrol(&state, &page.auth, &req).await {
         Ok(done) => done,
         Err(ActionError::Invalid { field, message }) => {
-            return refused(&state, &page, form.with_error(&field, &message)).await;
+            return refused(&state, &page, form.with_api_error(&field, &message, page.tr)).await;
         }
         Err(ActionError::Conflict { field, message }) => {
-            let message = format!("existe déjà ({message})");
+            let message = if page.tr.is_en() {
+                format!("already exists ({message})")
+            } else {
+                "un patient inclus porte déjà cette valeur".to_owned()
+            };
             return refused(&state, &page, form.with_error(field.as_deref().unwrap_or(""), &message)).await;
         }
         Err(e) => return Err(e.into()),
@@ -240,9 +277,13 @@ fn activation(
     first: bool,
 ) -> Result<Response, PageError> {
     let link = format!("{}/app/#activate={code}", state.settings.server.public_url.trim_end_matches('/'));
-    let qr_svg = qr::svg(&link, "QR code d'activation à scanner avec le téléphone du patient")
+    let alt = page.tr.t(
+        "QR code d'activation à scanner avec le téléphone du patient",
+        "Activation QR code, to scan with the patient's phone",
+    );
+    let qr_svg = qr::svg(&link, alt)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("activation link too long for a QR code")))?;
-    let expires = super::labels::at(expires, state.site_tz());
+    let expires = super::labels::at_in(expires, state.site_tz(), page.tr.0);
     let status = if first { StatusCode::CREATED } else { StatusCode::OK };
     let body =
         html(&ActivationPage { layout: page.layout("enrol"), patient_id, name, code, expires, qr_svg, link, first })?;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use super::labels::Tr;
 use crate::domain::FieldError;
 use crate::domain::catalog::Catalog;
 use crate::domain::enrolment::{
@@ -127,6 +128,20 @@ impl EnrolForm {
         }
     }
 
+    /// Attaches a refusal of the enrolment action (the API's English message) to its input: on a
+    /// French page, the input's rule in French in its place.
+    pub fn with_api_error(self, field: &str, message: &str, tr: Tr) -> Self {
+        let slot = slot_for(field);
+        match french_rule(&slot) {
+            // The value the API quotes (`25:00`) still tells which one is wrong.
+            Some(rule) if !tr.is_en() => match message.split('`').nth(1) {
+                Some(value) => self.with_error(field, &format!("{rule} (« {value} »)")),
+                None => self.with_error(field, rule),
+            },
+            _ => self.with_error(field, message),
+        }
+    }
+
     /// Attaches an error to the input its field path designates.
     pub fn with_error(mut self, field: &str, message: &str) -> Self {
         self.error = Some((slot_for(field), message.to_owned()));
@@ -139,23 +154,28 @@ impl EnrolForm {
 
     /// The API's enrolment request. An empty dose, times and cycle take the drug's usual regimen
     /// from the catalogue (what the page's script pre-fills; without script the server does).
-    pub fn to_request(&self, catalog: &Catalog) -> Result<EnrolRequest, FieldError> {
+    pub fn to_request(&self, catalog: &Catalog, tr: Tr) -> Result<EnrolRequest, FieldError> {
         let date = |name: &str| -> Result<NaiveDate, FieldError> {
-            self.v(name).parse().map_err(|_| FieldError::new(name, "une date JJ/MM/AAAA est attendue (a date)"))
+            self.v(name)
+                .parse()
+                .map_err(|_| FieldError::new(name, tr.t("une date JJ/MM/AAAA est attendue", "a date, e.g. 05/12/1950")))
         };
         let birth_date = date("birth_date")?;
         let start_date = date("episode.start_date")?;
         let baseline_weight_kg = match self.opt("episode.baseline_weight_kg") {
             None => None,
             Some(w) => Some(w.replace(',', ".").parse::<f64>().map_err(|_| {
-                FieldError::new("episode.baseline_weight_kg", "un poids en kg, par exemple 64,5 (a number)")
+                FieldError::new(
+                    "episode.baseline_weight_kg",
+                    tr.t("un poids en kg, par exemple 64,5", "a weight in kg, e.g. 64.5"),
+                )
             })?),
         };
         let parcours = match self.v("episode.parcours") {
             "" => None,
             "A" => Some(crate::domain::Parcours::A),
             "B" => Some(crate::domain::Parcours::B),
-            _ => return Err(FieldError::new("episode.parcours", "A ou B")),
+            _ => return Err(FieldError::new("episode.parcours", tr.t("A ou B", "A or B"))),
         };
         let mut regimen = Vec::new();
         for i in 0..MAX_REGIMEN_LINES {
@@ -165,25 +185,34 @@ impl EnrolForm {
             let mut dose_per_m2_mg = match self.opt(&f("dose_per_m2_mg")) {
                 None => None,
                 Some(v) => Some(v.replace(',', ".").parse::<f64>().map_err(|_| {
-                    FieldError::new(f("dose_per_m2_mg"), "une dose en mg par m², par exemple 1250 (a number)")
+                    FieldError::new(
+                        f("dose_per_m2_mg"),
+                        tr.t("une dose en mg par m², par exemple 1250", "a dose in mg per m², e.g. 1250"),
+                    )
                 })?),
             };
             let mut dose_per_kg_mg = match self.opt(&f("dose_per_kg_mg")) {
                 None => None,
                 Some(v) => Some(v.replace(',', ".").parse::<f64>().map_err(|_| {
-                    FieldError::new(f("dose_per_kg_mg"), "une dose en mg par kg, par exemple 0,25 (a number)")
+                    FieldError::new(
+                        f("dose_per_kg_mg"),
+                        tr.t("une dose en mg par kg, par exemple 0,25", "a dose in mg per kg, e.g. 0.25"),
+                    )
                 })?),
             };
             let mut steps = match self.opt(&f("steps")) {
                 None => None,
                 Some(text) => Some(parse_steps(&text).ok_or_else(|| {
-                    FieldError::new(f("steps"), "des paliers, par exemple J1 20 mg ; J8 50 mg (steps by day)")
+                    FieldError::new(
+                        f("steps"),
+                        tr.t("des paliers, par exemple J1 20 mg ; J8 50 mg", "steps, e.g. J1 20 mg ; J8 50 mg"),
+                    )
                 })?),
             };
             let mut times: Vec<String> =
                 self.v(f("times")).split([',', ';', ' ']).filter(|t| !t.is_empty()).map(str::to_owned).collect();
             let n = |v: &str, k: &str| {
-                v.parse::<i64>().map_err(|_| FieldError::new(f(k), "un nombre de jours (a number of days)"))
+                v.parse::<i64>().map_err(|_| FieldError::new(f(k), tr.t("un nombre de jours", "a number of days")))
             };
             let (on, off) = (self.v(f("cycle.on_days")), self.v(f("cycle.off_days")));
             let (length, blocks) = (self.v(f("cycle.length_days")), self.v(f("cycle.on")));
@@ -193,14 +222,20 @@ impl EnrolForm {
                 ("", "", length, blocks) => Some(CycleRequest {
                     length_days: Some(n(length, "cycle.length_days")?),
                     on: Some(parse_blocks(blocks).ok_or_else(|| {
-                        FieldError::new(f("cycle.on"), "des périodes de jours, par exemple 1-5, 8-12 (blocks of days)")
+                        FieldError::new(
+                            f("cycle.on"),
+                            tr.t("des périodes de jours, par exemple 1-5, 8-12", "blocks of days, e.g. 1-5, 8-12"),
+                        )
                     })?),
                     ..CycleRequest::default()
                 }),
                 _ => {
                     return Err(FieldError::new(
                         f("cycle.length_days"),
-                        "jours de prise et de pause, ou durée du cycle et périodes, pas les deux (one form of cycle)",
+                        tr.t(
+                            "jours de prise et de pause, ou durée du cycle et périodes, pas les deux",
+                            "days on and off, or cycle length and blocks, not both",
+                        ),
                     ));
                 }
             };
@@ -244,7 +279,10 @@ impl EnrolForm {
             });
         }
         if regimen.is_empty() {
-            return Err(FieldError::new("episode.regimen[0].drug", "choisissez le médicament (choose the drug)"));
+            return Err(FieldError::new(
+                "episode.regimen[0].drug",
+                tr.t("choisissez le médicament", "choose the drug"),
+            ));
         }
         Ok(EnrolRequest {
             family_name: self.v("family_name").to_owned(),
@@ -257,11 +295,9 @@ impl EnrolForm {
             locale: self.opt("locale"),
             height_cm: match self.opt("height_cm") {
                 None => None,
-                Some(h) => Some(
-                    h.replace(',', ".")
-                        .parse::<f64>()
-                        .map_err(|_| FieldError::new("height_cm", "une taille en cm, par exemple 165 (a number)"))?,
-                ),
+                Some(h) => Some(h.replace(',', ".").parse::<f64>().map_err(|_| {
+                    FieldError::new("height_cm", tr.t("une taille en cm, par exemple 165", "a height in cm, e.g. 165"))
+                })?),
             },
             episode: EpisodeRequest {
                 parcours,
@@ -330,6 +366,54 @@ pub fn slot_for(field: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What an input accepts, in French: shown in place of the API's English message when the
+/// enrolment action refuses it on a French page (the API's messages are for developers). Keyed
+/// by the input's name, a drug line's inputs without their line number.
+pub fn french_rule(slot: &str) -> Option<&'static str> {
+    let key = match slot.strip_prefix("episode.regimen[").and_then(|r| r.split_once("].")) {
+        Some((_, k)) => k,
+        None => slot,
+    };
+    Some(match key {
+        "family_name" | "given_name" => "obligatoire, 100 caractères au plus",
+        "birth_date" => {
+            "la date de naissance doit être passée ; le programme suit les adultes (18 ans ou plus au début du suivi)"
+        }
+        "ins" => "un matricule INS valide : 15 chiffres, clé de contrôle comprise",
+        "phone" => "un numéro de portable, par exemple 06 12 34 56 78 ou +33 6 12 34 56 78",
+        "email" => "une adresse e-mail valide, par exemple nom@exemple.fr",
+        "time_zone" => "un fuseau horaire, par exemple Europe/Paris ou Indian/Reunion",
+        "locale" => "français ou anglais",
+        "episode.parcours" => "A ou B",
+        "episode.indication" => "une indication de la liste",
+        "episode.start_date" => {
+            "le suivi commence après la naissance, dans l'année écoulée ou dans les 90 prochains jours"
+        }
+        "episode.baseline_weight_kg" => "un poids en kg entre 20 et 300 ; nécessaire pour une dose par m² ou par kg",
+        "height_cm" => "une taille en cm entre 100 et 250 ; nécessaire pour une dose par m²",
+        "drug" => {
+            "un médicament du catalogue, sur une seule ligne, et au moins un anticancéreux adapté à l'indication \
+             (un médicament associé comme la prednisone s'ajoute à côté)"
+        }
+        "dose" => "la dose en mg que lit le patient (par exemple 400 mg), jamais une formule par m² ou par kg",
+        "steps" => "1 à 20 paliers, le premier à J1, puis à des jours croissants",
+        "dose_per_m2_mg" => "une dose en mg par m² supérieure à 0, avec la taille et le poids du patient",
+        "dose_per_kg_mg" => "une dose en mg par kg supérieure à 0, avec le poids du patient",
+        "times" => "1 à 6 horaires HH:MM, chacun une seule fois",
+        "cycle.on_days" => "1 à 365 jours de prise, avec les jours de pause",
+        "cycle.off_days" => "1 à 365 jours de pause, avec les jours de prise ; aucun cycle pour une prise quotidienne",
+        "cycle.length_days" => "un cycle de 2 à 365 jours, avec ses périodes de prise",
+        "cycle.on" => "des périodes de prise dans le cycle (par exemple 1-5, 8-12), sans couvrir tout le cycle",
+        "episode.team.idec" => "une IDEC de votre établissement",
+        "episode.team.oncologist" => "un ou une oncologue de votre établissement",
+        "episode.team.hospital_pharmacist" => "un pharmacien hospitalier de votre établissement",
+        "episode.team.community_pharmacy" => "le parcours A demande l'officine qui dispense",
+        "episode.team.gp" => "un médecin généraliste de l'annuaire",
+        "episode.team.community_nurse" => "un ou une IDEL de l'annuaire",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,7 +449,7 @@ mod tests {
     #[test]
     fn an_empty_regimen_line_takes_the_catalogue_usual_regimen() {
         let cat = catalog();
-        let req = form(&[]).to_request(&cat).unwrap();
+        let req = form(&[]).to_request(&cat, Tr::FR).unwrap();
         let usual = &cat.get("capecitabine").unwrap().regimen;
         let l = &req.episode.regimen[0];
         assert_eq!(l.dose, None, "the usual note is for staff, never the patient's dose");
@@ -387,7 +471,7 @@ mod tests {
             ("episode.regimen[3].drug", "venetoclax"),
             ("episode.regimen[4].drug", "melphalan"),
         ])
-        .to_request(&cat)
+        .to_request(&cat, Tr::FR)
         .unwrap();
         let lines = &req.episode.regimen;
         assert_eq!(lines.len(), 5, "every line posted, beyond the two shown at first");
@@ -404,8 +488,8 @@ mod tests {
             ("episode.regimen[0].dose_per_kg_mg", "0,2"),
             ("episode.regimen[0].times", "08:00"),
         ]);
-        assert_eq!(typed.to_request(&cat).unwrap().episode.regimen[0].dose_per_kg_mg, Some(0.2));
-        let bad = form(&[("episode.regimen[0].dose_per_kg_mg", "beaucoup")]).to_request(&cat).unwrap_err();
+        assert_eq!(typed.to_request(&cat, Tr::FR).unwrap().episode.regimen[0].dose_per_kg_mg, Some(0.2));
+        let bad = form(&[("episode.regimen[0].dose_per_kg_mg", "beaucoup")]).to_request(&cat, Tr::FR).unwrap_err();
         assert_eq!(bad.field, "episode.regimen[0].dose_per_kg_mg");
     }
 
@@ -430,7 +514,7 @@ mod tests {
             ("episode.regimen[0].cycle.on", "1-5, 8–12"),
             ("height_cm", "165"),
         ])
-        .to_request(&catalog())
+        .to_request(&catalog(), Tr::FR)
         .unwrap();
         let l = &req.episode.regimen[0];
         assert_eq!(l.cycle.as_ref().and_then(|c| c.on.clone()), Some(vec![[1, 5], [8, 12]]));
@@ -451,7 +535,7 @@ mod tests {
             ("episode.baseline_weight_kg", "64,5"),
             ("episode.parcours", "B"),
         ])
-        .to_request(&catalog())
+        .to_request(&catalog(), Tr::FR)
         .unwrap();
         let l = &req.episode.regimen[0];
         assert_eq!(
@@ -465,7 +549,7 @@ mod tests {
     #[test]
     fn unreadable_inputs_name_their_field() {
         let cat = catalog();
-        let e = |extra: &[(&str, &str)]| form(extra).to_request(&cat).unwrap_err().field;
+        let e = |extra: &[(&str, &str)]| form(extra).to_request(&cat, Tr::FR).unwrap_err().field;
         assert_eq!(e(&[("birth_date", "12/04/1961")]), "birth_date");
         assert_eq!(e(&[("episode.baseline_weight_kg", "lourd")]), "episode.baseline_weight_kg");
         assert_eq!(e(&[("episode.regimen[0].cycle.on_days", "14")]), "episode.regimen[0].cycle.off_days");
@@ -485,6 +569,21 @@ mod tests {
         assert_eq!(f.err("episode.regimen[0].times"), "bad time");
         assert_eq!(f.err("birth_date"), "");
         assert_eq!(f.general_error(), "");
+    }
+
+    /// A refusal of the action reads in French on a French page, whatever input it names.
+    #[test]
+    fn every_input_has_its_rule_in_french() {
+        let missing: Vec<String> = field_names().into_iter().filter(|n| french_rule(n).is_none()).collect();
+        assert!(missing.is_empty(), "inputs without a French rule: {missing:?}");
+        let f = EnrolForm::default().with_api_error("episode.regimen[1].times[0]", "`8h` is not a time HH:MM", Tr::FR);
+        assert_eq!(f.err("episode.regimen[1].times"), "1 à 6 horaires HH:MM, chacun une seule fois (« 8h »)");
+        let f = EnrolForm::default().with_api_error(
+            "birth_date",
+            "is in the future",
+            Tr(crate::domain::triage::Locale::En),
+        );
+        assert_eq!(f.err("birth_date"), "is in the future");
     }
 
     #[test]

@@ -66,19 +66,16 @@ pub fn topic_in(topic: &str, locale: Locale) -> &'static str {
     }
 }
 
-/// The French name of an indicator of the CSV (docs/indicators.md); `None` for a key this table
-/// lacks (a test fails then).
-pub fn indicator(key: &str) -> Option<&'static str> {
-    indicator_in(key, Locale::Fr)
-}
-
-/// [`indicator`] in `locale`.
+/// The name of an indicator of the CSV (docs/indicators.md) in `locale`; `None` for a key this
+/// table lacks (a test fails then).
 pub fn indicator_in(key: &str, locale: Locale) -> Option<&'static str> {
     let (fr, en) = match key {
         "patients_included" => ("Patients inclus", "Patients included"),
         "patients_followed" => ("Patients suivis", "Patients followed"),
         "active_episodes" => ("Épisodes en suivi", "Episodes in follow-up"),
-        "active_episodes_at_end" => ("Épisodes en suivi à la fin de la période", "Episodes in follow-up at the end of the period"),
+        "active_episodes_at_end" => {
+            ("Épisodes en suivi à la fin de la période", "Episodes in follow-up at the end of the period")
+        }
         "patients_in_sequence" => ("Patients dans la séquence", "Patients in the sequence"),
         "sequences_started" => ("Séquences commencées", "Sequences started"),
         "sequences_renewed" => ("Séquences renouvelées", "Sequences renewed"),
@@ -87,13 +84,23 @@ pub fn indicator_in(key: &str, locale: Locale) -> Option<&'static str> {
         "adherence_doses_due" => ("Observance : prises prévues", "Adherence: doses due"),
         "adherence_percent" => ("Observance (%)", "Adherence (%)"),
         "adherence_mean_episode_percent" => ("Observance moyenne par épisode (%)", "Mean adherence per episode (%)"),
-        "adverse_events_grade_3_provisional" => ("Effets indésirables de grade ≥ 3 (provisoires)", "Adverse events of grade ≥ 3 (provisional)"),
-        "adverse_events_grade_3_confirmed" => ("Effets indésirables de grade ≥ 3 (confirmés)", "Adverse events of grade ≥ 3 (confirmed)"),
-        "adverse_events_grade_3_awaiting_confirmation" => ("Effets indésirables de grade ≥ 3 (à confirmer)", "Adverse events of grade ≥ 3 (to confirm)"),
+        "adverse_events_grade_3_provisional" => {
+            ("Effets indésirables de grade ≥ 3 (provisoires)", "Adverse events of grade ≥ 3 (provisional)")
+        }
+        "adverse_events_grade_3_confirmed" => {
+            ("Effets indésirables de grade ≥ 3 (confirmés)", "Adverse events of grade ≥ 3 (confirmed)")
+        }
+        "adverse_events_grade_3_awaiting_confirmation" => {
+            ("Effets indésirables de grade ≥ 3 (à confirmer)", "Adverse events of grade ≥ 3 (to confirm)")
+        }
         "alerts" => ("Alertes", "Alerts"),
         "alerts_acknowledged" => ("Alertes prises en charge", "Alerts acknowledged"),
-        "alerts_median_minutes_to_acknowledge" => ("Délai médian de prise en charge (min)", "Median time to acknowledge (min)"),
-        "alerts_p90_minutes_to_acknowledge" => ("Délai de prise en charge, 90e centile (min)", "Time to acknowledge, 90th percentile (min)"),
+        "alerts_median_minutes_to_acknowledge" => {
+            ("Délai médian de prise en charge (min)", "Median time to acknowledge (min)")
+        }
+        "alerts_p90_minutes_to_acknowledge" => {
+            ("Délai de prise en charge, 90e centile (min)", "Time to acknowledge, 90th percentile (min)")
+        }
         "questionnaires_due" => ("Questionnaires attendus", "Questionnaires due"),
         "questionnaires_completed" => ("Questionnaires remplis", "Questionnaires completed"),
         "questionnaires_completion_percent" => ("Questionnaires remplis (%)", "Questionnaires completed (%)"),
@@ -102,19 +109,18 @@ pub fn indicator_in(key: &str, locale: Locale) -> Option<&'static str> {
         "care_events_related_to_treatment" => ("Événements liés au traitement", "Events related to the treatment"),
         "patients_with_emergency_visit" => ("Patients passés aux urgences", "Patients with an emergency visit"),
         "emergency_visit_percent" => ("Patients passés aux urgences (%)", "Patients with an emergency visit (%)"),
-        "patients_with_unplanned_hospitalisation" => ("Patients hospitalisés sans programmation", "Patients with an unplanned hospitalisation"),
-        "unplanned_hospitalisation_percent" => ("Patients hospitalisés sans programmation (%)", "Patients with an unplanned hospitalisation (%)"),
+        "patients_with_unplanned_hospitalisation" => {
+            ("Patients hospitalisés sans programmation", "Patients with an unplanned hospitalisation")
+        }
+        "unplanned_hospitalisation_percent" => {
+            ("Patients hospitalisés sans programmation (%)", "Patients with an unplanned hospitalisation (%)")
+        }
         _ => return None,
     };
     Some(Tr(locale).t(fr, en))
 }
 
-/// The column names of the indicators table (the CSV's, after its period).
-pub fn indicator_column(key: &str) -> &'static str {
-    indicator_column_in(key, Locale::Fr)
-}
-
-/// [`indicator_column`] in `locale`.
+/// The column names of the indicators table (the CSV's, after its period), in `locale`.
 pub fn indicator_column_in(key: &str, locale: Locale) -> &'static str {
     let t = Tr(locale);
     match key {
