@@ -543,3 +543,43 @@ async fn an_english_speaking_professional_reads_the_worklist_and_the_alert_in_en
     fr_reader.post("/staff/language", &[("csrf", &fr_csrf), ("locale", "fr"), ("next", "https://evil.test/")]).await;
     assert!(fr_reader.get(&path).await.body.contains("Pourquoi cette alerte est rouge"));
 }
+
+/// Issue 19: what comes without a page — the login form, the error pages — speaks the language
+/// of the professional last signed in on this browser (a cookie set at sign-in and by the
+/// switch); an error on a signed-in page speaks the reader's; a fresh browser reads French.
+#[tokio::test]
+async fn the_login_form_and_the_error_pages_speak_the_professionals_language() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let _site = app.seed_site().await;
+    let fresh = Browser::new(&app).get("/staff/login").await;
+    assert!(fresh.body.contains(r#"<html lang="fr">"#) && fresh.body.contains("Mot de passe"), "{}", fresh.body);
+    app.state
+        .db
+        .execute_unprepared("UPDATE professionals SET locale = 'en' WHERE email = 'idec@a.test'")
+        .await
+        .unwrap();
+    let (b, csrf) = Browser::login(&app, "idec@a.test").await;
+    // A patient out of reach, then a form without its token: English error pages.
+    let missing = b.get("/staff/patients/00000000-0000-0000-0000-000000000000").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains(r#"<html lang="en">"#) && missing.body.contains("Not found"), "{}", missing.body);
+    assert!(!missing.body.contains("Introuvable") && !missing.body.contains("Retour"), "{}", missing.body);
+    let forged = b.post("/staff/language", &[("csrf", "forged"), ("locale", "fr")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("Request refused") && !forged.body.contains("jeton"), "{}", forged.body);
+    // Signed out, the login form stays in English on this browser, its refusal too.
+    b.post("/staff/logout", &[("csrf", &csrf)]).await;
+    let form = b.get("/staff/login").await;
+    assert!(form.body.contains(r#"<html lang="en">"#) && form.body.contains("Password"), "{}", form.body);
+    assert!(!form.body.contains("Mot de passe") && !form.body.contains("Connexion"), "{}", form.body);
+    let refused = b.post("/staff/login", &[("csrf", &form.csrf()), ("email", "idec@a.test"), ("password", "no")]).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(refused.body.contains("Wrong email address or password"), "{}", refused.body);
+    // The switch back to French is remembered the same way.
+    let (b, csrf) = Browser::login(&app, "idec@a.test").await;
+    b.post("/staff/language", &[("csrf", &csrf), ("locale", "fr")]).await;
+    b.post("/staff/logout", &[("csrf", &csrf)]).await;
+    let form = b.get("/staff/login").await;
+    assert!(form.body.contains(r#"<html lang="fr">"#) && form.body.contains("Mot de passe"), "{}", form.body);
+}

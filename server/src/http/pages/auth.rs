@@ -8,6 +8,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::labels::Tr;
 use super::session::{LOGIN_CSRF_COOKIE, LOGIN_PATH, StaffPage, safe_next};
 use super::{PageError, html};
 use crate::AppState;
@@ -23,6 +24,8 @@ use crate::store::auth as auth_store;
 #[derive(Template)]
 #[template(path = "staff/login.html")]
 struct LoginPage {
+    /// The language last used on this browser (`lang::current`).
+    tr: Tr,
     csrf: String,
     next: String,
     email: String,
@@ -41,7 +44,8 @@ pub async fn login_form(State(state): State<AppState>, Query(q): Query<NextQuery
         "{LOGIN_CSRF_COOKIE}={csrf}; Path={LOGIN_PATH}; HttpOnly; SameSite=Strict; Max-Age=3600{}",
         cookie_secure(&state)
     );
-    let page = LoginPage { csrf, next: safe_next(q.next.as_deref()).to_owned(), email: String::new(), error: None };
+    let tr = super::lang::current();
+    let page = LoginPage { tr, csrf, next: safe_next(q.next.as_deref()).to_owned(), email: String::new(), error: None };
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), html(&page)?).into_response())
 }
 
@@ -55,8 +59,10 @@ pub struct LoginForm {
 
 pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Result<Response, PageError> {
     let next = safe_next(f.next.as_deref()).to_owned();
+    let tr = super::lang::current();
     let again = |status: StatusCode, error: &'static str| -> Result<Response, PageError> {
-        let page = LoginPage { csrf: f.csrf.clone(), next: next.clone(), email: f.email.clone(), error: Some(error) };
+        let page =
+            LoginPage { tr, csrf: f.csrf.clone(), next: next.clone(), email: f.email.clone(), error: Some(error) };
         Ok((status, html(&page)?).into_response())
     };
     match sign_in(&state, &ctx, &f.email, f.password.clone()).await {
@@ -70,19 +76,29 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(f): Form<LoginF
                 next
             };
             let clear_login = format!("{LOGIN_CSRF_COOKIE}=; Path={LOGIN_PATH}; HttpOnly; SameSite=Strict; Max-Age=0");
+            // The next login form and error pages on this browser speak the professional's
+            // language (a value the database does not know is left to the page to report).
+            let lang = Locale::parse(&who.locale).unwrap_or(Locale::Fr);
             let cookies = AppendHeaders([
                 (header::SET_COOKIE, session_cookie(&state, &token)),
                 (header::SET_COOKIE, clear_login),
+                (header::SET_COOKIE, super::lang::cookie(&state, lang)),
             ]);
             Ok((cookies, Redirect::to(&next)).into_response())
         }
         Err(ApiError::Unauthorized) => again(
             StatusCode::UNAUTHORIZED,
-            "Adresse e-mail ou mot de passe incorrect, ou compte bloqué un moment après trop d'erreurs.",
+            tr.t(
+                "Adresse e-mail ou mot de passe incorrect, ou compte bloqué un moment après trop d'erreurs.",
+                "Wrong email address or password, or the account is locked for a while after too many errors.",
+            ),
         ),
         Err(ApiError::TooManyRequests) => again(
             StatusCode::TOO_MANY_REQUESTS,
-            "Trop de tentatives depuis ce poste : réessayez dans quelques minutes.",
+            tr.t(
+                "Trop de tentatives depuis ce poste : réessayez dans quelques minutes.",
+                "Too many attempts from this computer: try again in a few minutes.",
+            ),
         ),
         Err(e) => Err(e.into()),
     }
@@ -106,7 +122,8 @@ pub async fn language(
 ) -> Result<Response, PageError> {
     let locale = Locale::parse(&f.locale).ok_or_else(|| ActionError::field("locale", "fr or en"))?;
     crate::app::preferences::set_locale(&state, &page.auth, locale).await?;
-    Ok(Redirect::to(safe_next(f.next.as_deref())).into_response())
+    let cookie = AppendHeaders([(header::SET_COOKIE, super::lang::cookie(&state, locale))]);
+    Ok((cookie, Redirect::to(safe_next(f.next.as_deref()))).into_response())
 }
 
 pub async fn logout(State(state): State<AppState>, page: StaffPage) -> Result<Response, PageError> {

@@ -1,4 +1,5 @@
-//! Errors of the pages: the API's errors shown as an HTML page in French, with the same status.
+//! Errors of the pages: the API's errors shown as an HTML page in the reader's language
+//! (`lang::current`), with the same status.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -38,6 +39,7 @@ impl From<sea_orm::DbErr> for PageError {
 #[derive(Template)]
 #[template(path = "staff/error.html")]
 struct ErrorPage<'a> {
+    tr: super::labels::Tr,
     status: u16,
     title: &'a str,
     message: String,
@@ -54,61 +56,93 @@ impl IntoResponse for PageError {
             Self::Api(ApiError::Unavailable(cause)) => Some(ApiError::Unavailable(cause.clone())),
             _ => None,
         };
+        let tr = super::lang::current();
         let (status, title, message) = match this {
             Self::Csrf => (
                 StatusCode::FORBIDDEN,
-                "Requête refusée",
-                "Le jeton de sécurité du formulaire (CSRF) manque ou ne correspond pas à votre session. \
-                 Rechargez la page, reconnectez-vous si besoin, puis recommencez."
-                    .to_owned(),
+                tr.t("Requête refusée", "Request refused"),
+                tr.t(
+                    "Le jeton de sécurité du formulaire (CSRF) manque ou ne correspond pas à votre session. \
+                     Rechargez la page, reconnectez-vous si besoin, puis recommencez.",
+                    "The form's security token (CSRF) is missing or does not match your session. Reload the \
+                     page, sign in again if needed, then try again.",
+                )
+                .to_owned(),
             ),
             Self::Api(ApiError::NotFound) => (
                 StatusCode::NOT_FOUND,
-                "Introuvable",
-                "Cette page n'existe pas, ou elle concerne un patient hors de votre périmètre.".to_owned(),
+                tr.t("Introuvable", "Not found"),
+                tr.t(
+                    "Cette page n'existe pas, ou elle concerne un patient hors de votre périmètre.",
+                    "This page does not exist, or it concerns a patient outside your care.",
+                )
+                .to_owned(),
             ),
             Self::Api(ApiError::Forbidden(why)) => (
                 StatusCode::FORBIDDEN,
-                "Action non autorisée",
-                format!("Votre rôle ne permet pas cette action ({why})."),
+                tr.t("Action non autorisée", "Not allowed"),
+                // `why` is the API's English reason, shown in English only.
+                if tr.is_en() {
+                    format!("Your role does not allow this ({why}).")
+                } else {
+                    "Votre rôle ne permet pas cette action.".to_owned()
+                },
             ),
-            Self::Api(ApiError::Unauthorized) => {
-                (StatusCode::UNAUTHORIZED, "Session terminée", "Reconnectez-vous pour continuer.".to_owned())
-            }
-            Self::Api(ApiError::Conflict { message, .. }) => {
-                (StatusCode::CONFLICT, "Déjà fait", format!("L'action n'a pas pu être appliquée : {message}."))
-            }
-            Self::Api(ApiError::Unprocessable { field, message }) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "Saisie invalide", format!("{field} : {message}"))
-            }
+            Self::Api(ApiError::Unauthorized) => (
+                StatusCode::UNAUTHORIZED,
+                tr.t("Session terminée", "Session ended"),
+                tr.t("Reconnectez-vous pour continuer.", "Sign in again to go on.").to_owned(),
+            ),
+            Self::Api(ApiError::Conflict { message, .. }) => (
+                StatusCode::CONFLICT,
+                tr.t("Déjà fait", "Already done"),
+                format!(
+                    "{} {message}.",
+                    tr.t("L'action n'a pas pu être appliquée :", "The action could not be applied:")
+                ),
+            ),
+            Self::Api(ApiError::Unprocessable { field, message }) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr.t("Saisie invalide", "Invalid input"),
+                format!("{field}{} {message}", tr.t(" :", ":")),
+            ),
             Self::Api(ApiError::Busy) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Trop de connexions simultanées",
-                "Réessayez dans une seconde.".to_owned(),
+                tr.t("Trop de connexions simultanées", "Too many sign-ins at once"),
+                tr.t("Réessayez dans une seconde.", "Try again in a second.").to_owned(),
             ),
-            Self::Api(ApiError::TooManyRequests | ApiError::Throttled(_)) => {
-                (StatusCode::TOO_MANY_REQUESTS, "Trop de tentatives", "Réessayez dans quelques minutes.".to_owned())
-            }
-            Self::Api(ApiError::BadRequest(_) | ApiError::PayloadTooLarge | ApiError::UnsupportedMediaType) => {
-                (StatusCode::BAD_REQUEST, "Requête invalide", "Le formulaire envoyé n'est pas lisible.".to_owned())
-            }
+            Self::Api(ApiError::TooManyRequests | ApiError::Throttled(_)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                tr.t("Trop de tentatives", "Too many attempts"),
+                tr.t("Réessayez dans quelques minutes.", "Try again in a few minutes.").to_owned(),
+            ),
+            Self::Api(ApiError::BadRequest(_) | ApiError::PayloadTooLarge | ApiError::UnsupportedMediaType) => (
+                StatusCode::BAD_REQUEST,
+                tr.t("Requête invalide", "Bad request"),
+                tr.t("Le formulaire envoyé n'est pas lisible.", "The form sent cannot be read.").to_owned(),
+            ),
             Self::Api(ApiError::Unavailable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Service momentanément indisponible",
-                "La base de données ne répond pas. Réessayez dans quelques secondes ; rien de ce qui a été \
-                 enregistré n'est perdu."
-                    .to_owned(),
+                tr.t("Service momentanément indisponible", "Service unavailable for a moment"),
+                tr.t(
+                    "La base de données ne répond pas. Réessayez dans quelques secondes ; rien de ce qui a été \
+                     enregistré n'est perdu.",
+                    "The database does not answer. Try again in a few seconds; nothing that was saved is lost.",
+                )
+                .to_owned(),
             ),
             Self::Api(ApiError::Internal(e)) => {
                 tracing::error!(error = ?e, "internal error on a staff page");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne", "Une erreur est survenue ; réessayez.".to_owned())
+                let message = tr.t("Une erreur est survenue ; réessayez.", "Something went wrong; try again.");
+                (StatusCode::INTERNAL_SERVER_ERROR, tr.t("Erreur interne", "Internal error"), message.to_owned())
             }
             Self::Render(e) => {
                 tracing::error!(error = %e, "template rendering failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Erreur interne", "Une erreur est survenue ; réessayez.".to_owned())
+                let message = tr.t("Une erreur est survenue ; réessayez.", "Something went wrong; try again.");
+                (StatusCode::INTERNAL_SERVER_ERROR, tr.t("Erreur interne", "Internal error"), message.to_owned())
             }
         };
-        let page = ErrorPage { status: status.as_u16(), title, message };
+        let page = ErrorPage { tr, status: status.as_u16(), title, message };
         let mut resp = match page.render() {
             Ok(body) => (status, Html(body)).into_response(),
             Err(_) => (status, title.to_owned()).into_response(),

@@ -14,6 +14,7 @@ mod assets;
 mod auth;
 mod error;
 mod labels;
+mod lang;
 mod pharmacy;
 mod report;
 mod session;
@@ -90,6 +91,7 @@ pub fn page_route_table() -> Vec<(Method, &'static str, Access)> {
 pub fn router() -> Router<AppState> {
     router_of(page_routes())
         .layer(middleware::from_fn(session::csrf_guard))
+        .layer(middleware::from_fn(lang::scope))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
 }

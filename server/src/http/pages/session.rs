@@ -51,6 +51,7 @@ impl FromRequestParts<AppState> for StaffPage {
                     )))
                     .into_response()
                 })?;
+                super::lang::set(locale);
                 let here = match parts.method {
                     Method::GET => parts.uri.path_and_query().map_or("/staff/", |p| p.as_str()),
                     _ => "/staff/",
