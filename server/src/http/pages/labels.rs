@@ -318,6 +318,12 @@ pub fn tel_href(phone: &str) -> String {
     format!("tel:{digits}")
 }
 
+/// An adherence window of the indicators, in French (the administrator's page still calls it
+/// until it reads [`adherence_window_in`] in its reader's language).
+pub fn adherence_window(key: &str) -> &'static str {
+    adherence_window_in(key, Locale::Fr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
