@@ -8,6 +8,9 @@ use std::fmt::Write;
 
 use chrono::{Datelike, NaiveDate};
 
+use super::labels::{Tr, day_in};
+use crate::domain::triage::Locale;
+
 /// What became of one day's scheduled doses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DayDoses {
@@ -52,6 +55,14 @@ pub const DOSE_CATEGORIES: [(&str, &str); 5] = [
     ("oublié", "#c0392b"),
 ];
 
+/// The English labels of [`DOSE_CATEGORIES`], in the same order.
+const DOSE_CATEGORIES_EN: [&str; 5] = ["taken", "taken late", "vomited", "not taken (reported)", "missed"];
+
+/// The dose chart's legend in `locale`: (label, colour), bottom to top.
+pub fn dose_categories(locale: Locale) -> Vec<(&'static str, &'static str)> {
+    DOSE_CATEGORIES.iter().zip(DOSE_CATEGORIES_EN).map(|(&(fr, colour), en)| (Tr(locale).t(fr, en), colour)).collect()
+}
+
 /// Fill of a grade's point: 0 green … 4 dark red, as the triage colours.
 pub const GRADE_COLOURS: [&str; 5] = ["#1b7a3a", "#7aa33b", "#b86e00", "#c0392b", "#7b1010"];
 
@@ -73,8 +84,27 @@ pub fn esc(s: &str) -> String {
 
 const WEEKDAYS_FR: [&str; 7] = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."];
 
-fn day_label(d: NaiveDate) -> String {
-    format!("{} {:02}/{:02}", WEEKDAYS_FR[d.weekday().num_days_from_monday() as usize], d.day(), d.month())
+/// "mer. 04/11" in French, "Wed 4 Nov" in English.
+fn day_label(d: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => {
+            format!("{} {:02}/{:02}", WEEKDAYS_FR[d.weekday().num_days_from_monday() as usize], d.day(), d.month())
+        }
+        Locale::En => d.format("%a %-d %b").to_string(),
+    }
+}
+
+/// A tick of the x axis: "02/11" in French, "2 Nov" in English.
+fn tick_label(d: NaiveDate, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{:02}/{:02}", d.day(), d.month()),
+        Locale::En => d.format("%-d %b").to_string(),
+    }
+}
+
+/// "Label : text" in French, "Label: text" in English.
+fn colon(locale: Locale) -> &'static str {
+    Tr(locale).t(" : ", ": ")
 }
 
 fn open_svg(out: &mut String, id: &str, height: f64, title: &str, desc: &str) {
@@ -93,7 +123,7 @@ fn day_x(i: i64, n: i64) -> f64 {
 
 /// The x axis: a baseline and a label on each Monday (or on the first day when the range is
 /// shorter than a week).
-fn x_axis(out: &mut String, from: NaiveDate, n: i64, y: f64) {
+fn x_axis(out: &mut String, from: NaiveDate, n: i64, y: f64, locale: Locale) {
     let _ = write!(
         out,
         r#"<g class="x-axis"><line x1="{LEFT}" y1="{y}" x2="{}" y2="{y}" stroke="{AXIS}"/>"#,
@@ -105,11 +135,10 @@ fn x_axis(out: &mut String, from: NaiveDate, n: i64, y: f64) {
             let x = day_x(i, n);
             let _ = write!(
                 out,
-                r#"<line x1="{x:.1}" y1="{y}" x2="{x:.1}" y2="{:.1}" stroke="{AXIS}"/><text x="{x:.1}" y="{:.1}" fill="{AXIS}">{:02}/{:02}</text>"#,
+                r#"<line x1="{x:.1}" y1="{y}" x2="{x:.1}" y2="{:.1}" stroke="{AXIS}"/><text x="{x:.1}" y="{:.1}" fill="{AXIS}">{}</text>"#,
                 y + 4.0,
                 y + 16.0,
-                d.day(),
-                d.month()
+                tick_label(d, locale)
             );
         }
     }
@@ -137,13 +166,15 @@ fn y_axis(out: &mut String, max: u32, step: u32, y_of: impl Fn(f64) -> f64) {
 /// Stacked bars of the doses of each day of [from, to]: one `<g class="day">` per day with
 /// scheduled doses, a rect per non-empty category. Days without doses (off-cycle, before the
 /// start) stay empty.
-pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses]) -> String {
+pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses], locale: Locale) -> String {
+    let t = Tr(locale);
+    let categories = dose_categories(locale);
     let n = (to - from).num_days().max(0) + 1;
     let height = 200.0;
     let max = days.iter().filter(|d| d.date >= from && d.date <= to).map(DayDoses::total).max().unwrap_or(0).max(1);
     let plot_h = height - TOP - BOTTOM;
     let y_of = |v: f64| TOP + plot_h * (1.0 - v / f64::from(max));
-    let sums = DOSE_CATEGORIES
+    let sums = categories
         .iter()
         .enumerate()
         .map(|(k, (label, _))| format!("{} {label}", days.iter().map(|d| counts(d)[k]).sum::<u32>()))
@@ -154,8 +185,20 @@ pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses]) 
         &mut out,
         id,
         height,
-        &format!("Prises par jour du {} au {}", super::labels::day(from), super::labels::day(to)),
-        &format!("Doses par jour, empilées par issue. Sur la période : {sums}."),
+        &format!(
+            "{} {} {} {}",
+            t.t("Prises par jour du", "Doses per day from"),
+            day_in(from, locale),
+            t.t("au", "to"),
+            day_in(to, locale)
+        ),
+        &format!(
+            "{}{sums}.",
+            t.t(
+                "Doses par jour, empilées par issue. Sur la période : ",
+                "Doses per day, stacked by outcome. Over the period: "
+            )
+        ),
     );
     y_axis(&mut out, max, if max > 8 { 2 } else { 1 }, y_of);
     let slot = (WIDTH - LEFT - RIGHT) / n as f64;
@@ -164,7 +207,7 @@ pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses]) 
     for d in days.iter().filter(|d| d.date >= from && d.date <= to && d.total() > 0) {
         let i = (d.date - from).num_days();
         let x = day_x(i, n) + (slot - bar_w) / 2.0;
-        let parts: Vec<String> = DOSE_CATEGORIES
+        let parts: Vec<String> = categories
             .iter()
             .zip(counts(d))
             .filter(|(_, c)| *c > 0)
@@ -172,13 +215,14 @@ pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses]) 
             .collect();
         let _ = write!(
             out,
-            r#"<g class="day" data-date="{}"><title>{} : {}</title>"#,
+            r#"<g class="day" data-date="{}"><title>{}{}{}</title>"#,
             d.date,
-            esc(&day_label(d.date)),
+            esc(&day_label(d.date, locale)),
+            colon(locale),
             esc(&parts.join(", "))
         );
         let mut base = 0u32;
-        for ((_, colour), c) in DOSE_CATEGORIES.iter().zip(counts(d)) {
+        for ((_, colour), c) in categories.iter().zip(counts(d)) {
             if c == 0 {
                 continue;
             }
@@ -193,7 +237,7 @@ pub fn doses_chart(id: &str, from: NaiveDate, to: NaiveDate, days: &[DayDoses]) 
         out.push_str("</g>");
     }
     out.push_str("</g>");
-    x_axis(&mut out, from, n, height - BOTTOM);
+    x_axis(&mut out, from, n, height - BOTTOM, locale);
     out.push_str("</svg>");
     out
 }
@@ -204,7 +248,8 @@ fn counts(d: &DayDoses) -> [u32; 5] {
 
 /// One symptom's grade (0–4) over [from, to]: a line through one `<circle class="point">` per
 /// report that graded it, coloured by grade.
-pub fn grade_chart(id: &str, from: NaiveDate, to: NaiveDate, series: &GradeSeries) -> String {
+pub fn grade_chart(id: &str, from: NaiveDate, to: NaiveDate, series: &GradeSeries, locale: Locale) -> String {
+    let t = Tr(locale);
     let n = (to - from).num_days().max(0) + 1;
     let height = 130.0;
     let plot_h = height - TOP - BOTTOM;
@@ -218,15 +263,21 @@ pub fn grade_chart(id: &str, from: NaiveDate, to: NaiveDate, series: &GradeSerie
         &mut out,
         id,
         height,
-        &format!("{} : grade au fil du temps", series.label),
-        &match (worst, last) {
-            (Some(w), Some(l)) => format!(
+        &format!("{}{}", series.label, t.t(" : grade au fil du temps", ": grade over time")),
+        &match (worst, last, locale) {
+            (Some(w), Some(l), Locale::Fr) => format!(
                 "{} mesure(s) du {} au {} ; grade le plus haut {w}, dernier grade {l}.",
                 points.len(),
-                super::labels::day(from),
-                super::labels::day(to)
+                day_in(from, locale),
+                day_in(to, locale)
             ),
-            _ => "Aucune mesure sur la période.".to_owned(),
+            (Some(w), Some(l), Locale::En) => format!(
+                "{} measure(s) from {} to {}; highest grade {w}, last grade {l}.",
+                points.len(),
+                day_in(from, locale),
+                day_in(to, locale)
+            ),
+            _ => t.t("Aucune mesure sur la période.", "No measure over the period.").to_owned(),
         },
     );
     y_axis(&mut out, 4, 1, y_of);
@@ -247,12 +298,13 @@ pub fn grade_chart(id: &str, from: NaiveDate, to: NaiveDate, series: &GradeSerie
         let (x, y) = xy(d, g);
         let _ = write!(
             out,
-            r##"<circle class="point" cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{}" stroke="#fff"><title>{} : grade {g}</title></circle>"##,
+            r##"<circle class="point" cx="{x:.1}" cy="{y:.1}" r="4.5" fill="{}" stroke="#fff"><title>{}{}grade {g}</title></circle>"##,
             GRADE_COLOURS[usize::from(g)],
-            esc(&day_label(d))
+            esc(&day_label(d, locale)),
+            colon(locale)
         );
     }
-    x_axis(&mut out, from, n, height - BOTTOM);
+    x_axis(&mut out, from, n, height - BOTTOM, locale);
     out.push_str("</svg>");
     out
 }

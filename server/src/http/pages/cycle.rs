@@ -6,21 +6,23 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 
+use super::labels::{Tr, day_in};
 use crate::domain::calendar::Calendar;
 use crate::domain::regimen::{Line, cycle_day, dose_on, is_dosing_day};
+use crate::domain::triage::Locale;
 
 /// One day of the calendar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalDay {
     pub date: NaiveDate,
-    /// "23/11".
+    /// "23/11" ("23 Nov" in English).
     pub label: String,
     pub today: bool,
     pub holiday: bool,
     /// `on`, `off` (a pause of the cycle) or `none` (outside the regimen's dates): also the
     /// CSS class of the cell.
     pub state: &'static str,
-    /// "J9/21" on the first cycled line's day, empty without a cycle.
+    /// "J9/21" ("D9/21" in English) on the first cycled line's day, empty without a cycle.
     pub cycle_label: String,
     /// What starts that day, shown in the cell: a block of a cycle of several blocks
     /// ("capécitabine : période 2/2") or a step of a ramp-up ("venetoclax 50 mg").
@@ -36,17 +38,26 @@ pub struct CalWeek {
     pub days: Vec<CalDay>,
 }
 
-/// `weeks` weeks from the Monday of `today`'s week.
-pub fn weeks(lines: &[Line], today: NaiveDate, weeks: u32, holidays: Option<&Calendar>) -> Vec<CalWeek> {
+/// `weeks` weeks from the Monday of `today`'s week, in the words of `locale`.
+pub fn weeks(
+    lines: &[Line],
+    today: NaiveDate,
+    weeks: u32,
+    holidays: Option<&Calendar>,
+    locale: Locale,
+) -> Vec<CalWeek> {
     let monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
     (0..weeks)
         .map(|w| CalWeek {
-            days: (0..7).map(|d| day(lines, monday + Days::new(u64::from(w * 7 + d)), today, holidays)).collect(),
+            days: (0..7)
+                .map(|d| day(lines, monday + Days::new(u64::from(w * 7 + d)), today, holidays, locale))
+                .collect(),
         })
         .collect()
 }
 
-fn day(lines: &[Line], date: NaiveDate, today: NaiveDate, holidays: Option<&Calendar>) -> CalDay {
+fn day(lines: &[Line], date: NaiveDate, today: NaiveDate, holidays: Option<&Calendar>, locale: Locale) -> CalDay {
+    let t = Tr(locale);
     let in_regimen: Vec<&Line> = lines.iter().filter(|l| cycle_day(l, date).is_some()).collect();
     let on = in_regimen.iter().any(|l| is_dosing_day(l, date));
     let state = match (in_regimen.is_empty(), on) {
@@ -57,44 +68,47 @@ fn day(lines: &[Line], date: NaiveDate, today: NaiveDate, holidays: Option<&Cale
     let cycle_label = in_regimen
         .iter()
         .filter_map(|l| cycle_day(l, date).filter(|c| c.length > 0))
-        .map(|c| format!("J{}/{}", c.day, c.length))
+        .map(|c| format!("{}{}/{}", t.t("J", "D"), c.day, c.length))
         .next()
         .unwrap_or_default();
     let holiday = holidays.is_some_and(|c| c.is_holiday(date));
-    let marks = in_regimen.iter().flat_map(|l| marks(l, date)).collect();
+    let marks = in_regimen.iter().flat_map(|l| marks(l, date, locale)).collect();
     let mut detail: Vec<String> = in_regimen
         .iter()
         .map(|l| match is_dosing_day(l, date) {
-            true => format!("{} {} : prise", l.drug, dose_on(l, date)),
-            false => format!("{} : pause", l.drug),
+            true => format!("{} {}{}", l.drug, dose_on(l, date), t.t(" : prise", ": dosing day")),
+            false => format!("{}{}", l.drug, t.t(" : pause", ": break")),
         })
         .collect();
     if in_regimen.is_empty() {
-        detail.push("pas de traitement prévu".into());
+        detail.push(t.t("pas de traitement prévu", "no treatment planned").into());
     }
     if holiday {
-        detail.push("jour férié".into());
+        detail.push(t.t("jour férié", "public holiday").into());
     }
     CalDay {
         date,
-        label: format!("{:02}/{:02}", date.day(), date.month()),
+        label: match locale {
+            Locale::Fr => format!("{:02}/{:02}", date.day(), date.month()),
+            Locale::En => date.format("%-d %b").to_string(),
+        },
         today: date == today,
         holiday,
         state,
         cycle_label,
         marks,
-        detail: format!("{} — {}", super::labels::day(date), detail.join(", ")),
+        detail: format!("{} — {}", day_in(date, locale), detail.join(", ")),
     }
 }
 
 /// What starts on `date` for one line: a block of a cycle that has several, a step of a ramp-up.
-fn marks(line: &Line, date: NaiveDate) -> Vec<String> {
+fn marks(line: &Line, date: NaiveDate, locale: Locale) -> Vec<String> {
     let mut out = Vec::new();
     if let (Some(cycle), Some(at)) = (&line.cycle, cycle_day(line, date))
         && cycle.on.len() > 1
         && let Some(i) = cycle.on.iter().position(|&(from, _)| from == at.day)
     {
-        out.push(format!("{} : période {}/{}", line.drug, i + 1, cycle.on.len()));
+        out.push(format!("{}{} {}/{}", line.drug, Tr(locale).t(" : période", ": block"), i + 1, cycle.on.len()));
     }
     let day = (date - line.start).num_days() + 1;
     if line.steps.len() > 1 && line.steps.iter().any(|s| i64::from(s.from_day) == day) {
@@ -130,7 +144,7 @@ mod tests {
     #[test]
     fn weeks_start_on_monday_and_follow_the_cycle() {
         // Capecitabine 14 days on, 7 off, from Wednesday 2026-11-04; today Thursday 2026-11-19.
-        let cal = weeks(&[line("capecitabine", "2026-11-04", Some((14, 7)))], d("2026-11-19"), 3, None);
+        let cal = weeks(&[line("capecitabine", "2026-11-04", Some((14, 7)))], d("2026-11-19"), 3, None, Locale::Fr);
         assert_eq!(cal.len(), 3);
         assert!(cal.iter().all(|w| w.days.len() == 7));
         let first = &cal[0].days[0];
@@ -160,7 +174,7 @@ mod tests {
         ven.steps = [(1, "20 mg"), (8, "50 mg")]
             .map(|(from_day, dose)| crate::domain::regimen::Step { from_day, dose: dose.into() })
             .into();
-        let cal = weeks(&[tt, ven], d("2026-11-02"), 2, None);
+        let cal = weeks(&[tt, ven], d("2026-11-02"), 2, None, Locale::Fr);
         let by_date = |s: &str| cal.iter().flat_map(|w| &w.days).find(|c| c.date == d(s)).unwrap().clone();
         assert_eq!(by_date("2026-11-02").marks, ["trifluridine/tipiracil : période 1/2", "venetoclax 20 mg"]);
         assert_eq!(by_date("2026-11-09").marks, ["trifluridine/tipiracil : période 2/2", "venetoclax 50 mg"]);
@@ -173,7 +187,7 @@ mod tests {
 
     #[test]
     fn days_before_the_start_are_outside_the_regimen() {
-        let cal = weeks(&[line("imatinib", "2026-11-25", None)], d("2026-11-23"), 1, None);
+        let cal = weeks(&[line("imatinib", "2026-11-25", None)], d("2026-11-23"), 1, None, Locale::Fr);
         assert_eq!(cal[0].days[0].state, "none");
         assert_eq!(cal[0].days[2].state, "on");
         assert_eq!(cal[0].days[2].cycle_label, "", "a continuous line has no cycle day");
@@ -182,14 +196,28 @@ mod tests {
     #[test]
     fn a_combination_is_on_when_any_drug_is() {
         let lines = [line("a", "2026-11-23", Some((1, 1))), line("b", "2026-11-24", Some((1, 1)))];
-        let cal = weeks(&lines, d("2026-11-23"), 1, None);
+        let cal = weeks(&lines, d("2026-11-23"), 1, None, Locale::Fr);
         assert!(cal[0].days.iter().all(|c| c.state == "on"), "{cal:?}");
+    }
+
+    /// Issue 19: an English reader's calendar: day labels, cycle days, blocks and details in English.
+    #[test]
+    fn the_calendar_reads_in_english() {
+        let mut tt = line("trifluridine/tipiracil", "2026-11-02", None);
+        tt.cycle = Some(crate::domain::regimen::Cycle { length: 28, on: vec![(1, 5), (8, 12)] });
+        let cal = weeks(&[tt], d("2026-11-02"), 2, None, Locale::En);
+        let by_date = |s: &str| cal.iter().flat_map(|w| &w.days).find(|c| c.date == d(s)).unwrap().clone();
+        let monday = by_date("2026-11-09");
+        assert_eq!((monday.label.as_str(), monday.cycle_label.as_str()), ("9 Nov", "D8/28"));
+        assert_eq!(monday.marks, ["trifluridine/tipiracil: block 2/2"]);
+        assert_eq!(monday.detail, "9 Nov 2026 — trifluridine/tipiracil 1 mg: dosing day");
+        assert_eq!(by_date("2026-11-07").detail, "7 Nov 2026 — trifluridine/tipiracil: break");
     }
 
     #[test]
     fn holidays_are_marked() {
         let cals = Calendars::from_files(&[("fr", "fixed = [\"12-25\"]")]).unwrap();
-        let cal = weeks(&[line("a", "2026-12-01", None)], d("2026-12-23"), 1, cals.get("fr"));
+        let cal = weeks(&[line("a", "2026-12-01", None)], d("2026-12-23"), 1, cals.get("fr"), Locale::Fr);
         let xmas = cal[0].days.iter().find(|c| c.date == d("2026-12-25")).unwrap();
         assert!(xmas.holiday && xmas.detail.contains("jour férié"));
         assert_eq!(cal[0].days.iter().filter(|c| c.holiday).count(), 1);

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::charts;
 use super::cycle::CalWeek;
 use super::enrol::{Choice, people, pharmacies};
+use super::labels::{AsDay, Tr};
 use super::patient_data::{self as data, AlertRow, Chart};
 use super::patient_dispensations::{DispensationSection, dispensation_section};
 use super::patient_pharmacy::{PharmacySection, pharmacy_section};
@@ -24,6 +25,7 @@ use crate::app::patients::visible_patient;
 use crate::app::teams::{self as team_actions, TeamChange};
 use crate::domain::access::Role;
 use crate::domain::pathway::EndReason;
+use crate::domain::triage::Locale;
 use crate::http::views::{self, EpisodeView, PatientView, RateView};
 use crate::store::{entities::patient, patients};
 
@@ -84,7 +86,7 @@ pub async fn list(
         rows.push(Row {
             name: format!("{} {}", s.family_name.to_uppercase(), s.given_name),
             birth_date: s.birth_date.format("%d/%m/%Y").to_string(),
-            sequence: s.sequence.unwrap_or_else(|| "terminé".into()),
+            sequence: s.sequence.unwrap_or_else(|| page.tr.t("terminé", "ended").into()),
             parcours: s.parcours.unwrap_or_default(),
             id: s.id,
         });
@@ -92,41 +94,94 @@ pub async fn list(
     html(&ListPage { layout: page.layout("patients"), q: query.q.trim().to_owned(), rows, total })
 }
 
-fn rate(r: Option<&RateView>) -> String {
-    match r {
-        Some(r) => format!(
+fn rate(r: Option<&RateView>, tr: Tr) -> String {
+    match (r, tr.0) {
+        (Some(r), Locale::Fr) => format!(
             "{:.0} % ({} / {} prises{})",
             r.percent,
             r.taken,
             r.scheduled,
             if r.late > 0 { format!(", dont {} en retard", r.late) } else { String::new() }
         ),
-        None => "pas encore de prise à juger".to_owned(),
+        (Some(r), Locale::En) => format!(
+            "{:.0}% ({} / {} doses{})",
+            r.percent,
+            r.taken,
+            r.scheduled,
+            if r.late > 0 { format!(", {} of them late", r.late) } else { String::new() }
+        ),
+        (None, _) => tr.t("pas encore de prise à juger", "no dose to judge yet").to_owned(),
     }
 }
 
-fn end_reason_label(r: &str) -> &'static str {
+fn end_reason_label(r: &str, tr: Tr) -> &'static str {
     match r {
-        "treatment_stopped" => "Arrêt du traitement",
-        "treatment_changed" => "Changement de traitement",
-        "death" => "Décès",
-        "had" => "Hospitalisation à domicile (HAD)",
-        "transfer" => "Transfert",
-        "withdrew" => "Retrait du patient",
-        "lost_to_follow_up" => "Perdu de vue",
-        "inclusion_error" => "Erreur d'inclusion",
-        _ => "Autre",
+        "treatment_stopped" => tr.t("Arrêt du traitement", "Treatment stopped"),
+        "treatment_changed" => tr.t("Changement de traitement", "Treatment changed"),
+        "death" => tr.t("Décès", "Death"),
+        "had" => tr.t("Hospitalisation à domicile (HAD)", "Hospital at home (HAD)"),
+        "transfer" => tr.t("Transfert", "Transfer"),
+        "withdrew" => tr.t("Retrait du patient", "Patient withdrew"),
+        "lost_to_follow_up" => tr.t("Perdu de vue", "Lost to follow-up"),
+        "inclusion_error" => tr.t("Erreur d'inclusion", "Inclusion error"),
+        _ => tr.t("Autre", "Other"),
     }
 }
 
-fn sequence_label(kind: &str, renewal: i32) -> String {
+fn sequence_label(kind: &str, renewal: i32, tr: Tr) -> String {
     let base = match kind {
-        "S1" => "S1 — initiation (1 mois)",
-        "S2" => "S2 — suivi (3 mois)",
-        "S3" => "S3 — relais ville (6 mois)",
+        "S1" => tr.t("S1 — initiation (1 mois)", "S1 — initiation (1 month)"),
+        "S2" => tr.t("S2 — suivi (3 mois)", "S2 — follow-up (3 months)"),
+        "S3" => tr.t("S3 — relais ville (6 mois)", "S3 — community follow-up (6 months)"),
         other => other,
     };
-    if renewal > 0 { format!("{base}, renouvellement {renewal}") } else { base.to_owned() }
+    if renewal > 0 { format!("{base}, {} {renewal}", tr.t("renouvellement", "renewal")) } else { base.to_owned() }
+}
+
+/// A member's role on the care team (`care_teams` slots), as the page names it.
+fn team_role_label(role: &str, tr: Tr) -> &'static str {
+    match role {
+        "idec" => tr.t("IDEC", "Coordinating nurse (IDEC)"),
+        "oncologist" => tr.t("Oncologue", "Oncologist"),
+        "hospital_pharmacist" => tr.t("Pharmacien hospitalier", "Hospital pharmacist"),
+        "community_pharmacy" => tr.t("Officine", "Community pharmacy"),
+        "gp" => tr.t("Médecin traitant", "GP"),
+        "community_nurse" => tr.t("IDEL", "Community nurse (IDEL)"),
+        _ => tr.t("Autre", "Other"),
+    }
+}
+
+/// A cycle in the reader's words: "14 j de prise, 7 j de pause" / "14 days on, 7 days off";
+/// "J1–J5, J8–J12 tous les 28 jours" / "D1–D5, D8–D12 every 28 days".
+fn cycle_text(c: &views::CycleView, tr: Tr) -> String {
+    match (tr.0, c.on_days, c.off_days, c.length_days, &c.on) {
+        (Locale::Fr, ..) => c.text_fr(),
+        (Locale::En, Some(on), Some(off), _, _) => format!("{on} days on, {off} days off"),
+        (Locale::En, _, _, Some(length), Some(blocks)) => {
+            let b: Vec<String> =
+                blocks.iter().map(|[a, z]| if a == z { format!("D{a}") } else { format!("D{a}–D{z}") }).collect();
+            format!("{} every {length} days", b.join(", "))
+        }
+        (Locale::En, ..) => String::new(),
+    }
+}
+
+/// How a dose per m² or per kg was computed, in the reader's words (the API's `text` is French):
+/// "1250 mg/m² × 1.71 m² (Mosteller, 165 cm, 64 kg) = 2137.5 mg → 2150 mg (+0.6%)" in English.
+fn dose_computation_text(c: &views::DoseComputationView, tr: Tr) -> String {
+    if tr.0 == Locale::Fr {
+        return c.text.clone();
+    }
+    // The view's figures are already rounded (BSA to 2 decimals, the rest to 1).
+    let n = |x: f64| labels::decimal_in(x, Locale::En);
+    let how = match (c.basis.as_str(), c.bsa_m2, c.height_cm) {
+        ("per_m2", Some(bsa), Some(h)) => {
+            format!("{} mg/m² × {} m² (Mosteller, {} cm, {} kg)", n(c.prescribed_mg), n(bsa), n(h), n(c.weight_kg))
+        }
+        _ => format!("{} mg/kg × {} kg", n(c.prescribed_mg), n(c.weight_kg)),
+    };
+    let sign = if c.difference_pct >= 0.0 { "+" } else { "−" };
+    format!("{how} = {} mg → {} mg ({sign}{}%)", n(c.computed_mg), n(c.rounded_mg), n(c.difference_pct.abs()))
 }
 
 /// The page's data, shaped for the template.
@@ -134,6 +189,8 @@ fn sequence_label(kind: &str, renewal: i32) -> String {
 #[template(path = "staff/patient.html")]
 struct PatientPage {
     layout: Layout,
+    /// The reader's language.
+    tr: Tr,
     p: PatientView,
     ep: Option<EpisodeView>,
     age: i32,
@@ -164,7 +221,40 @@ struct PatientPage {
 
 impl PatientPage {
     fn indication(&self, code: &str) -> &'static str {
-        labels::indication(code)
+        labels::indication_in(code, self.tr.0)
+    }
+
+    /// A day in the reader's language: "5 déc. 2026", "5 Dec 2026".
+    fn day(&self, d: impl AsDay) -> String {
+        labels::day_in(d, self.tr.0)
+    }
+
+    /// The birth date: 05/12/1950 in French, as on an identity document; "5 Dec 1950" in English.
+    fn birth_date(&self) -> String {
+        match self.tr.0 {
+            Locale::Fr => self.p.birth_date.format("%d/%m/%Y").to_string(),
+            Locale::En => labels::day_in(self.p.birth_date, Locale::En),
+        }
+    }
+
+    fn sequence_state(&self, state: &str) -> &'static str {
+        match self.tr.0 {
+            Locale::Fr => labels::sequence_state(state),
+            Locale::En => labels::sequence_state_in(state, Locale::En),
+        }
+    }
+
+    fn cycle(&self, c: &views::CycleView) -> String {
+        cycle_text(c, self.tr)
+    }
+
+    fn dose_computation(&self, c: &views::DoseComputationView) -> String {
+        dose_computation_text(c, self.tr)
+    }
+
+    /// A co-medication's product properties in words.
+    fn tags(&self, tags: &[String]) -> String {
+        tags.iter().map(|t| labels::tag_in(t, self.tr.0).unwrap_or(t)).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -191,20 +281,29 @@ async fn team_section(
     error: &str,
 ) -> Result<TeamSection, PageError> {
     let t = team_actions::for_page(state, ep).await?;
-    let day = super::labels::day;
+    let tr = page.tr;
+    let day = |d: chrono::NaiveDate| labels::day_in(d, tr.0);
     let history = t
         .history
         .iter()
         .map(|h| {
-            let period = match h.to {
-                Some(to) => format!("du {} au {}", day(h.from), day(to - chrono::Duration::days(1))),
-                None => format!("depuis le {}", day(h.from)),
+            let period = match (h.to, tr.0) {
+                (Some(to), Locale::Fr) => format!("du {} au {}", day(h.from), day(to - chrono::Duration::days(1))),
+                (Some(to), Locale::En) => format!("from {} to {}", day(h.from), day(to - chrono::Duration::days(1))),
+                (None, Locale::Fr) => format!("depuis le {}", day(h.from)),
+                (None, Locale::En) => format!("since {}", day(h.from)),
             };
-            (crate::app::handover::role_label(&h.role), h.name.clone(), period)
+            (team_role_label(&h.role, tr), h.name.clone(), period)
         })
         .collect();
-    let upcoming =
-        t.upcoming.as_ref().map(|u| format!("Changement d'équipe prévu le {}.", day(u.from))).unwrap_or_default();
+    let upcoming = t
+        .upcoming
+        .as_ref()
+        .map(|u| match tr.0 {
+            Locale::Fr => format!("Changement d'équipe prévu le {}.", day(u.from)),
+            Locale::En => format!("Team change planned on {}.", day(u.from)),
+        })
+        .unwrap_or_default();
     let mut s = TeamSection { history, upcoming, error: error.to_owned(), ..TeamSection::default() };
     if team_actions::may_change_team(&page.auth, ep) {
         let est = Some(ep.establishment_id.as_str());
@@ -241,26 +340,53 @@ pub async fn show(
     Path(id): Path<String>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, PageError> {
-    let notice = match (q.done.as_str(), q.phones_revoked) {
-        ("renew", _) => "Décision enregistrée : la séquence sera renouvelée à sa date de fin.".to_owned(),
-        ("advance", _) => "Décision enregistrée : passage à la séquence suivante à la date de fin.".to_owned(),
-        ("end", _) => "Le suivi est terminé ; rappels et questionnaires sont arrêtés.".to_owned(),
-        ("team", _) => {
-            "Équipe modifiée : accès, alertes et forfaits suivent la nouvelle équipe à sa date d'effet.".to_owned()
-        }
-        ("dispensation", _) => {
-            "Dispensation enregistrée : le patient sera invité à renouveler 3 jours avant d'être à court.".to_owned()
-        }
-        ("pharmacy_interview", _) => "Entretien pharmaceutique enregistré.".to_owned(),
-        ("reconciliation", _) => "Conciliation médicamenteuse enregistrée.".to_owned(),
-        ("ac_interview", _) => "Entretien AC enregistré ; les codes dus sont mis à jour.".to_owned(),
-        (_, Some(n)) => format!(
-            "{n} téléphone(s) déconnecté(s) : ils ne reçoivent plus rien. Donnez un nouveau code d'activation \
-             pour le nouveau téléphone."
-        ),
-        _ => String::new(),
-    };
+    let notice = notice(q.done.as_str(), q.phones_revoked, page.tr);
     render(&state, &page, &id, &notice, "", "").await.map(IntoResponse::into_response)
+}
+
+/// What the page says after a form was recorded (`?done=`) or phones were disconnected.
+fn notice(done: &str, phones_revoked: Option<u64>, tr: Tr) -> String {
+    let t = |fr: &str, en: &str| tr.t(fr, en).to_owned();
+    match (done, phones_revoked) {
+        ("renew", _) => t(
+            "Décision enregistrée : la séquence sera renouvelée à sa date de fin.",
+            "Decision recorded: the sequence will be renewed on its end date.",
+        ),
+        ("advance", _) => t(
+            "Décision enregistrée : passage à la séquence suivante à la date de fin.",
+            "Decision recorded: the patient moves on to the next sequence on the end date.",
+        ),
+        ("end", _) => t(
+            "Le suivi est terminé ; rappels et questionnaires sont arrêtés.",
+            "The follow-up has ended; reminders and questionnaires are stopped.",
+        ),
+        ("team", _) => t(
+            "Équipe modifiée : accès, alertes et forfaits suivent la nouvelle équipe à sa date d'effet.",
+            "Care team changed: access, alerts and forfaits follow the new team from its effective date.",
+        ),
+        ("dispensation", _) => t(
+            "Dispensation enregistrée : le patient sera invité à renouveler 3 jours avant d'être à court.",
+            "Dispensation recorded: the patient will be asked to renew 3 days before running out.",
+        ),
+        ("pharmacy_interview", _) => t("Entretien pharmaceutique enregistré.", "Pharmaceutical interview recorded."),
+        ("reconciliation", _) => t("Conciliation médicamenteuse enregistrée.", "Medication reconciliation recorded."),
+        ("ac_interview", _) => t(
+            "Entretien AC enregistré ; les codes dus sont mis à jour.",
+            "AC interview recorded; the codes due are updated.",
+        ),
+        (_, Some(n)) => match tr.0 {
+            Locale::Fr => format!(
+                "{n} téléphone(s) déconnecté(s) : ils ne reçoivent plus rien. Donnez un nouveau code d'activation \
+                 pour le nouveau téléphone."
+            ),
+            Locale::En => format!(
+                "{n} {} disconnected: {} nothing more. Give a new activation code for the new phone.",
+                if n == 1 { "phone" } else { "phones" },
+                if n == 1 { "it receives" } else { "they receive" }
+            ),
+        },
+        _ => String::new(),
+    }
 }
 
 async fn render(
@@ -320,6 +446,7 @@ pub(super) async fn render_forms(
     errors: FormErrors<'_>,
 ) -> Result<Response, PageError> {
     let (decision_error, team_error, dispensation_error) = (errors.decision, errors.team, errors.dispensation);
+    let (tr, locale) = (page.tr, page.tr.0);
     let p = crate::app::patients::read(state, &page.auth, id).await?;
     let tz = p.time_zone()?;
     let today = state.now().with_timezone(&tz).date_naive();
@@ -344,25 +471,29 @@ pub(super) async fn render_forms(
         team = team_section(state, page, ep, team_error).await?;
         dispensations = dispensation_section(state, page, ep, today, dispensation_error).await?;
         let (from, to) = data::chart_range(ep, today);
-        range = format!("du {} au {}", super::labels::day(from), super::labels::day(to));
-        doses_svg = charts::doses_chart("doses", from, to, &data::doses_by_day(state, &ep.id, from, to).await?);
-        grade_charts = data::grade_charts(&data::grade_series(state, ep, tz).await?, from, to);
-        calendar = data::calendar(state, &p, ep, today).await?;
-        alerts = data::alert_history(state, &page.auth.staff, &ep.id, tz).await?;
+        range = match locale {
+            Locale::Fr => format!("du {} au {}", labels::day_in(from, locale), labels::day_in(to, locale)),
+            Locale::En => format!("from {} to {}", labels::day_in(from, locale), labels::day_in(to, locale)),
+        };
+        let doses = data::doses_by_day(state, &ep.id, from, to).await?;
+        doses_svg = charts::doses_chart("doses", from, to, &doses, locale);
+        grade_charts = data::grade_charts(&data::grade_series(state, ep, tz, locale).await?, from, to, locale);
+        calendar = data::calendar(state, &p, ep, today, locale).await?;
+        alerts = data::alert_history(state, &page.auth.staff, &ep.id, tz, locale).await?;
     }
     let view = views::patient_view(state, p).await?;
     let reports = view
         .last_reports
         .iter()
         .map(|r| ReportRow {
-            when: super::labels::at(r.submitted_at, tz),
+            when: labels::at_in(r.submitted_at, tz, locale),
             colour: r.colour.clone(),
-            colour_label: labels::colour(&r.colour),
+            colour_label: labels::colour_in(&r.colour, locale),
             sequence: r.sequence.clone(),
             grades: r
                 .grades
                 .iter()
-                .map(|(s, g)| format!("{} {g}", data::symptom_label(state, s)))
+                .map(|(s, g)| format!("{} {g}", data::symptom_label(state, s, locale)))
                 .collect::<Vec<_>>()
                 .join(", "),
         })
@@ -373,28 +504,36 @@ pub(super) async fn render_forms(
     let kind = seq.map(|s| s.kind.as_str()).unwrap_or("");
     let role = page.auth.staff.role;
     let pending_decision = match seq.and_then(|s| s.decision.as_deref()) {
-        Some("renew") => "Renouvellement décidé pour la fin de cette séquence.".to_owned(),
-        Some("advance") => "Passage en S3 décidé pour la fin de cette séquence.".to_owned(),
+        Some("renew") => tr
+            .t("Renouvellement décidé pour la fin de cette séquence.", "Renewal decided for the end of this sequence.")
+            .to_owned(),
+        Some("advance") => tr
+            .t(
+                "Passage en S3 décidé pour la fin de cette séquence.",
+                "Move to S3 decided for the end of this sequence.",
+            )
+            .to_owned(),
         _ => String::new(),
     };
     let mut out = PatientPage {
         layout: page.layout("patients"),
+        tr,
         age,
-        sequence_title: seq.map(|s| sequence_label(&s.kind, s.renewal_index)).unwrap_or_default(),
-        adherence_7: rate(ep.and_then(|e| e.adherence.last_7_days.as_ref())),
-        adherence_28: rate(ep.and_then(|e| e.adherence.last_28_days.as_ref())),
+        sequence_title: seq.map(|s| sequence_label(&s.kind, s.renewal_index, tr)).unwrap_or_default(),
+        adherence_7: rate(ep.and_then(|e| e.adherence.last_7_days.as_ref()), tr),
+        adherence_28: rate(ep.and_then(|e| e.adherence.last_28_days.as_ref()), tr),
         may_decide: role.may_decide() && open,
         may_new_code: role.is_hospital() && open,
         can_renew: matches!(kind, "S2" | "S3"),
         can_advance: kind == "S2" && ep.is_some_and(|e| e.s3_eligible),
-        end_reasons: EndReason::ALL.iter().map(|r| (r.as_str(), end_reason_label(r.as_str()))).collect(),
+        end_reasons: EndReason::ALL.iter().map(|r| (r.as_str(), end_reason_label(r.as_str(), tr))).collect(),
         pending_decision,
-        end_reason: ep.and_then(|e| e.end_reason.as_deref()).map(end_reason_label).unwrap_or(""),
+        end_reason: ep.and_then(|e| e.end_reason.as_deref()).map(|r| end_reason_label(r, tr)).unwrap_or(""),
         decision_error: decision_error.to_owned(),
         notice: notice.to_owned(),
         calendar,
         doses_svg,
-        doses_legend: charts::DOSE_CATEGORIES.to_vec(),
+        doses_legend: charts::dose_categories(locale),
         grade_charts,
         range,
         alerts,
@@ -406,6 +545,12 @@ pub(super) async fn render_forms(
         p: view,
     };
     out.ep = out.p.episode.take();
+    // The drugs as the reader names them (the API's record names them in French).
+    if let Some(ep) = &mut out.ep {
+        for l in &mut ep.regimen {
+            l.drug_name = state.rules.catalog.name_in(&l.drug, locale).to_owned();
+        }
+    }
     let status = if errors.any() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, html(&out)?).into_response())
 }
@@ -426,16 +571,21 @@ pub async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     visible_patient(&state, &page.auth, &id).await?;
-    let ep = patients::current_episode(&state.db, &id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?;
+    let tr = page.tr;
+    let ep = patients::current_episode(&state.db, &id)
+        .await?
+        .ok_or(ActionError::conflict(tr.t("ce suivi est terminé", "this follow-up has ended")))?;
     let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let req = DecisionRequest { action: form.action.clone(), reason };
     match apply_decision(&state, &page.auth, &ep.id, &req).await {
         Ok(()) => Ok(Redirect::to(&format!("/staff/patients/{id}?done={}", form.action)).into_response()),
         Err(ActionError::Invalid { field, message }) => {
-            let text = if field == "reason" {
-                "Choisissez le motif de fin de suivi.".to_owned()
-            } else {
-                format!("Décision impossible : {message}")
+            let text = match (field == "reason", tr.0) {
+                (true, _) => tr
+                    .t("Choisissez le motif de fin de suivi.", "Choose the reason for ending the follow-up.")
+                    .to_owned(),
+                (false, Locale::Fr) => format!("Décision impossible : {message}"),
+                (false, Locale::En) => format!("Decision not possible: {message}"),
             };
             render(&state, &page, &id, "", &text, "").await
         }
@@ -469,7 +619,7 @@ fn choice(v: &str) -> Option<Option<String>> {
 }
 
 /// Changes the team through the team action (the API's too); back to the page with a notice,
-/// or the page again with the refusal (in French, naming the field) above the form.
+/// or the page again with the refusal (in the reader's language, naming the field) above the form.
 pub async fn change_team(
     State(state): State<AppState>,
     page: StaffPage,
@@ -477,7 +627,10 @@ pub async fn change_team(
     Form(form): Form<TeamForm>,
 ) -> Result<Response, PageError> {
     visible_patient(&state, &page.auth, &id).await?;
-    let ep = patients::current_episode(&state.db, &id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?;
+    let tr = page.tr;
+    let ep = patients::current_episode(&state.db, &id)
+        .await?
+        .ok_or(ActionError::conflict(tr.t("ce suivi est terminé", "this follow-up has ended")))?;
     let req = TeamChange {
         effective_date: form.effective_date,
         idec: choice(&form.idec),
@@ -490,19 +643,20 @@ pub async fn change_team(
     match team_actions::change(&state, &page.auth, &ep.id, &req, state.now()).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/patients/{id}?done=team")).into_response()),
         Err(ActionError::Invalid { field, message }) => {
-            let text = if field == "effective_date" {
-                "Changement refusé : la date d'effet est aujourd'hui ou plus tard, ou au plus 7 jours en arrière, \
-                 et pas avant le début du suivi ni avant le dernier changement enregistré."
-                    .to_owned()
-            } else {
-                format!("Changement refusé ({}) : {message}", team_field_label(&field))
+            let text = match (field == "effective_date", tr.0) {
+                (true, _) => tr
+                    .t(
+                        "Changement refusé : la date d'effet est aujourd'hui ou plus tard, ou au plus 7 jours en \
+                         arrière, et pas avant le début du suivi ni avant le dernier changement enregistré.",
+                        "Change refused: the effective date is today or later, or at most 7 days back, and not \
+                         before the start of the follow-up nor before the last recorded change.",
+                    )
+                    .to_owned(),
+                (false, Locale::Fr) => format!("Changement refusé ({}) : {message}", team_role_label(&field, tr)),
+                (false, Locale::En) => format!("Change refused ({}): {message}", team_role_label(&field, tr)),
             };
             render(&state, &page, &id, "", "", &text).await
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn team_field_label(field: &str) -> &'static str {
-    crate::app::handover::role_label(field)
 }

@@ -50,9 +50,9 @@ pub async fn doses_by_day(
     Ok(by_day.into_values().filter(|d| d.total() > 0).collect())
 }
 
-/// The staff-facing name of a graded symptom.
-pub fn symptom_label(state: &AppState, symptom: &str) -> String {
-    state.rules.questionnaires.symptom_name(symptom, Locale::Fr)
+/// The staff-facing name of a graded symptom, in the reader's language.
+pub fn symptom_label(state: &AppState, symptom: &str, locale: Locale) -> String {
+    state.rules.questionnaires.symptom_name(symptom, locale)
 }
 
 /// Each symptom graded 1 or more in the episode, with a point per report that asked about it:
@@ -62,6 +62,7 @@ pub async fn grade_series(
     state: &AppState,
     ep: &episode::Model,
     tz: chrono_tz::Tz,
+    locale: Locale,
 ) -> Result<Vec<GradeSeries>, sea_orm::DbErr> {
     let stored = reports::grades_of_episode(&state.db, &ep.id).await?;
     let mut symptoms: Vec<String> = stored.iter().map(|g| g.symptom.clone()).collect();
@@ -101,7 +102,7 @@ pub async fn grade_series(
     Ok(symptoms
         .into_iter()
         .map(|s| GradeSeries {
-            label: symptom_label(state, &s),
+            label: symptom_label(state, &s, locale),
             points: points.remove(&s).unwrap_or_default(),
             symptom: s,
         })
@@ -114,22 +115,24 @@ pub struct Chart {
     pub svg: String,
 }
 
-pub fn grade_charts(series: &[GradeSeries], from: NaiveDate, to: NaiveDate) -> Vec<Chart> {
+pub fn grade_charts(series: &[GradeSeries], from: NaiveDate, to: NaiveDate, locale: Locale) -> Vec<Chart> {
     series
         .iter()
         .map(|s| Chart {
             label: s.label.clone(),
-            svg: charts::grade_chart(&format!("grade-{}", s.symptom), from, to, s),
+            svg: charts::grade_chart(&format!("grade-{}", s.symptom), from, to, s, locale),
         })
         .collect()
 }
 
-/// The coming weeks of the episode's regimen in force, with the establishment's holidays.
+/// The coming weeks of the episode's regimen in force, with the establishment's holidays, in
+/// the reader's language.
 pub async fn calendar(
     state: &AppState,
     p: &patient::Model,
     ep: &episode::Model,
     today: NaiveDate,
+    locale: Locale,
 ) -> Result<Vec<CalWeek>, sea_orm::DbErr> {
     if ep.end_date.is_some() {
         return Ok(vec![]);
@@ -138,17 +141,17 @@ pub async fn calendar(
     let mut lines = crate::store::episodes::lines_of(&rows)?;
     // The calendar names each drug as staff read it, never by its catalogue key.
     for l in &mut lines {
-        l.drug = state.rules.catalog.name_fr(&l.drug).to_owned();
+        l.drug = state.rules.catalog.name_in(&l.drug, locale).to_owned();
     }
     let est = directory::establishment(&state.db, &p.establishment_id).await?;
     let holidays = est.as_ref().and_then(|e| state.rules.calendars.get(&e.calendar));
-    Ok(cycle::weeks(&lines, today, CALENDAR_WEEKS, holidays))
+    Ok(cycle::weeks(&lines, today, CALENDAR_WEEKS, holidays, locale))
 }
 
 /// One line of the alert history.
 pub struct AlertRow {
     pub id: String,
-    /// The code (for the badge's class) and its French word.
+    /// The code (for the badge's class) and its word in the reader's language.
     pub colour: String,
     pub colour_label: &'static str,
     pub topic: &'static str,
@@ -158,21 +161,22 @@ pub struct AlertRow {
     pub link: bool,
 }
 
-/// The episode's alerts, newest first (the latest 30).
+/// The episode's alerts, newest first (the latest 30), in the reader's language.
 pub async fn alert_history(
     state: &AppState,
     staff: &Staff,
     episode_id: &str,
     tz: chrono_tz::Tz,
+    locale: Locale,
 ) -> Result<Vec<AlertRow>, sea_orm::DbErr> {
     let mut out = Vec::new();
     for a in alerts::for_episode(&state.db, episode_id).await?.into_iter().take(30) {
         let link = alerts::visible(&state.db, staff, &a, state.today()).await?;
         out.push(AlertRow {
-            opened: super::labels::at(a.opened_at, tz),
-            colour_label: super::labels::colour(&a.colour),
-            topic: super::labels::topic(&a.topic),
-            status: super::labels::status(&a.status),
+            opened: super::labels::at_in(a.opened_at, tz, locale),
+            colour_label: super::labels::colour_in(&a.colour, locale),
+            topic: super::labels::topic_in(&a.topic, locale),
+            status: super::labels::status_in(&a.status, locale),
             colour: a.colour,
             link,
             id: a.id,

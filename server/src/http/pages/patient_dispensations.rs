@@ -7,12 +7,14 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::labels::{Tr, day_in};
 use super::patient::render_with;
 use super::{PageError, StaffPage};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::dispensations::{self as dispensation_actions, DispensationRequest};
 use crate::app::patients::visible_patient;
+use crate::domain::triage::Locale;
 use crate::store::patients;
 
 /// The dispensations with their run-out dates and, for whoever records them, the form.
@@ -37,20 +39,22 @@ pub(super) async fn dispensation_section(
     error: &str,
 ) -> Result<DispensationSection, PageError> {
     let v = dispensation_actions::for_page(state, ep).await?;
-    let day = super::labels::day;
+    let (tr, locale) = (page.tr, page.tr.0);
+    let day = |d: chrono::NaiveDate| day_in(d, locale);
+    let name = |drug: &str| state.rules.catalog.name_in(drug, locale).to_owned();
     let rows = v
         .dispensations
         .iter()
         .map(|d| {
             let state = if d.renewed {
-                "renouvelé"
+                tr.t("renouvelé", "renewed")
             } else if d.overdue {
-                "renouvellement en retard"
+                tr.t("renouvellement en retard", "renewal overdue")
             } else {
-                "en cours"
+                tr.t("en cours", "current")
             };
             [
-                d.drug_name.clone(),
+                name(&d.drug),
                 day(d.dispensed_on),
                 d.units.to_string(),
                 d.units_per_day.to_string(),
@@ -63,15 +67,23 @@ pub(super) async fn dispensation_section(
     let supply = v
         .drugs
         .iter()
-        .map(|s| {
-            format!(
+        .map(|s| match locale {
+            Locale::Fr => format!(
                 "{} : {} unités délivrées depuis le {}, {} prises confirmées{}",
-                s.drug_name,
+                name(&s.drug),
                 s.units_dispensed,
                 day(s.first_dispensed_on),
                 s.units_confirmed,
                 if s.mismatch { " — plus de prises confirmées que d'unités délivrées, à vérifier" } else { "" }
-            )
+            ),
+            Locale::En => format!(
+                "{}: {} units dispensed since {}, {} doses confirmed{}",
+                name(&s.drug),
+                s.units_dispensed,
+                day(s.first_dispensed_on),
+                s.units_confirmed,
+                if s.mismatch { " — more doses confirmed than units dispensed, to check" } else { "" }
+            ),
         })
         .collect();
     let mut out = DispensationSection { rows, supply, error: error.to_owned(), ..DispensationSection::default() };
@@ -82,7 +94,7 @@ pub(super) async fn dispensation_section(
             .await?
             .into_iter()
             .map(|l| {
-                let name = state.rules.catalog.name_fr(&l.drug).to_owned();
+                let name = name(&l.drug);
                 (l.drug, name)
             })
             .collect();
@@ -104,19 +116,29 @@ pub struct DispensationForm {
     prescription_end: String,
 }
 
-fn dispensation_field_label(field: &str) -> &'static str {
+fn dispensation_field_label(field: &str, tr: Tr) -> &'static str {
     match field {
-        "drug" => "médicament",
-        "dispensed_on" => "date de dispensation",
-        "units" => "unités délivrées",
-        "units_per_day" => "unités par jour de prise",
-        "prescription_end" => "fin d'ordonnance",
-        _ => "saisie",
+        "drug" => tr.t("médicament", "drug"),
+        "dispensed_on" => tr.t("date de dispensation", "dispensation date"),
+        "units" => tr.t("unités délivrées", "units dispensed"),
+        "units_per_day" => tr.t("unités par jour de prise", "units per dosing day"),
+        "prescription_end" => tr.t("fin d'ordonnance", "prescription end"),
+        _ => tr.t("saisie", "entry"),
+    }
+}
+
+/// "Dispensation refusée (label) : message" in the reader's language.
+fn refusal(field: &str, message: &str, tr: Tr) -> String {
+    let label = dispensation_field_label(field, tr);
+    match tr.0 {
+        Locale::Fr => format!("Dispensation refusée ({label}) : {message}"),
+        Locale::En => format!("Dispensation refused ({label}): {message}"),
     }
 }
 
 /// Records a dispensation through the dispensation action (the API's too); back to the page
-/// with a notice, or the page again with the refusal (in French, naming the field).
+/// with a notice, or the page again with the refusal (in the reader's language, naming the
+/// field).
 pub async fn record_dispensation(
     State(state): State<AppState>,
     page: StaffPage,
@@ -124,14 +146,14 @@ pub async fn record_dispensation(
     Form(form): Form<DispensationForm>,
 ) -> Result<Response, PageError> {
     visible_patient(&state, &page.auth, &id).await?;
-    let ep = patients::current_episode(&state.db, &id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?;
+    let tr = page.tr;
+    let ep = patients::current_episode(&state.db, &id)
+        .await?
+        .ok_or(ActionError::conflict(tr.t("ce suivi est terminé", "this follow-up has ended")))?;
     let number = |raw: &str, field: &str| -> Result<Option<i64>, String> {
         match raw.trim() {
             "" => Ok(None),
-            n => n
-                .parse()
-                .map(Some)
-                .map_err(|_| format!("Dispensation refusée ({}) : un nombre entier.", dispensation_field_label(field))),
+            n => n.parse().map(Some).map_err(|_| refusal(field, tr.t("un nombre entier.", "a whole number."), tr)),
         }
     };
     let parsed = number(&form.units, "units").and_then(|u| Ok((u, number(&form.units_per_day, "units_per_day")?)));
@@ -149,7 +171,7 @@ pub async fn record_dispensation(
     match dispensation_actions::record(&state, &page.auth, &ep.id, &req).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/patients/{id}?done=dispensation")).into_response()),
         Err(ActionError::Invalid { field, message }) => {
-            let text = format!("Dispensation refusée ({}) : {message}", dispensation_field_label(&field));
+            let text = refusal(&field, &message, tr);
             render_with(&state, &page, &id, "", "", "", &text).await
         }
         Err(e) => Err(e.into()),

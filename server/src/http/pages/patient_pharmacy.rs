@@ -8,8 +8,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::labels::{Tr, day_in};
 use super::patient::{FormErrors, render_forms};
-use super::{PageError, StaffPage, labels};
+use super::{PageError, StaffPage};
 use crate::AppState;
 use crate::app::ActionError;
 use crate::app::interviews::{self as ledger_actions, InterviewRequest};
@@ -19,6 +20,7 @@ use crate::app::pharmacy_records::{
 };
 use crate::domain::interviews::{InterviewKind, TreatmentClass};
 use crate::domain::pharmacy_records::{Decision, TOPICS};
+use crate::domain::triage::Locale;
 use crate::store::entities::episode;
 use crate::store::patients;
 
@@ -60,16 +62,50 @@ pub(super) struct PharmacySection {
     pub(super) adhesion: String,
     /// (date, kind in words).
     pub(super) ledger_interviews: Vec<(String, &'static str)>,
-    /// (code, due on, amount).
+    /// (code, due on, amount with its currency).
     pub(super) codes: Vec<(String, String, String)>,
     pub(super) ledger_error: String,
 }
 
-pub(super) fn kind_label(k: InterviewKind) -> &'static str {
+pub(super) fn kind_label(k: InterviewKind, tr: Tr) -> &'static str {
     match k {
-        InterviewKind::Initial => "Entretien initial",
-        InterviewKind::DailyLifeAndSideEffects => "Vie quotidienne et effets indésirables",
-        InterviewKind::Adherence => "Observance",
+        InterviewKind::Initial => tr.t("Entretien initial", "Initial interview"),
+        InterviewKind::DailyLifeAndSideEffects => {
+            tr.t("Vie quotidienne et effets indésirables", "Daily life and side effects")
+        }
+        InterviewKind::Adherence => tr.t("Observance", "Adherence"),
+    }
+}
+
+/// A topic of the Onco'Link interview (`domain::pharmacy_records::TOPICS`, French) in the
+/// reader's language; the key itself for a key the table lacks.
+pub(super) fn topic_label(key: &str, tr: Tr) -> &str {
+    let en = match key {
+        "dosing_and_times" => "Dosing and times of intake",
+        "side_effects" => "Side effects and what to do",
+        "interactions_self_medication" => "Interactions and self-medication",
+        "adherence" => "Adherence",
+        "storage_handling" => "Storage and handling",
+        "when_to_call" => "When to call the team",
+        _ => return crate::domain::pharmacy_records::topic_label(key).unwrap_or(key),
+    };
+    tr.t(crate::domain::pharmacy_records::topic_label(key).unwrap_or(en), en)
+}
+
+/// A reconciliation decision in the reader's language.
+pub(super) fn decision_label(d: Decision, tr: Tr) -> &'static str {
+    match d {
+        Decision::Continue => tr.t(d.label_fr(), "continue"),
+        Decision::Stop => tr.t(d.label_fr(), "stop"),
+        Decision::Adjust => tr.t(d.label_fr(), "adjust"),
+    }
+}
+
+/// An amount of the ledger ("60,00" from the action) with its currency: "60,00 €", "€60.00".
+fn amount(euros_fr: &str, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{euros_fr} €"),
+        Locale::En => format!("€{}", euros_fr.replace(',', ".")),
     }
 }
 
@@ -80,6 +116,8 @@ pub(super) async fn pharmacy_section(
     today: chrono::NaiveDate,
     errors: &FormErrors<'_>,
 ) -> Result<PharmacySection, PageError> {
+    let (tr, locale) = (page.tr, page.tr.0);
+    let day = |d: chrono::NaiveDate| day_in(d, locale);
     let mut s = PharmacySection {
         today: today.to_string(),
         interview_error: errors.interview.to_owned(),
@@ -89,8 +127,8 @@ pub(super) async fn pharmacy_section(
     };
     for i in actions::interviews_for_page(state, ep).await?.interviews {
         s.interviews.push(InterviewRow {
-            date: labels::day(i.done_on),
-            topics: i.topics.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join(" ; "),
+            date: day(i.done_on),
+            topics: i.topics.iter().map(|t| topic_label(&t.key, tr)).collect::<Vec<_>>().join(tr.t(" ; ", "; ")),
             minutes: i.minutes,
             note: i.note.unwrap_or_default(),
             by: i.recorded_by_name,
@@ -98,31 +136,33 @@ pub(super) async fn pharmacy_section(
     }
     for r in actions::reconciliations_for_page(state, ep).await?.reconciliations {
         s.reconciliations.push(ReconciliationBlock {
-            date: labels::day(r.reconciled_on),
+            date: day(r.reconciled_on),
             by: r.recorded_by_name,
             medications: r
                 .medications
                 .into_iter()
-                .map(|m| [m.name, m.dosage, m.decision.label_fr().to_owned(), m.decision_note.unwrap_or_default()])
+                .map(|m| {
+                    [m.name, m.dosage, decision_label(m.decision, tr).to_owned(), m.decision_note.unwrap_or_default()]
+                })
                 .collect(),
             discrepancies: r.discrepancies,
         });
     }
     if actions::may_record_interview(&page.auth, ep) {
         s.may_interview = true;
-        s.topics = TOPICS.to_vec();
+        s.topics = TOPICS.iter().map(|&(key, _)| (key, topic_label(key, tr))).collect();
     }
     if actions::may_record_reconciliation(&page.auth, ep) {
         s.may_reconcile = true;
         s.rows = (0..MEDICATION_ROWS).collect();
-        s.decisions = Decision::ALL.iter().map(|d| (d.as_str(), d.label_fr())).collect();
+        s.decisions = Decision::ALL.iter().map(|d| (d.as_str(), decision_label(*d, tr))).collect();
     }
     if ledger_actions::may_record(&page.auth, ep) {
         s.ledger = true;
         let l = ledger_actions::for_page(state, &page.auth, ep).await?;
-        s.adhesion = l.adhesion_date.map(labels::day).unwrap_or_default();
-        s.ledger_interviews = l.interviews.into_iter().map(|(d, k)| (labels::day(d), kind_label(k))).collect();
-        s.codes = l.codes.into_iter().map(|(c, d, a)| (c, labels::day(d), a)).collect();
+        s.adhesion = l.adhesion_date.map(day).unwrap_or_default();
+        s.ledger_interviews = l.interviews.into_iter().map(|(d, k)| (day(d), kind_label(k, tr))).collect();
+        s.codes = l.codes.into_iter().map(|(c, d, a)| (c, day(d), amount(&a, locale))).collect();
     }
     Ok(s)
 }
@@ -134,16 +174,26 @@ fn one<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
 
 async fn current_episode(state: &AppState, page: &StaffPage, id: &str) -> Result<episode::Model, PageError> {
     visible_patient(state, &page.auth, id).await?;
-    Ok(patients::current_episode(&state.db, id).await?.ok_or(ActionError::conflict("ce suivi est terminé"))?)
+    let ended = page.tr.t("ce suivi est terminé", "this follow-up has ended");
+    Ok(patients::current_episode(&state.db, id).await?.ok_or(ActionError::conflict(ended))?)
 }
 
-fn interview_field_label(field: &str) -> &'static str {
+fn interview_field_label(field: &str, tr: Tr) -> &'static str {
     match field {
-        "done_on" => "date de l'entretien",
-        "minutes" => "durée en minutes",
-        "note" => "note",
-        f if f.starts_with("topics") => "thèmes abordés",
-        _ => "saisie",
+        "done_on" => tr.t("date de l'entretien", "interview date"),
+        "minutes" => tr.t("durée en minutes", "length in minutes"),
+        "note" => tr.t("note", "note"),
+        f if f.starts_with("topics") => tr.t("thèmes abordés", "topics covered"),
+        _ => tr.t("saisie", "entry"),
+    }
+}
+
+/// "{what} refusé(e) ({label}) : {message}" in French, "{what} refused ({label}): {message}" in
+/// English.
+fn refused(tr: Tr, fr: &str, en: &str, label: &str, message: &str) -> String {
+    match tr.0 {
+        Locale::Fr => format!("{fr} ({label}) : {message}"),
+        Locale::En => format!("{en} ({label}): {message}"),
     }
 }
 
@@ -156,12 +206,14 @@ pub async fn record_interview(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let ep = current_episode(&state, &page, &id).await?;
-    let refuse =
-        |field: &str, message: &str| format!("Entretien refusé ({}) : {message}", interview_field_label(field));
+    let tr = page.tr;
+    let refuse = |field: &str, message: &str| {
+        refused(tr, "Entretien refusé", "Interview refused", interview_field_label(field, tr), message)
+    };
     let minutes = match one(&form, "minutes").parse::<i64>() {
         Ok(m) => m,
         Err(_) => {
-            let text = refuse("minutes", "un nombre entier de minutes.");
+            let text = refuse("minutes", tr.t("un nombre entier de minutes.", "a whole number of minutes."));
             return render_forms(&state, &page, &id, "", FormErrors { interview: &text, ..FormErrors::default() })
                 .await;
         }
@@ -182,24 +234,24 @@ pub async fn record_interview(
     }
 }
 
-fn reconciliation_field_label(field: &str) -> String {
+fn reconciliation_field_label(field: &str, tr: Tr) -> String {
     if let Some(rest) = field.strip_prefix("medications[") {
         let (n, what) = rest.split_once(']').unwrap_or((rest, ""));
         let line = n.parse::<usize>().map(|i| i + 1).unwrap_or(0);
         let what = match what {
-            ".name" => "nom",
-            ".dosage" => "dose et rythme",
-            ".decision" => "décision",
-            ".decision_note" => "précision de la décision",
-            _ => "ligne",
+            ".name" => tr.t("nom", "name"),
+            ".dosage" => tr.t("dose et rythme", "dose and frequency"),
+            ".decision" => tr.t("décision", "decision"),
+            ".decision_note" => tr.t("précision de la décision", "detail of the decision"),
+            _ => tr.t("ligne", "line"),
         };
-        return format!("médicament {line}, {what}");
+        return format!("{} {line}, {what}", tr.t("médicament", "medication"));
     }
     match field {
-        "reconciled_on" => "date de la conciliation",
-        "medications" => "médicaments",
-        f if f.starts_with("discrepancies") => "divergences",
-        _ => "saisie",
+        "reconciled_on" => tr.t("date de la conciliation", "reconciliation date"),
+        "medications" => tr.t("médicaments", "medications"),
+        f if f.starts_with("discrepancies") => tr.t("divergences", "discrepancies"),
+        _ => tr.t("saisie", "entry"),
     }
     .to_owned()
 }
@@ -239,7 +291,8 @@ pub async fn record_reconciliation(
     match actions::record_reconciliation(&state, &page.auth, &ep.id, &req).await {
         Ok(_) => Ok(Redirect::to(&format!("/staff/patients/{id}?done=reconciliation")).into_response()),
         Err(ActionError::Invalid { field, message }) => {
-            let text = format!("Conciliation refusée ({}) : {message}", reconciliation_field_label(&field));
+            let label = reconciliation_field_label(&field, page.tr);
+            let text = refused(page.tr, "Conciliation refusée", "Reconciliation refused", &label, &message);
             render_forms(&state, &page, &id, "", FormErrors { reconciliation: &text, ..FormErrors::default() }).await
         }
         Err(e) => Err(e.into()),
@@ -255,7 +308,9 @@ pub async fn record_ledger_interview(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let ep = current_episode(&state, &page, &id).await?;
-    let refuse = |label: &str, message: &str| format!("Entretien AC refusé ({label}) : {message}");
+    let tr = page.tr;
+    let refuse =
+        |label: &str, message: &str| refused(tr, "Entretien AC refusé", "AC interview refused", label, message);
     let kind = match one(&form, "kind") {
         "initial" => Some(InterviewKind::Initial),
         "daily_life_and_side_effects" => Some(InterviewKind::DailyLifeAndSideEffects),
@@ -274,11 +329,14 @@ pub async fn record_ledger_interview(
     let (kind, on) = match (kind, on) {
         (Some(k), Ok(on)) => (k, on),
         (None, _) => {
-            let text = refuse("type d'entretien", "choisissez le type d'entretien.");
+            let text = refuse(
+                tr.t("type d'entretien", "interview type"),
+                tr.t("choisissez le type d'entretien.", "choose the type of interview."),
+            );
             return render_forms(&state, &page, &id, "", FormErrors { ledger: &text, ..FormErrors::default() }).await;
         }
         (_, Err(_)) => {
-            let text = refuse("date", "une date JJ/MM/AAAA.");
+            let text = refuse("date", tr.t("une date JJ/MM/AAAA.", "a date DD/MM/YYYY."));
             return render_forms(&state, &page, &id, "", FormErrors { ledger: &text, ..FormErrors::default() }).await;
         }
     };
@@ -288,8 +346,8 @@ pub async fn record_ledger_interview(
         Err(ActionError::Invalid { field, message }) => {
             let label = match field.as_str() {
                 "on" => "date",
-                "treatment" => "type de traitement",
-                _ => "saisie",
+                "treatment" => tr.t("type de traitement", "treatment type"),
+                _ => tr.t("saisie", "entry"),
             };
             let text = refuse(label, &message);
             render_forms(&state, &page, &id, "", FormErrors { ledger: &text, ..FormErrors::default() }).await

@@ -34,7 +34,7 @@ fn doses_chart_has_one_group_per_day_with_doses_and_a_rect_per_outcome() {
         day("2026-11-04", 0, 0, 1, 0, 1),
         day("2026-11-05", 0, 0, 0, 0, 0),
     ];
-    let svg = doses_chart("doses", d("2026-11-01"), d("2026-11-14"), &days);
+    let svg = doses_chart("doses", d("2026-11-01"), d("2026-11-14"), &days, Locale::Fr);
     assert_eq!(count(&svg, r#"<g class="day""#), 3, "an empty day draws nothing: {svg}");
     assert_eq!(count(&svg, "<rect "), 1 + 2 + 2);
     assert!(svg.contains(r#"data-date="2026-11-04""#));
@@ -47,7 +47,7 @@ fn doses_chart_has_one_group_per_day_with_doses_and_a_rect_per_outcome() {
 #[test]
 fn doses_chart_scales_bars_to_the_busiest_day() {
     let days = [day("2026-11-02", 4, 0, 0, 0, 0), day("2026-11-03", 2, 0, 0, 0, 0)];
-    let svg = doses_chart("doses", d("2026-11-02"), d("2026-11-03"), &days);
+    let svg = doses_chart("doses", d("2026-11-02"), d("2026-11-03"), &days, Locale::Fr);
     let heights = attr_values(&svg, "rect", "height");
     assert_eq!(heights.len(), 2);
     assert!((heights[0] - 2.0 * heights[1]).abs() < 0.2, "{heights:?}");
@@ -59,7 +59,7 @@ fn doses_chart_scales_bars_to_the_busiest_day() {
 
 #[test]
 fn stacked_outcomes_sit_on_top_of_each_other() {
-    let svg = doses_chart("doses", d("2026-11-02"), d("2026-11-02"), &[day("2026-11-02", 1, 1, 0, 0, 0)]);
+    let svg = doses_chart("doses", d("2026-11-02"), d("2026-11-02"), &[day("2026-11-02", 1, 1, 0, 0, 0)], Locale::Fr);
     let ys = attr_values(&svg, "rect", "y");
     let hs = attr_values(&svg, "rect", "height");
     assert_eq!(ys.len(), 2);
@@ -71,7 +71,7 @@ fn stacked_outcomes_sit_on_top_of_each_other() {
 #[test]
 fn days_outside_the_range_are_left_out() {
     let days = [day("2026-10-30", 2, 0, 0, 0, 0), day("2026-11-02", 1, 0, 0, 0, 0)];
-    let svg = doses_chart("doses", d("2026-11-01"), d("2026-11-07"), &days);
+    let svg = doses_chart("doses", d("2026-11-01"), d("2026-11-07"), &days, Locale::Fr);
     assert_eq!(count(&svg, r#"<g class="day""#), 1);
 }
 
@@ -83,8 +83,8 @@ fn charts_are_accessible_and_need_no_script_nor_style() {
         points: vec![(d("2026-11-03"), 1), (d("2026-11-10"), 3)],
     };
     for svg in [
-        doses_chart("doses", d("2026-11-01"), d("2026-11-14"), &[day("2026-11-02", 1, 0, 0, 0, 0)]),
-        grade_chart("g-diarrhea", d("2026-11-01"), d("2026-11-14"), &series),
+        doses_chart("doses", d("2026-11-01"), d("2026-11-14"), &[day("2026-11-02", 1, 0, 0, 0, 0)], Locale::Fr),
+        grade_chart("g-diarrhea", d("2026-11-01"), d("2026-11-14"), &series, Locale::Fr),
     ] {
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>"));
         assert!(svg.contains(r#"role="img""#));
@@ -103,7 +103,7 @@ fn grade_chart_draws_a_point_per_measure_at_its_grade() {
         label: "Diarrhée".into(),
         points: vec![(d("2026-11-03"), 0), (d("2026-11-06"), 2), (d("2026-11-10"), 4), (d("2026-12-01"), 1)],
     };
-    let svg = grade_chart("g", d("2026-11-01"), d("2026-11-28"), &series);
+    let svg = grade_chart("g", d("2026-11-01"), d("2026-11-28"), &series, Locale::Fr);
     assert_eq!(count(&svg, r#"<circle class="point""#), 3, "the December point is outside the range");
     let cy = attr_values(&svg, "circle", "cy");
     let cx = attr_values(&svg, "circle", "cx");
@@ -120,9 +120,32 @@ fn grade_chart_draws_a_point_per_measure_at_its_grade() {
 #[test]
 fn a_single_point_has_no_line_and_an_empty_series_says_so() {
     let one = GradeSeries { symptom: "fatigue".into(), label: "Fatigue".into(), points: vec![(d("2026-11-03"), 2)] };
-    let svg = grade_chart("g", d("2026-11-01"), d("2026-11-07"), &one);
+    let svg = grade_chart("g", d("2026-11-01"), d("2026-11-07"), &one, Locale::Fr);
     assert_eq!(count(&svg, "<circle "), 1);
     assert!(!svg.contains("<polyline"));
     let none = GradeSeries { points: vec![], ..one };
-    assert!(grade_chart("g", d("2026-11-01"), d("2026-11-07"), &none).contains("Aucune mesure"));
+    assert!(grade_chart("g", d("2026-11-01"), d("2026-11-07"), &none, Locale::Fr).contains("Aucune mesure"));
+}
+
+/// Issue 19: the same charts for an English reader: English titles, outcomes and dates.
+#[test]
+fn charts_read_in_english_for_an_english_reader() {
+    let days = [day("2026-11-04", 0, 0, 1, 0, 1)];
+    let svg = doses_chart("doses", d("2026-11-01"), d("2026-11-14"), &days, Locale::En);
+    assert!(svg.contains("<title>Wed 4 Nov: 1 vomited, 1 missed</title>"), "{svg}");
+    assert!(svg.contains("Doses per day from 1 Nov 2026 to 14 Nov 2026"), "{svg}");
+    assert!(svg.contains(">2 Nov</text>"), "{svg}");
+    let series = GradeSeries {
+        symptom: "diarrhea".into(),
+        label: "Diarrhoea".into(),
+        points: vec![(d("2026-11-03"), 1), (d("2026-11-10"), 3)],
+    };
+    let svg = grade_chart("g", d("2026-11-01"), d("2026-11-14"), &series, Locale::En);
+    assert!(svg.contains("Diarrhoea: grade over time") && svg.contains("highest grade 3, last grade 3"), "{svg}");
+    assert!(svg.contains("<title>Tue 10 Nov: grade 3</title>"), "{svg}");
+    for fr in ["mesure", "grade le plus", "Prises", " : ", "nov."] {
+        assert!(!svg.contains(fr), "French `{fr}` in {svg}");
+    }
+    let legend: Vec<&str> = dose_categories(Locale::En).iter().map(|(l, _)| *l).collect();
+    assert_eq!(legend, ["taken", "taken late", "vomited", "not taken (reported)", "missed"]);
 }
