@@ -22,6 +22,7 @@ mod never_silent;
 mod pages;
 mod pages_admin;
 mod pages_patient;
+mod pages_patient_english;
 mod pathway;
 mod push;
 mod questionnaires;
