@@ -346,3 +346,70 @@ async fn the_demo_worklist_and_alerts_read_in_english_after_the_switch() {
     browser.close().await;
     assert!(found.is_empty(), "French on English pages:\n{}", found.join("\n"));
 }
+
+/// French words of the patient page that have no place on its English version, beyond
+/// [`FRENCH`].
+const PATIENT_FRENCH: &[&str] = &[
+    "identité",
+    "naissance",
+    "épisode",
+    "parcours",
+    "séquence",
+    "traitement",
+    "médicament",
+    "calendrier",
+    "prises",
+    "pris",
+    "oublié",
+    "pause",
+    "férié",
+    "officine",
+    "délivré",
+    "unités",
+    "entretien",
+    "conciliation",
+    "aucune",
+    "aucun",
+    "enregistrer",
+    "jours",
+    "mois",
+    "oui",
+    "non",
+    "janv",
+    "déc",
+];
+
+/// Issue 19: the IDEC switches to English and opens the demo patient with the most on their
+/// page — Jean Dupont: S2 after S1, a change of community pharmacy (the team's history), a
+/// dispensation, weeks of doses and reports, alerts — every `<details>` open: no French word of
+/// [`FRENCH`] nor [`PATIENT_FRENCH`] ("des" aside: it is in a pharmacy's name, "Pharmacie des
+/// Lices").
+#[tokio::test]
+async fn the_demo_patient_page_reads_in_english_after_the_switch() {
+    let Some(browser) = start_browser(1280, 800).await else { return };
+    let (_app, base) = demo_worklist(&browser).await;
+    browser.click("button[name=locale][value=en]").await;
+    browser.wait_for("html[lang=en] table.worklist", WAIT).await;
+    browser.goto(&format!("{base}/staff/patients")).await;
+    browser.wait_for("html[lang=en] #patients", WAIT).await;
+    let href = browser
+        .execute(
+            "return [...document.querySelectorAll('#patients a')].find(a => a.textContent.includes('DUPONT')).getAttribute('href')",
+            json!([]),
+        )
+        .await;
+    browser.goto(&format!("{base}{}", href.as_str().expect("Jean Dupont is listed"))).await;
+    browser.wait_for("html[lang=en] #h-episode", WAIT).await;
+    let list: Vec<&str> = FRENCH.iter().chain(PATIENT_FRENCH).copied().filter(|w| *w != "des").collect();
+    let mut found = vec![];
+    let text = words_of(&browser, &list, "patient", &mut found).await;
+    for en in ["Episode and pathway", "Sequence history", "Care team history", "Dispensations", "Doses per day"] {
+        assert!(text.contains(en), "{en} in {text}");
+    }
+    let opened =
+        browser.execute("return [...document.querySelectorAll('main details')].every(d => d.open)", json!([])).await;
+    assert_eq!(opened, json!(true), "every <details> opened");
+    browser.desktop_and_phone_shots("demo-patient-in-english").await;
+    browser.close().await;
+    assert!(found.is_empty(), "French on the English patient page:\n{}", found.join("\n"));
+}
