@@ -173,12 +173,7 @@ pub fn tag_in(t: &str, locale: Locale) -> Option<&'static str> {
     Some(Tr(locale).t(fr, en))
 }
 
-/// The treatment's indication (docs/indicators.md), as a French clinician says it.
-pub fn indication(i: &str) -> &'static str {
-    indication_in(i, Locale::Fr)
-}
-
-/// [`indication`] in `locale`.
+/// The treatment's indication (docs/indicators.md), as a clinician says it in `locale`.
 pub fn indication_in(i: &str, locale: Locale) -> &'static str {
     let t = Tr(locale);
     match i {
@@ -205,12 +200,7 @@ pub fn status_in(s: &str, locale: Locale) -> &'static str {
     }
 }
 
-/// The state of a sequence (`sequences.state`).
-pub fn sequence_state(s: &str) -> &'static str {
-    sequence_state_in(s, Locale::Fr)
-}
-
-/// [`sequence_state`] in `locale`.
+/// The state of a sequence (`sequences.state`) in `locale`.
 pub fn sequence_state_in(s: &str, locale: Locale) -> &'static str {
     let t = Tr(locale);
     match s {
@@ -316,12 +306,6 @@ pub fn decimal_in(n: f64, locale: Locale) -> String {
 pub fn tel_href(phone: &str) -> String {
     let digits: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
     format!("tel:{digits}")
-}
-
-/// An adherence window of the indicators, in French (the administrator's page still calls it
-/// until it reads [`adherence_window_in`] in its reader's language).
-pub fn adherence_window(key: &str) -> &'static str {
-    adherence_window_in(key, Locale::Fr)
 }
 
 #[cfg(test)]

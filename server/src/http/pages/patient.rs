@@ -238,10 +238,7 @@ impl PatientPage {
     }
 
     fn sequence_state(&self, state: &str) -> &'static str {
-        match self.tr.0 {
-            Locale::Fr => labels::sequence_state(state),
-            Locale::En => labels::sequence_state_in(state, Locale::En),
-        }
+        labels::sequence_state_in(state, self.tr.0)
     }
 
     fn cycle(&self, c: &views::CycleView) -> String {
