@@ -25,6 +25,25 @@ pub fn topic_label(key: &str) -> Option<&'static str> {
     TOPICS.iter().find(|(k, _)| *k == key).map(|(_, l)| *l)
 }
 
+/// The English labels of [`TOPICS`], in the same order.
+pub const TOPICS_EN: &[(&str, &str)] = &[
+    ("dosing_and_times", "Dosing and times of intake"),
+    ("side_effects", "Side effects and what to do"),
+    ("interactions_self_medication", "Interactions and self-medication"),
+    ("adherence", "Adherence"),
+    ("storage_handling", "Storage and handling"),
+    ("when_to_call", "When to call the team"),
+];
+
+/// [`topic_label`] in `locale`.
+pub fn topic_label_in(key: &str, locale: crate::triage::Locale) -> Option<&'static str> {
+    let table = match locale {
+        crate::triage::Locale::Fr => TOPICS,
+        crate::triage::Locale::En => TOPICS_EN,
+    };
+    table.iter().find(|(k, _)| *k == key).map(|(_, l)| *l)
+}
+
 /// Longest note kept with an interview or a reconciliation decision (characters).
 pub const NOTE_MAX_CHARS: usize = 2000;
 /// Time an interview may take, in minutes.
@@ -115,6 +134,14 @@ impl Decision {
             Self::Continue => "poursuivre",
             Self::Stop => "arrêter",
             Self::Adjust => "adapter",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Continue => "continue",
+            Self::Stop => "stop",
+            Self::Adjust => "adjust",
         }
     }
 }
@@ -216,6 +243,17 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    /// Every topic has its English label, and it is not the French one left in place.
+    #[test]
+    fn every_topic_has_an_english_label() {
+        assert_eq!(TOPICS.len(), TOPICS_EN.len());
+        for (key, fr) in TOPICS {
+            let en = topic_label_in(key, crate::triage::Locale::En);
+            assert!(en.is_some_and(|en| en != *fr), "{key}");
+        }
+        assert_eq!(topic_label_in("when_to_call", crate::triage::Locale::Fr), Some("Quand appeler l'équipe"));
     }
 
     #[test]
