@@ -6,7 +6,9 @@
 //! and the adherence, and the date of the next decision.
 //!
 //! Each sheet is a numbered version of the episode's sheet holding a snapshot of its data
-//! ([`Sheet`], stored as JSON): an old version shows what was true when it was issued. What it
+//! ([`Sheet`], stored as JSON): an old version shows what was true when it was issued. The
+//! snapshot is French, with its English twin of the same moment in [`Sheet::en`] (versions
+//! issued before the sheet was bilingual have none: docs/domain.md, "The hand-over sheet"). What it
 //! says of the drugs comes from the catalogue and the triage rules (config/catalog/drugs.toml,
 //! config/triage.toml), nothing else.
 
@@ -17,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{ActionError, StaffAuth};
 use crate::AppState;
 use crate::domain::interactions::{Product, drug_products};
-use crate::domain::pharmacy_records::topic_label;
+use crate::domain::pharmacy_records::topic_label_in;
 use crate::domain::triage::Locale;
 use crate::notify::message::{HandoverNotice, Message};
 use crate::store::entities::{care_team, episode, handover_sheet, sequence};
@@ -53,6 +55,10 @@ pub struct Sheet {
     /// The latest pharmaceutical interviews at dispensation (five at most), newest first.
     #[serde(default)]
     pub pharmacy_interviews: Vec<PharmacyInterviewPart>,
+    /// The same sheet in English, taken at the same moment; `None` in the English sheet itself
+    /// and in the versions issued before the sheet was bilingual (French only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<Box<Sheet>>,
 }
 
 /// The medication reconciliation at inclusion (docs/domain.md, "Pharmaceutical interview and
@@ -179,14 +185,17 @@ pub struct RatePart {
     pub percent: f64,
 }
 
-/// The French name of a symptom, measure or red-flag key (the question bank's, or a few
+/// The name of a symptom, measure or red-flag key in `locale` (the question bank's, or a few
 /// objective measures of the catalogue's watch lists).
-fn symptom_label(state: &AppState, key: &str) -> String {
-    state.rules.questionnaires.symptom_name(key, Locale::Fr)
+fn symptom_label(state: &AppState, key: &str, locale: Locale) -> String {
+    state.rules.questionnaires.symptom_name(key, locale)
 }
 
-/// A catalogue tag in words (the meanings config/catalog/drugs.toml gives them).
-fn tag_label(tag: &str) -> String {
+/// A catalogue tag in words in `locale` (the meanings config/catalog/drugs.toml gives them).
+fn tag_label(tag: &str, locale: Locale) -> String {
+    if locale == Locale::En {
+        return tag_label_en(tag);
+    }
     match tag {
         "myelosuppressive" => "Myélosuppresseur : risque de neutropénie",
         "cyp3a4_substrate" => "Substrat majeur du CYP3A4 : éviter les inhibiteurs et inducteurs puissants",
@@ -206,6 +215,27 @@ fn tag_label(tag: &str) -> String {
     .to_owned()
 }
 
+/// [`tag_label`] in English.
+fn tag_label_en(tag: &str) -> String {
+    match tag {
+        "myelosuppressive" => "Myelosuppressive: risk of neutropenia",
+        "cyp3a4_substrate" => "Major CYP3A4 substrate: avoid strong inhibitors and inducers",
+        "moderate_cyp3a4_inhibitor" => "Moderate CYP3A4 inhibitor",
+        "strong_cyp3a4_inhibitor" => "Strong CYP3A4 inhibitor",
+        "strong_cyp3a4_inducer" => "Strong CYP3A4 inducer",
+        "cyp2d6_substrate" => "Activated by CYP2D6: avoid strong CYP2D6 inhibitors",
+        "ph_dependent_absorption" => {
+            "Absorption depends on gastric pH: avoid PPIs, H2 blockers and antacids, or space them out"
+        }
+        "qt_prolonging" => "Prolongs the QT interval",
+        "hepatotoxic" => "Hepatotoxic: monitor liver function tests",
+        "bleeding_risk" => "Bleeding risk: caution with anticoagulants and antiplatelets",
+        "teratogenic" => "Teratogenic: pregnancy prevention programme",
+        other => return other.replace('_', " "),
+    }
+    .to_owned()
+}
+
 /// "J1 à J14 tous les 21 jours", "J1 à J5 et J8 à J12 tous les 28 jours", "J1 et J15 tous les
 /// 28 jours".
 pub fn cycle_words(c: &crate::domain::regimen::Cycle) -> String {
@@ -216,6 +246,21 @@ pub fn cycle_words(c: &crate::domain::regimen::Cycle) -> String {
         _ => blocks.join(""),
     };
     format!("{list} tous les {} jours", c.length)
+}
+
+/// [`cycle_words`] in `locale`: "D1–D14 every 21 days", "D1–D5 and D8–D12 every 28 days",
+/// "D1 and D15 every 28 days" in English.
+pub fn cycle_words_in(c: &crate::domain::regimen::Cycle, locale: Locale) -> String {
+    if locale == Locale::Fr {
+        return cycle_words(c);
+    }
+    let blocks: Vec<String> =
+        c.on.iter().map(|&(a, z)| if a == z { format!("D{a}") } else { format!("D{a}–D{z}") }).collect();
+    let list = match blocks.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => blocks.join(""),
+    };
+    format!("{list} every {} days", c.length)
 }
 
 /// The French name of a care-team role, as the sheet and the patient page write it.
@@ -231,20 +276,40 @@ pub fn role_label(role: &str) -> &'static str {
     }
 }
 
-async fn contacts(db: &impl ConnectionTrait, team: &care_team::Model) -> Result<Vec<Contact>, sea_orm::DbErr> {
+/// [`role_label`] in `locale`.
+pub fn role_label_in(role: &str, locale: Locale) -> &'static str {
+    if locale == Locale::Fr {
+        return role_label(role);
+    }
+    match role {
+        "idec" => "Coordinating nurse (IDEC)",
+        "oncologist" => "Oncologist",
+        "hospital_pharmacist" => "Hospital pharmacist",
+        "community_pharmacy" => "Community pharmacy",
+        "gp" => "GP",
+        "community_nurse" => "Community nurse (IDEL)",
+        _ => "Other",
+    }
+}
+
+async fn contacts(
+    db: &impl ConnectionTrait,
+    team: &care_team::Model,
+    locale: Locale,
+) -> Result<Vec<Contact>, sea_orm::DbErr> {
     let mut out = Vec::new();
     for (role, id) in teams::Members::of(team).slots() {
         let Some(id) = id else { continue };
         let contact = if role == "community_pharmacy" {
             directory::pharmacy(db, id).await?.map(|p| Contact {
-                role: role_label(role).to_owned(),
+                role: role_label_in(role, locale).to_owned(),
                 name: p.name,
                 phone: p.phone,
                 email: p.email,
             })
         } else {
             directory::professional(db, id).await?.map(|p| Contact {
-                role: role_label(role).to_owned(),
+                role: role_label_in(role, locale).to_owned(),
                 name: format!("{} {}", p.given_name, p.family_name),
                 phone: p.phone,
                 email: Some(p.email),
@@ -259,8 +324,10 @@ fn internal(what: String) -> ActionError {
     ActionError::Internal(anyhow::anyhow!(what))
 }
 
-/// The sheet's data now, for the episode and its sequence `seq`, the team `team`. At inclusion
-/// the episode has no follow-up yet (`history` false): no report, alert or dose is read.
+/// The sheet's data now in `locale`, for the episode and its sequence `seq`, the team `team`. At
+/// inclusion the episode has no follow-up yet (`history` false): no report, alert or dose is
+/// read. Its `en` is `None`: [`issue_to`] puts the English twin there.
+#[allow(clippy::too_many_arguments)]
 async fn snapshot(
     db: &impl ConnectionTrait,
     state: &AppState,
@@ -269,7 +336,9 @@ async fn snapshot(
     team: Option<&care_team::Model>,
     history: bool,
     now: DateTime<Utc>,
+    locale: Locale,
 ) -> Result<Sheet, ActionError> {
+    let fr = locale == Locale::Fr;
     let catalog = &state.rules.catalog;
     let p =
         patients::get(db, &ep.patient_id).await?.ok_or_else(|| internal(format!("episode {}: no patient", ep.id)))?;
@@ -283,11 +352,18 @@ async fn snapshot(
     let mut regimen = Vec::new();
     for l in &rows {
         regimen.push(LinePart {
-            drug: catalog.name_fr(&l.drug).to_owned(),
+            drug: catalog.name_in(&l.drug, locale).to_owned(),
             dose: l.dose.clone(),
             times: l.times()?,
-            cycle: l.cycle()?.as_ref().map(cycle_words),
-            steps: l.steps()?.into_iter().map(|s| format!("à partir de J{} : {}", s.from_day, s.dose)).collect(),
+            cycle: l.cycle()?.as_ref().map(|c| cycle_words_in(c, locale)),
+            steps: l
+                .steps()?
+                .into_iter()
+                .map(|s| match locale {
+                    Locale::Fr => format!("à partir de J{} : {}", s.from_day, s.dose),
+                    Locale::En => format!("from D{}: {}", s.from_day, s.dose),
+                })
+                .collect(),
             partner: catalog.partner(&l.drug).is_some(),
             start_date: l.start_date,
         });
@@ -301,39 +377,52 @@ async fn snapshot(
         let Some(d) = catalog.get(key) else { continue };
         let mut call_now = Vec::new();
         if d.tags.contains(&flags.febrile_tag) {
-            call_now.push(format!(
-                "Fièvre à {} °C ou plus : appeler sans attendre le numéro 24 h/24 (neutropénie fébrile possible)",
-                flags.febrile_from_c
-            ));
+            call_now.push(if fr {
+                format!(
+                    "Fièvre à {} °C ou plus : appeler sans attendre le numéro 24 h/24 (neutropénie fébrile possible)",
+                    flags.febrile_from_c
+                )
+            } else {
+                format!(
+                    "Fever of {} °C or more: call the 24/7 number straight away (possible febrile neutropenia)",
+                    flags.febrile_from_c
+                )
+            });
         }
         watch.push(DrugWatch {
-            drug: catalog.name_fr(key).to_owned(),
-            early_watch: d.watch.iter().map(|k| symptom_label(state, k)).collect(),
+            drug: catalog.name_in(key, locale).to_owned(),
+            early_watch: d.watch.iter().map(|k| symptom_label(state, k, locale)).collect(),
             also_watch: d
                 .watch_info
                 .iter()
                 .filter(|k| !d.watch.contains(*k))
-                .map(|k| symptom_label(state, k))
+                .map(|k| symptom_label(state, k, locale))
                 .collect(),
             hold: d
                 .hold
                 .iter()
                 .map(|(s, g)| {
-                    format!(
-                        "{} de grade {g} ou plus : prochaine prise suspendue jusqu'à l'appel de l'équipe",
-                        symptom_label(state, s)
-                    )
+                    let symptom = symptom_label(state, s, locale);
+                    if fr {
+                        format!(
+                            "{symptom} de grade {g} ou plus : prochaine prise suspendue jusqu'à l'appel de l'équipe"
+                        )
+                    } else {
+                        format!("{symptom} of grade {g} or more: next dose withheld until the team calls")
+                    }
                 })
                 .collect(),
-            cautions: d.tags.iter().map(|t| tag_label(t)).collect(),
+            cautions: d.tags.iter().map(|t| tag_label(t, locale)).collect(),
             call_now,
         });
     }
-    let mut call_now: Vec<String> = flags.questions.iter().map(|q| symptom_label(state, q)).collect();
-    call_now.push(format!(
-        "Tension artérielle à {:.0}/{:.0} mmHg ou plus",
-        flags.emergency_systolic_from, flags.emergency_diastolic_from
-    ));
+    let mut call_now: Vec<String> = flags.questions.iter().map(|q| symptom_label(state, q, locale)).collect();
+    let (systolic, diastolic) = (flags.emergency_systolic_from, flags.emergency_diastolic_from);
+    call_now.push(if fr {
+        format!("Tension artérielle à {systolic:.0}/{diastolic:.0} mmHg ou plus")
+    } else {
+        format!("Blood pressure of {systolic:.0}/{diastolic:.0} mmHg or more")
+    });
 
     // The interactions as the co-medications were declared: each against the drugs and the
     // co-medications before it (app::episodes::add_comedication).
@@ -345,10 +434,10 @@ async fn snapshot(
         tags.extend(product.iter().flat_map(|p| p.tags.iter().cloned()));
         let new = Product { name: product.map(|p| p.name).unwrap_or_else(|| c.name.to_lowercase()), tags };
         for f in state.rules.triage.interactions.check(&others, &new) {
-            // The sheet is in French: the rule's own French text (docs/triage.md §7).
-            let reason =
-                state.rules.triage.interactions.rule_reason(&f.rule, Locale::Fr).unwrap_or(&f.reason).to_owned();
-            interactions.push(InteractionPart { between: format!("{} + {}", catalog.name_fr(&f.a), c.name), reason });
+            // The rule's own text in the sheet's language (docs/triage.md §7).
+            let reason = state.rules.triage.interactions.rule_reason(&f.rule, locale).unwrap_or(&f.reason).to_owned();
+            let between = format!("{} + {}", catalog.name_in(&f.a, locale), c.name);
+            interactions.push(InteractionPart { between, reason });
         }
         others.push(new);
         comedications.push(ComedicationPart { since: c.declared_at.with_timezone(&tz).date_naive(), name: c.name });
@@ -361,7 +450,7 @@ async fn snapshot(
             let grades = reports::grades_of(db, &r.id)
                 .await?
                 .into_iter()
-                .map(|g| (symptom_label(state, &g.symptom), g.grade))
+                .map(|g| (symptom_label(state, &g.symptom, locale), g.grade))
                 .collect();
             Some(ReportPart { date: r.submitted_at.with_timezone(&tz).date_naive(), colour: r.colour, grades })
         }
@@ -398,7 +487,10 @@ async fn snapshot(
             medications: r
                 .medications()?
                 .into_iter()
-                .map(|m| (m.name, m.dosage, m.decision.label_fr().to_owned(), m.decision_note))
+                .map(|m| {
+                    let decision = if fr { m.decision.label_fr() } else { m.decision.label_en() };
+                    (m.name, m.dosage, decision.to_owned(), m.decision_note)
+                })
                 .collect(),
             discrepancies: r.discrepancies()?,
         }),
@@ -406,7 +498,8 @@ async fn snapshot(
     };
     let mut pharmacy_interviews = Vec::new();
     for i in pharmacy_records::interviews_of(db, &ep.id).await?.into_iter().take(5) {
-        let topics = i.topics()?.iter().map(|k| topic_label(k).unwrap_or_default().to_owned()).collect::<Vec<_>>();
+        let topics =
+            i.topics()?.iter().map(|k| topic_label_in(k, locale).unwrap_or_default().to_owned()).collect::<Vec<_>>();
         pharmacy_interviews.push(PharmacyInterviewPart { date: i.done_on, topics, minutes: i.minutes });
     }
     Ok(Sheet {
@@ -425,7 +518,7 @@ async fn snapshot(
         watch,
         call_now,
         contacts: match team {
-            Some(t) => contacts(db, t).await?,
+            Some(t) => contacts(db, t, locale).await?,
             None => Vec::new(),
         },
         comedications,
@@ -436,6 +529,7 @@ async fn snapshot(
         adherence_28_days,
         reconciliation,
         pharmacy_interviews,
+        en: None,
     })
 }
 
@@ -515,7 +609,10 @@ async fn issue_to(
         .ok_or_else(|| internal(format!("episode {}: no active sequence for its hand-over sheet", ep.id)))?;
     let team = teams::team_on(txn, &ep.id, seq.start_date).await?;
     let history = reason != Reason::Inclusion;
-    let sheet = snapshot(txn, state, ep, &seq, team.as_ref(), history, now).await?;
+    // Both languages of the same moment, read in the same transaction.
+    let mut sheet = snapshot(txn, state, ep, &seq, team.as_ref(), history, now, Locale::Fr).await?;
+    let en = snapshot(txn, state, ep, &seq, team.as_ref(), history, now, Locale::En).await?;
+    sheet.en = Some(Box::new(en));
     let content = serde_json::to_string(&sheet).map_err(|e| ActionError::Internal(e.into()))?;
     let (sheet_id, version) = sheets::insert_next(txn, &ep.id, &seq.id, reason, content, now).await?;
     let recipients = match recipients {
@@ -714,5 +811,32 @@ mod tests {
             "J1 à J5 et J8 à J12 tous les 28 jours"
         );
         assert_eq!(cycle_words(&Cycle { length: 28, on: vec![(1, 1), (15, 15)] }), "J1 et J15 tous les 28 jours");
+        assert_eq!(cycle_words_in(&Cycle::on_off(14, 7), Locale::Fr), "J1 à J14 tous les 21 jours");
+    }
+
+    #[test]
+    fn cycles_read_in_english_as_an_english_pharmacist_writes_them() {
+        assert_eq!(cycle_words_in(&Cycle::on_off(14, 7), Locale::En), "D1–D14 every 21 days");
+        assert_eq!(
+            cycle_words_in(&Cycle { length: 28, on: vec![(1, 5), (8, 12)] }, Locale::En),
+            "D1–D5 and D8–D12 every 28 days"
+        );
+        assert_eq!(
+            cycle_words_in(&Cycle { length: 28, on: vec![(1, 1), (15, 15)] }, Locale::En),
+            "D1 and D15 every 28 days"
+        );
+    }
+
+    #[test]
+    fn every_tag_the_sheet_explains_has_its_english_meaning() {
+        for tag in crate::domain::catalog::KNOWN_TAGS {
+            let (fr, en) = (tag_label(tag, Locale::Fr), tag_label(tag, Locale::En));
+            if fr != tag.replace('_', " ") {
+                assert_ne!(en, tag.replace('_', " "), "{tag} has a French meaning but no English one");
+                assert_ne!(en, fr, "{tag}");
+            }
+        }
+        assert_eq!(role_label_in("gp", Locale::Fr), "Médecin traitant");
+        assert_eq!(role_label_in("gp", Locale::En), "GP");
     }
 }
