@@ -36,10 +36,6 @@ impl Tr {
     }
 }
 
-pub fn colour(c: &str) -> &'static str {
-    colour_in(c, Locale::Fr)
-}
-
 pub fn colour_in(c: &str, locale: Locale) -> &'static str {
     let t = Tr(locale);
     match c {
@@ -48,10 +44,6 @@ pub fn colour_in(c: &str, locale: Locale) -> &'static str {
         "green" => t.t("Vert", "Green"),
         _ => "—",
     }
-}
-
-pub fn topic(t: &str) -> &'static str {
-    topic_in(t, Locale::Fr)
 }
 
 pub fn topic_in(topic: &str, locale: Locale) -> &'static str {
@@ -186,10 +178,6 @@ pub fn indication_in(i: &str, locale: Locale) -> &'static str {
     }
 }
 
-pub fn status(s: &str) -> &'static str {
-    status_in(s, Locale::Fr)
-}
-
 pub fn status_in(s: &str, locale: Locale) -> &'static str {
     let t = Tr(locale);
     match s {
@@ -273,12 +261,8 @@ impl<T: AsDay + ?Sized> AsDay for &T {
     }
 }
 
-/// A moment in the site's time zone, as French staff read it: "5 déc. 2026 14:02".
-pub fn at(t: DateTime<Utc>, tz: Tz) -> String {
-    at_in(t, tz, Locale::Fr)
-}
-
-/// [`at`] in `locale`: "5 Dec 2026, 14:02" in English.
+/// A moment in the site's time zone in `locale`: "5 déc. 2026 14:02" in French, "5 Dec 2026,
+/// 14:02" in English.
 pub fn at_in(t: DateTime<Utc>, tz: Tz, locale: Locale) -> String {
     let local = t.with_timezone(&tz);
     match locale {
@@ -319,10 +303,10 @@ mod tests {
         assert_eq!(day(d("2027-08-01")), "1 août 2027");
         assert_eq!(day(d("2026-02-28")), "28 févr. 2026");
         let t: DateTime<Utc> = "2026-12-05T13:02:00Z".parse().unwrap();
-        assert_eq!(at(t, chrono_tz::Europe::Paris), "5 déc. 2026 14:02");
+        assert_eq!(at_in(t, chrono_tz::Europe::Paris, Locale::Fr), "5 déc. 2026 14:02");
         // Late in the evening UTC is the next day in Paris: the local day is the one shown.
         let late: DateTime<Utc> = "2026-12-31T23:30:00Z".parse().unwrap();
-        assert_eq!(at(late, chrono_tz::Europe::Paris), "1 janv. 2027 00:30");
+        assert_eq!(at_in(late, chrono_tz::Europe::Paris, Locale::Fr), "1 janv. 2027 00:30");
     }
     use crate::domain::catalog::KNOWN_TAGS;
     use crate::domain::indicators::{self, Facts, Period};
