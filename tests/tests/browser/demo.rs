@@ -410,6 +410,27 @@ async fn the_demo_patient_page_reads_in_english_after_the_switch() {
         browser.execute("return [...document.querySelectorAll('main details')].every(d => d.open)", json!([])).await;
     assert_eq!(opened, json!(true), "every <details> opened");
     browser.desktop_and_phone_shots("demo-patient-in-english").await;
+
+    // The patient's hand-over sheet, linked from the page, reads in English too.
+    let sheet = browser
+        .execute(
+            "const a = document.querySelector('a[href*=\"/handover\"]'); return a && a.getAttribute('href')",
+            json!([]),
+        )
+        .await;
+    browser.goto(&format!("{base}{}", sheet.as_str().expect("the patient page links to the hand-over sheet"))).await;
+    browser.wait_for("html[lang=en] #sheet", WAIT).await;
+    not_english(&browser, "hand-over sheet", &mut found).await;
+    let text = browser.text("main").await;
+    for en in ["Hospital–community hand-over sheet", "What to watch for", "The team's contacts", "Next decision"] {
+        assert!(text.contains(en), "{en} in {text}");
+    }
+    assert_eq!(
+        browser.execute("return document.querySelector('#sheet').getAttribute('lang')", json!([])).await,
+        serde_json::Value::Null,
+        "the demo's sheets were issued in both languages"
+    );
+    browser.screenshot("demo-handover-in-english").await;
     browser.close().await;
-    assert!(found.is_empty(), "French on the English patient page:\n{}", found.join("\n"));
+    assert!(found.is_empty(), "French on the English patient page or hand-over sheet:\n{}", found.join("\n"));
 }

@@ -40,8 +40,11 @@ impl Browser {
 }
 
 /// The printed part of the page (the list of versions beside it changes as versions are added).
+/// From the end of its opening tag, which may carry a `lang` (a French-only version shown to an
+/// English reader).
 fn sheet(html: &str) -> &str {
-    let start = html.find(r#"<article id="sheet">"#).expect("the sheet");
+    let at = html.find(r#"<article id="sheet""#).expect("the sheet");
+    let start = html[at..].find('>').unwrap() + at + 1;
     let end = html[start..].find("</article>").unwrap() + start;
     &html[start..end]
 }
@@ -236,4 +239,182 @@ async fn each_professional_reads_the_hand_over_mail_in_their_language_only() {
     let refused =
         app.state.db.execute_unprepared("UPDATE professionals SET locale = 'de' WHERE email = 'gp@a.test'").await;
     assert!(refused.is_err(), "the constraint refuses it");
+}
+
+/// A patient with something in every part of the sheet (issue 19): capecitabine on its 21-day
+/// cycle, warfarin declared beside it (an interaction), an amber report (an alert), a medication
+/// reconciliation and a pharmacist interview, then a new community pharmacy (version 2, which
+/// reads the follow-up). The GP of the team reads English.
+async fn a_full_sheet(app: &TestApp) -> (Site, String) {
+    use sea_orm::ConnectionTrait;
+    let site = app.seed_site().await;
+    let body = app.enrolment(&site);
+    let today = body["episode"]["start_date"].as_str().unwrap().to_owned();
+    let (pid, eid, code) = app.enrol(&site, body).await;
+    let device = app.activate(&code).await;
+    let r = app.report(&device, serde_json::json!({"diarrhea.frequency": 3, "temperature_c": 37.0})).await;
+    assert!(r.status.is_success(), "{:?}", r.body);
+    let path = format!("/api/v1/episodes/{eid}/comedications");
+    let c = app.post(&path, &site.idec.1, serde_json::json!({"name": "Warfarine"})).await;
+    assert_eq!(c.status, StatusCode::CREATED, "{:?}", c.body);
+    let reconciliation = serde_json::json!({"reconciled_on": today, "medications": [
+        {"name": "Aspirin", "dosage": "75 mg", "decision": "adjust", "decision_note": "later"}]});
+    let path = format!("/api/v1/episodes/{eid}/reconciliation");
+    assert_eq!(app.post(&path, &site.hospital_pharmacist.1, reconciliation).await.status, StatusCode::CREATED);
+    let interview = serde_json::json!({"done_on": today, "topics": ["when_to_call"], "minutes": 20});
+    let path = format!("/api/v1/episodes/{eid}/pharmacy-interviews");
+    assert_eq!(app.post(&path, &site.community_pharmacist.1, interview).await.status, StatusCode::CREATED);
+    let change = serde_json::json!({"effective_date": today, "community_pharmacy": site.other_pharmacy});
+    let t = app.post(&format!("/api/v1/episodes/{eid}/team"), &site.idec.1, change).await;
+    assert_eq!(t.status, StatusCode::OK, "{:?}", t.body);
+    app.state.db.execute_unprepared("UPDATE professionals SET locale = 'en' WHERE email = 'gp@a.test'").await.unwrap();
+    (site, pid)
+}
+
+/// French texts that have no place on the English sheet (case-sensitive, anywhere in the page,
+/// HTML-escaped as the page writes them).
+const FRENCH_ON_THE_SHEET: &[&str] = &[
+    "Fiche de liaison",
+    "Appeler",
+    "Traitement",
+    "tous les",
+    "grade de",
+    "Conciliation",
+    "Médicament",
+    "Prochaine décision",
+    "déclarée",
+    "Fièvre",
+    "Tension artérielle",
+    "Observance",
+    "Toxicité",
+    "Interaction médicamenteuse",
+    "À prendre en charge",
+    "changement d&#39;équipe",
+    "émise le",
+    "Myélosuppresseur",
+    "capécitabine",
+    "augmente l&#39;INR",
+    "Médecin traitant",
+    "Oncologue",
+    "Retour au dossier",
+    "Imprimer",
+    "nov.",
+    "prises",
+    "Aucune",
+    "Orange",
+    "Contacts de l&#39;équipe",
+    "du 23",
+    "adapter",
+    "Entretien",
+    "Quand appeler",
+];
+
+/// Issue 19: an English-speaking GP of the team reads the latest sheet in English — every text
+/// of the snapshot and of the page around it, English dates — and no French; a French reader
+/// of the same version keeps the French sheet, word for word.
+#[tokio::test]
+async fn an_english_reader_reads_the_hand_over_sheet_in_english_and_a_french_one_in_french() {
+    let app = spawn_app().await;
+    let (_, pid) = a_full_sheet(&app).await;
+    let gp = Browser::login(&app, "gp@a.test").await;
+    let (status, page) = gp.get(&format!("/staff/patients/{pid}/handover")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"<html lang="en">"#), "the page's language");
+    assert!(!page.contains(r#"id="french-only""#), "a bilingual version needs no note");
+    let printed = sheet(&page);
+    for en in [
+        "Hospital–community hand-over sheet",
+        "Version 2 (team change), issued on",
+        "S1, from 23 Nov 2026 to",
+        "12 Apr 1961",
+        "capecitabine",
+        "D1–D14 every 21 days",
+        "Fever of 38 °C or more: call the 24/7 number straight away (possible febrile neutropenia)",
+        "mmHg or more",
+        "of grade 2 or more: next dose withheld until the team calls",
+        "Myelosuppressive: risk of neutropenia",
+        "capecitabine + Warfarine: capecitabine raises the INR under vitamin K antagonists",
+        "reported on 23 Nov 2026",
+        "Medication reconciliation and pharmacist interviews",
+        "<td>adjust: later</td>",
+        "Interview of 23 Nov 2026 (20 min): When to call the team",
+        "Adherence over 7 days",
+        "Latest questionnaire",
+        "Amber",
+        "Drug interaction",
+        "To acknowledge",
+        "Coordinating nurse (IDEC)",
+        "GP",
+        "Next decision",
+    ] {
+        assert!(printed.contains(en), "{en:?} in {printed}");
+    }
+    for en in ["Hand-over sheet —", "Back to the patient", "Versions of the sheet", "— team change, 23 Nov 2026"] {
+        assert!(page.contains(en), "{en:?} in the page");
+    }
+    let french: Vec<&&str> = FRENCH_ON_THE_SHEET.iter().filter(|w| page.contains(**w)).collect();
+    assert!(french.is_empty(), "French on the English sheet: {french:?}\n{page}");
+
+    // The same version read in French: the French texts, and no English ones.
+    let pharmacist = Browser::login(&app, "officine@b.test").await;
+    let (status, fr_page) = pharmacist.get(&format!("/staff/patients/{pid}/handover/2")).await;
+    assert_eq!(status, StatusCode::OK, "{fr_page}");
+    assert!(fr_page.contains(r#"<html lang="fr">"#));
+    let fr = sheet(&fr_page);
+    for text in [
+        "Fiche de liaison ville–hôpital",
+        "Version 2 (changement d&#39;équipe), émise le",
+        "S1, du 23 nov. 2026",
+        "12/04/1961",
+        "J1 à J14 tous les 21 jours",
+        "Fièvre à 38 °C ou plus : appeler sans attendre le numéro 24 h/24",
+        "de grade 2 ou plus : prochaine prise suspendue jusqu&#39;à l&#39;appel de l&#39;équipe",
+        "Myélosuppresseur : risque de neutropénie",
+        "capécitabine + Warfarine : la capécitabine augmente l&#39;INR",
+        "Interaction médicamenteuse",
+        "Médecin traitant",
+        "<td>adapter : later</td>",
+        "Entretien du 23 nov. 2026 (20 min) : Quand appeler l&#39;équipe",
+    ] {
+        assert!(fr.contains(text), "{text:?} in {fr}");
+    }
+    for en in ["every 21 days", "Fever", "Drug interaction", "Coordinating nurse", "issued on", "Myelosuppressive"] {
+        assert!(!fr_page.contains(en), "{en:?} on the French sheet");
+    }
+}
+
+/// Issue 19: a version issued before the sheet was bilingual (its stored JSON has no `en`) is
+/// shown to an English reader as it was issued, in French, under an English note — never an
+/// error; a French reader sees no note.
+#[tokio::test]
+async fn a_version_issued_in_french_only_is_shown_in_french_to_an_english_reader_with_a_note() {
+    use relais_tests::relais_server::store::entities::handover_sheet;
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let app = spawn_app().await;
+    let (_, pid) = a_full_sheet(&app).await;
+    let db = &app.state.db;
+    let rows = handover_sheet::Entity::find().all(db).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        let mut content: Value = serde_json::from_str(&row.content).unwrap();
+        assert!(content["en"].is_object(), "the English twin is stored");
+        content.as_object_mut().unwrap().remove("en");
+        let mut active = row.into_active_model();
+        active.content = Set(content.to_string());
+        active.update(db).await.unwrap();
+    }
+    let gp = Browser::login(&app, "gp@a.test").await;
+    let (status, page) = gp.get(&format!("/staff/patients/{pid}/handover")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains(r#"<html lang="en">"#), "the page is the reader's");
+    assert!(page.contains(r#"<article id="sheet" lang="fr">"#), "the sheet is French: {page}");
+    assert!(page.contains("This version of the sheet was issued in French only"), "{page}");
+    let printed = sheet(&page);
+    assert!(printed.contains("J1 à J14 tous les 21 jours") && printed.contains("Fiche de liaison ville–hôpital"));
+    assert!(!printed.contains("every 21 days"), "no English made up for it");
+    assert!(page.contains("Versions of the sheet") && page.contains("Back to the patient"), "the page around it");
+    // A French reader of the same version sees no note.
+    let (_, fr_page) =
+        Browser::login(&app, "officine@b.test").await.get(&format!("/staff/patients/{pid}/handover")).await;
+    assert!(!fr_page.contains("french-only") && sheet(&fr_page) == printed, "{fr_page}");
 }
