@@ -30,15 +30,7 @@ async fn the_demo_opens_on_a_living_site() {
     assert!(first.contains("Rouge"), "{first}");
     browser.desktop_and_phone_shots("demo-worklist").await;
 
-    browser.goto(&format!("{base}/staff/patients")).await;
-    browser.wait_for("#patients", WAIT).await;
-    let href = browser
-        .execute(
-            "return [...document.querySelectorAll('#patients a')].find(a => a.textContent.includes('MARTIN')).getAttribute('href')",
-            json!([]),
-        )
-        .await;
-    browser.goto(&format!("{base}{}", href.as_str().expect("Claire Martin is listed"))).await;
+    open_patient(&browser, &base, "MARTIN").await;
     browser.wait_for("svg", WAIT).await;
     let charts = browser.execute("return document.querySelectorAll('svg').length", json!([])).await;
     assert!(charts.as_u64().unwrap_or(0) >= 2, "doses and symptom charts: {charts}");
@@ -167,6 +159,17 @@ async fn demo_worklist(browser: &Browser) -> (relais_tests::TestApp, String) {
     browser.goto(&format!("{base}/staff/")).await;
     browser.wait_for("table.worklist", WAIT).await;
     (app, base)
+}
+
+/// Opens the page of the demo's patient whose family name is `family` from the patient list.
+async fn open_patient(browser: &Browser, base: &str, family: &str) {
+    browser.goto(&format!("{base}/staff/patients")).await;
+    browser.wait_for("#patients", WAIT).await;
+    let js = format!(
+        "return [...document.querySelectorAll('#patients a')].find(a => a.textContent.includes('{family}')).getAttribute('href')"
+    );
+    let href = browser.execute(&js, json!([])).await;
+    browser.goto(&format!("{base}{}", href.as_str().unwrap_or_else(|| panic!("{family} is listed")))).await;
 }
 
 /// The links of the worklist's rows (each alert and its patient), in order.
@@ -382,25 +385,16 @@ const PATIENT_FRENCH: &[&str] = &[
 /// Issue 19: the IDEC switches to English and opens the demo patient with the most on their
 /// page — Jean Dupont: S2 after S1, a change of community pharmacy (the team's history), a
 /// dispensation, weeks of doses and reports, alerts — every `<details>` open: no French word of
-/// [`FRENCH`] nor [`PATIENT_FRENCH`] ("des" aside: it is in a pharmacy's name, "Pharmacie des
-/// Lices").
+/// [`FRENCH`] nor [`PATIENT_FRENCH`] (the demo's pharmacy names, [`NAMES`], left out).
 #[tokio::test]
 async fn the_demo_patient_page_reads_in_english_after_the_switch() {
     let Some(browser) = start_browser(1280, 800).await else { return };
     let (_app, base) = demo_worklist(&browser).await;
     browser.click("button[name=locale][value=en]").await;
     browser.wait_for("html[lang=en] table.worklist", WAIT).await;
-    browser.goto(&format!("{base}/staff/patients")).await;
-    browser.wait_for("html[lang=en] #patients", WAIT).await;
-    let href = browser
-        .execute(
-            "return [...document.querySelectorAll('#patients a')].find(a => a.textContent.includes('DUPONT')).getAttribute('href')",
-            json!([]),
-        )
-        .await;
-    browser.goto(&format!("{base}{}", href.as_str().expect("Jean Dupont is listed"))).await;
+    open_patient(&browser, &base, "DUPONT").await;
     browser.wait_for("html[lang=en] #h-episode", WAIT).await;
-    let list: Vec<&str> = FRENCH.iter().chain(PATIENT_FRENCH).copied().filter(|w| *w != "des").collect();
+    let list: Vec<&str> = FRENCH.iter().chain(PATIENT_FRENCH).copied().collect();
     let mut found = vec![];
     let text = words_of(&browser, &list, "patient", &mut found).await;
     for en in ["Episode and pathway", "Sequence history", "Care team history", "Dispensations", "Doses per day"] {
