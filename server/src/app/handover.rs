@@ -263,33 +263,18 @@ pub fn cycle_words_in(c: &crate::domain::regimen::Cycle, locale: Locale) -> Stri
     format!("{list} every {} days", c.length)
 }
 
-/// The French name of a care-team role, as the sheet and the patient page write it.
-pub fn role_label(role: &str) -> &'static str {
-    match role {
-        "idec" => "IDEC",
-        "oncologist" => "Oncologue",
-        "hospital_pharmacist" => "Pharmacien hospitalier",
-        "community_pharmacy" => "Officine",
-        "gp" => "Médecin traitant",
-        "community_nurse" => "IDEL",
-        _ => "Autre",
-    }
-}
-
-/// [`role_label`] in `locale`.
+/// A care-team role in `locale`, as the sheet and the patient page write it.
 pub fn role_label_in(role: &str, locale: Locale) -> &'static str {
-    if locale == Locale::Fr {
-        return role_label(role);
-    }
-    match role {
-        "idec" => "Coordinating nurse (IDEC)",
-        "oncologist" => "Oncologist",
-        "hospital_pharmacist" => "Hospital pharmacist",
-        "community_pharmacy" => "Community pharmacy",
-        "gp" => "GP",
-        "community_nurse" => "Community nurse (IDEL)",
-        _ => "Other",
-    }
+    let (fr, en) = match role {
+        "idec" => ("IDEC", "Coordinating nurse (IDEC)"),
+        "oncologist" => ("Oncologue", "Oncologist"),
+        "hospital_pharmacist" => ("Pharmacien hospitalier", "Hospital pharmacist"),
+        "community_pharmacy" => ("Officine", "Community pharmacy"),
+        "gp" => ("Médecin traitant", "GP"),
+        "community_nurse" => ("IDEL", "Community nurse (IDEL)"),
+        _ => ("Autre", "Other"),
+    };
+    if locale == Locale::Fr { fr } else { en }
 }
 
 async fn contacts(

@@ -7,7 +7,6 @@
 use std::cell::Cell;
 
 use axum::extract::Request;
-use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -15,6 +14,7 @@ use super::labels::Tr;
 use crate::AppState;
 use crate::domain::triage::Locale;
 use crate::http::auth::cookie_secure;
+use crate::http::extract;
 
 pub const LANG_COOKIE: &str = "relais_lang";
 
@@ -24,16 +24,9 @@ tokio::task_local! {
 
 /// Runs the page's handler with the request's language: the cookie's, French without it.
 pub async fn scope(req: Request, next: Next) -> Response {
-    let locale = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix(LANG_COOKIE)?.strip_prefix('='))
-        .find_map(Locale::parse)
-        .unwrap_or(Locale::Fr);
-    REQUEST_LOCALE.scope(Cell::new(locale), next.run(req)).await
+    let (parts, body) = req.into_parts();
+    let locale = extract::cookie(&parts, LANG_COOKIE).as_deref().and_then(Locale::parse).unwrap_or(Locale::Fr);
+    REQUEST_LOCALE.scope(Cell::new(locale), next.run(Request::from_parts(parts, body))).await
 }
 
 /// The request's language (French outside [`scope`]).

@@ -140,15 +140,7 @@ fn sequence_label(kind: &str, renewal: i32, tr: Tr) -> String {
 
 /// A member's role on the care team (`care_teams` slots), as the page names it.
 fn team_role_label(role: &str, tr: Tr) -> &'static str {
-    match role {
-        "idec" => tr.t("IDEC", "Coordinating nurse (IDEC)"),
-        "oncologist" => tr.t("Oncologue", "Oncologist"),
-        "hospital_pharmacist" => tr.t("Pharmacien hospitalier", "Hospital pharmacist"),
-        "community_pharmacy" => tr.t("Officine", "Community pharmacy"),
-        "gp" => tr.t("Médecin traitant", "GP"),
-        "community_nurse" => tr.t("IDEL", "Community nurse (IDEL)"),
-        _ => tr.t("Autre", "Other"),
-    }
+    crate::app::handover::role_label_in(role, tr.0)
 }
 
 /// A cycle in the reader's words: "14 j de prise, 7 j de pause" / "14 days on, 7 days off";

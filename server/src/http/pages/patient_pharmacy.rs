@@ -77,28 +77,15 @@ pub(super) fn kind_label(k: InterviewKind, tr: Tr) -> &'static str {
     }
 }
 
-/// A topic of the Onco'Link interview (`domain::pharmacy_records::TOPICS`, French) in the
-/// reader's language; the key itself for a key the table lacks.
+/// A topic of the Onco'Link interview (`domain::pharmacy_records::TOPICS`) in the reader's
+/// language; the key itself for a key the tables lack.
 pub(super) fn topic_label(key: &str, tr: Tr) -> &str {
-    let en = match key {
-        "dosing_and_times" => "Dosing and times of intake",
-        "side_effects" => "Side effects and what to do",
-        "interactions_self_medication" => "Interactions and self-medication",
-        "adherence" => "Adherence",
-        "storage_handling" => "Storage and handling",
-        "when_to_call" => "When to call the team",
-        _ => return crate::domain::pharmacy_records::topic_label(key).unwrap_or(key),
-    };
-    tr.t(crate::domain::pharmacy_records::topic_label(key).unwrap_or(en), en)
+    crate::domain::pharmacy_records::topic_label_in(key, tr.0).unwrap_or(key)
 }
 
 /// A reconciliation decision in the reader's language.
 pub(super) fn decision_label(d: Decision, tr: Tr) -> &'static str {
-    match d {
-        Decision::Continue => tr.t(d.label_fr(), "continue"),
-        Decision::Stop => tr.t(d.label_fr(), "stop"),
-        Decision::Adjust => tr.t(d.label_fr(), "adjust"),
-    }
+    tr.t(d.label_fr(), d.label_en())
 }
 
 /// An amount of the ledger ("60,00" from the action) with its currency: "60,00 €", "€60.00".
