@@ -148,6 +148,20 @@ impl Browser {
         }
     }
 
+    /// Polls the page until the script `js` returns true (DOM polling, not the app's clock);
+    /// panics naming `what`, with the page's text, after `timeout`. A script that throws (an
+    /// element the app is re-rendering is briefly missing) counts as "not yet", not as a failure.
+    pub async fn wait_until(&self, js: &str, what: &str, timeout: Duration) {
+        let guarded = format!("try {{ {js} }} catch (e) {{ return false }}");
+        let started = Instant::now();
+        while self.execute(&guarded, json!([])).await != Value::Bool(true) {
+            if started.elapsed() > timeout {
+                panic!("timed out waiting until {what}; page:\n{}", self.body_text().await);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Polls the page until an element matches `css` and is displayed (DOM polling, not the
     /// app's clock); panics with the page's text after `timeout`.
     pub async fn wait_for(&self, css: &str, timeout: Duration) -> ElementId {

@@ -3,11 +3,11 @@
 //! result) shows French; in Safari on an iPhone, where Web Push only exists for an app added to
 //! the home screen, the app says how instead of offering nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use relais_tests::browser::{Browser, start_browser};
 use relais_tests::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -24,11 +24,7 @@ fn french_in(text: &str) -> Vec<&'static str> {
 }
 
 async fn wait_until(browser: &Browser, js: &str, what: &str) {
-    let started = Instant::now();
-    while browser.execute(js, json!([])).await != Value::Bool(true) {
-        assert!(started.elapsed() < WAIT, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser.wait_until(js, what, WAIT).await;
 }
 
 #[tokio::test]

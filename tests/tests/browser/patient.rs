@@ -26,13 +26,8 @@ async fn count_where(app: &TestApp, table: &str, condition: &str) -> i64 {
     row.try_get::<i64>("", "n").unwrap()
 }
 
-/// Polls the page until `js` returns true (the DOM, not the app's clock).
 async fn wait_until(browser: &Browser, js: &str, what: &str) {
-    let started = Instant::now();
-    while browser.execute(js, json!([])).await != Value::Bool(true) {
-        assert!(started.elapsed() < WAIT, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    browser.wait_until(js, what, WAIT).await;
 }
 
 /// Answers the questionnaire on screen until it ends: none / no everywhere, plausible numbers
