@@ -193,7 +193,7 @@ impl Health {
     }
 
     /// Prometheus text (format 0.0.4) of what this holds.
-    pub fn render(&self, scheduler_enabled: bool) -> String {
+    pub fn render(&self, scheduler_enabled: bool, intake: crate::store::group_commit::Counts) -> String {
         let (last_unix, last_duration, count, failures, panics, overruns) =
             self.ticks(|t| (t.last_finished_unix, t.last_duration, t.count, t.failures.clone(), t.panics, t.overruns));
         let mut out = String::new();
@@ -281,24 +281,30 @@ impl Health {
             "Rows purged by the retention job.",
             vec![format!(" {}", self.purged_rows.load(Ordering::Relaxed))],
         );
-        let (batches, batched, failed_batches) = crate::store::group_commit::counts();
+        let c = intake;
         metric(
             "relais_group_commit_batches_total",
             "counter",
-            "Write transactions of the report intake's group commit (SQLite) that committed.",
-            vec![format!(" {batches}")],
+            "Write transactions of the report intake's group commit that committed.",
+            vec![format!(" {}", c.batches)],
         );
         metric(
             "relais_group_commit_reports_total",
             "counter",
-            "Reports stored by those transactions.",
-            vec![format!(" {batched}")],
+            "Reports stored by the report intake's group commit.",
+            vec![format!(" {}", c.stored)],
         );
         metric(
             "relais_group_commit_failures_total",
             "counter",
-            "Group commit batches that failed as a whole (none of their reports stored, every one answered an error).",
-            vec![format!(" {failed_batches}")],
+            "Reports of the group commit not stored for a failure (the database unreachable, or their own transaction refused).",
+            vec![format!(" {}", c.failures)],
+        );
+        metric(
+            "relais_group_commit_retried_total",
+            "counter",
+            "Group commit batches rolled back and stored again one report per transaction, so that a failing report fails alone.",
+            vec![format!(" {}", c.retried)],
         );
         metric(
             "relais_stored_value_errors_total",

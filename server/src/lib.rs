@@ -47,7 +47,7 @@ pub struct AppState {
     pub trusted_proxies: Arc<[http::client_addr::Cidr]>,
     /// One password check per core at a time (argon2 takes ~19 MiB and a core's time each).
     pub hashing: Arc<tokio::sync::Semaphore>,
-    /// The single writer of report intake on SQLite (group commit, `store::group_commit`).
+    /// The writers of report intake (group commit, `store::group_commit`).
     pub intake: Arc<app::reports::IntakeWriter>,
 }
 
@@ -77,7 +77,7 @@ impl AppState {
             health,
             trusted_proxies,
             hashing,
-            intake: Arc::new(app::reports::IntakeWriter::new("report intake")),
+            intake: Arc::new(app::reports::IntakeWriter::new("report intake", app::reports::write_batch)),
         })
     }
 

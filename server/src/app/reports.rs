@@ -180,6 +180,7 @@ pub async fn submit(
     let result = triage::evaluate_with_other(&state.rules.triage, &state.rules.catalog, &case, &ctx, other.is_some())?;
 
     let prepared = Prepared {
+        state: state.clone(),
         patient,
         episode: ep,
         sequence,
@@ -195,22 +196,10 @@ pub async fn submit(
         now,
     };
     let (client_id, answers, other) = (prepared.client_id.clone(), prepared.answers.clone(), prepared.other.clone());
-    let written = if store::is_postgres(db) {
-        // PostgreSQL: one transaction per report, many at once.
-        let txn = store::begin_write(db).await?;
-        match write(&txn, state, &prepared).await {
-            Ok(w) => txn.commit().await.map(|()| w).map_err(WriteError::from),
-            Err(e) => Err(e),
-        }
-    } else {
-        // SQLite: a single writer; reports queued together share one transaction and one
-        // commit, each in a savepoint of its own (`store::group_commit`).
-        let st = state.clone();
-        state
-            .intake
-            .run(db, group_commit::work(move |txn| Box::pin(async move { write(txn, &st, &prepared).await })))
-            .await
-    };
+    // Reports queued together share one transaction and one commit, written with set-based
+    // statements (`store::group_commit`); one patient's reports go to one writer, in order.
+    let key = prepared.patient.id.clone();
+    let written = state.intake.run(db, &key, prepared).await;
     match written {
         Ok(w) => {
             tracing::info!(patient_id = %w.patient_id, report_id = %w.report_id, colour = w.colour.as_str(), "report received");
@@ -226,12 +215,13 @@ pub async fn submit(
     }
 }
 
-/// The single writer of report intake on SQLite (`AppState::intake`).
-pub type IntakeWriter = GroupCommit<Written, WriteError>;
+/// The writers of report intake (`AppState::intake`): [`write_batch`] stores their batches.
+pub type IntakeWriter = GroupCommit<Prepared, Written, WriteError>;
 
 /// What a report's writes need, graded and checked beforehand, owned so that the writes may
 /// run on the intake writer's task.
-struct Prepared {
+pub struct Prepared {
+    state: AppState,
     patient: patient::Model,
     episode: episode::Model,
     sequence: Sequence,
@@ -264,6 +254,15 @@ pub enum WriteError {
     Failed(ActionError),
 }
 
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SameClientId(e) => write!(f, "client_id already stored: {e}"),
+            Self::Failed(e) => write!(f, "{e:?}"),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for WriteError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Failed(e.into())
@@ -276,45 +275,89 @@ impl From<ActionError> for WriteError {
     }
 }
 
-/// A report's writes, all in `txn`: the report and its grades, the questionnaire answered, the
-/// alert (merged per patient and topic) with its recipients and notifications, a weight's dose
-/// check, the audit line.
-async fn write(txn: &DatabaseTransaction, state: &AppState, p: &Prepared) -> Result<Written, WriteError> {
-    let Prepared { patient, episode: ep, sequence, result, now, .. } = p;
-    let (sequence, now) = (*sequence, *now);
-    let grades: Vec<reports::GradeRow<'_>> = result
-        .symptoms
-        .iter()
-        .map(|s| (s.symptom.as_str(), s.grade, s.colour.as_str(), s.reason_codes.as_slice()))
-        .collect();
+/// The writes of a batch of reports, all in `txn` (docs/design.md, "Report intake"): the
+/// reports and their grades in two statements (a `client_id` already stored leaves its report
+/// out: [`WriteError::SameClientId`]); then, report by report in arrival order, the
+/// questionnaire answered, the alert (merged per patient and topic) with its recipients and
+/// notifications, and a weight's dose check; the audit lines in one statement. Any other
+/// failure refuses the batch: the writer then stores each report in a transaction of its own.
+pub fn write_batch<'t>(
+    txn: &'t DatabaseTransaction,
+    batch: &'t [Prepared],
+) -> group_commit::BoxFuture<'t, Result<Vec<Result<Written, WriteError>>, WriteError>> {
+    Box::pin(write_all(txn, batch))
+}
+
+async fn write_all(
+    txn: &DatabaseTransaction,
+    batch: &[Prepared],
+) -> Result<Vec<Result<Written, WriteError>>, WriteError> {
     // The stored result is the response, so a replay answers byte for byte the same.
-    let report_id = store::new_id();
-    let response = body(&report_id, result, p.contact.clone(), p.other.as_deref())?;
-    let inserted = reports::insert(
-        txn,
-        reports::NewReport {
-            id: &report_id,
-            patient_id: &patient.id,
-            episode_id: &ep.id,
-            questionnaire_id: p.questionnaire_id.as_deref(),
-            client_id: &p.client_id,
-            answers: &p.answers,
-            sequence: sequence.as_str(),
-            colour: result.colour.as_str(),
-            result: &response,
-        },
-        &grades,
-        now,
-    )
-    .await;
-    if let Err(e) = inserted {
-        if store::unique_violation(&e).is_some() {
-            return Err(WriteError::SameClientId(e));
-        }
-        return Err(e.into());
+    let mut made = Vec::with_capacity(batch.len());
+    for p in batch {
+        let report_id = store::new_id();
+        let response = body(&report_id, &p.result, p.contact.clone(), p.other.as_deref())?;
+        made.push((report_id, response));
     }
+    let rows: Vec<reports::ReportRows<'_>> = batch
+        .iter()
+        .zip(&made)
+        .map(|(p, (report_id, response))| reports::ReportRows {
+            report: reports::NewReport {
+                id: report_id,
+                patient_id: &p.patient.id,
+                episode_id: &p.episode.id,
+                questionnaire_id: p.questionnaire_id.as_deref(),
+                client_id: &p.client_id,
+                answers: &p.answers,
+                sequence: p.sequence.as_str(),
+                colour: p.result.colour.as_str(),
+                result: response,
+            },
+            grades: p
+                .result
+                .symptoms
+                .iter()
+                .map(|s| (s.symptom.as_str(), s.grade, s.colour.as_str(), s.reason_codes.as_slice()))
+                .collect(),
+            at: p.now,
+        })
+        .collect();
+    let stored = reports::insert_many(txn, &rows).await?;
+    let mut audits = Vec::with_capacity(batch.len());
+    let mut out = Vec::with_capacity(batch.len());
+    for (p, (report_id, response)) in batch.iter().zip(made) {
+        if !stored.contains(&report_id) {
+            out.push(Err(WriteError::SameClientId(sea_orm::DbErr::Custom("client_id already stored".into()))));
+            continue;
+        }
+        follow_up(txn, p, &report_id).await?;
+        audits.push(audit::Entry {
+            actor: &p.actor,
+            action: "create",
+            entity: "report",
+            entity_id: None,
+            patient_id: Some(&p.patient.id),
+            at: p.now,
+        });
+        out.push(Ok(Written { patient_id: p.patient.id.clone(), report_id, colour: p.result.colour, response }));
+    }
+    // The audit lines name their reports (borrowed from `out`, now complete).
+    let mut ids = out.iter().filter_map(|w| w.as_ref().ok()).map(|w| w.report_id.as_str());
+    for entry in &mut audits {
+        entry.entity_id = ids.next();
+    }
+    audit::record_many(txn, &audits).await?;
+    Ok(out)
+}
+
+/// What a stored report sets off: the questionnaire it answers, the alert of a colour other
+/// than green (merged per patient and topic), the dose check of a new weight.
+async fn follow_up(txn: &DatabaseTransaction, p: &Prepared, report_id: &str) -> Result<(), WriteError> {
+    let Prepared { state, patient, episode: ep, sequence, result, now, .. } = p;
+    let (sequence, now) = (*sequence, *now);
     if let Some(q) = &p.questionnaire_id {
-        reports::mark_answered(txn, q, &report_id).await?;
+        reports::mark_answered(txn, q, report_id).await?;
     }
     if result.colour != Colour::Green {
         let mut reasons = result.reason_codes.clone();
@@ -330,7 +373,7 @@ async fn write(txn: &DatabaseTransaction, state: &AppState, p: &Prepared) -> Res
                 colour: result.colour,
                 provisional_grade: result.symptoms.iter().map(|s| s.grade).max(),
                 reasons,
-                report_id: Some(&report_id),
+                report_id: Some(report_id),
                 // Roles the triage adds to the routing rule (an amber fever, or the patient's
                 // own words: also the IDEC, docs/triage.md §4).
                 also: result.routes.iter().map(|r| r.role).collect(),
@@ -342,19 +385,7 @@ async fn write(txn: &DatabaseTransaction, state: &AppState, p: &Prepared) -> Res
     // A weight that moves a dose computed per m² or per kg: the IDEC and the hospital pharmacist
     // re-evaluate it; the regimen is not changed (docs/domain.md, "A new weight and the dose").
     if let Some(weight_kg) = p.weight_kg {
-        regimen::check(txn, state, patient, ep, sequence, &p.lines, weight_kg, &report_id, now).await?;
+        regimen::check(txn, state, patient, ep, sequence, &p.lines, weight_kg, report_id, now).await?;
     }
-    audit::record(
-        txn,
-        audit::Entry {
-            actor: &p.actor,
-            action: "create",
-            entity: "report",
-            entity_id: Some(&report_id),
-            patient_id: Some(&patient.id),
-            at: now,
-        },
-    )
-    .await?;
-    Ok(Written { patient_id: patient.id.clone(), report_id, colour: result.colour, response })
+    Ok(())
 }

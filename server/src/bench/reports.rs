@@ -125,7 +125,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let sql_before = sql.total.load(Ordering::Relaxed);
     sql.by_text.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let cpu_before = super::reminders::cpu_seconds();
-    let batches_before = store::group_commit::counts();
+    let batches_before = state.intake.counts();
     let started = Instant::now();
     let (connections, seconds) = (o.connections, o.seconds);
     let url = format!("{base}/api/v1/patient/reports");
@@ -138,7 +138,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let cpu_after = super::reminders::cpu_seconds();
     let client_cpu = stats.cpu_seconds;
     let statements = sql.total.load(Ordering::Relaxed) - sql_before;
-    let batches_after = store::group_commit::counts();
+    let batches_after = state.intake.counts();
     let by_text = std::mem::take(&mut *sql.by_text.lock().unwrap_or_else(|e| e.into_inner()));
 
     let _ = stop.send(());
@@ -206,14 +206,16 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         "| SQL statements per report (BEGIN and COMMIT not counted) | {:.1} ({statements} in all) |",
         statements as f64 / ack.max(1) as f64
     );
-    let (batches, batched, failed) =
-        (batches_after.0 - batches_before.0, batches_after.1 - batches_before.1, batches_after.2 - batches_before.2);
-    if batches > 0 || failed > 0 {
-        println!(
-            "| Group commit: write transactions / reports per transaction / failed | {batches} / {:.1} / {failed} |",
-            batched as f64 / batches.max(1) as f64
-        );
-    }
+    let (batches, batched, failed, retried) = (
+        batches_after.batches - batches_before.batches,
+        batches_after.stored - batches_before.stored,
+        batches_after.failures - batches_before.failures,
+        batches_after.retried - batches_before.retried,
+    );
+    println!(
+        "| Group commit: write transactions / reports per transaction / failed / batches split | {batches} / {:.1} / {failed} / {retried} |",
+        batched as f64 / batches.max(1) as f64
+    );
     println!("| Stored reports / acknowledged | {stored} / {ack} |");
     println!("| Alerts (patients with two unresolved of one topic) | {alerts} ({duplicate_alerts}) |");
     println!();

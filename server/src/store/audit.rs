@@ -38,20 +38,28 @@ pub struct Entry<'a> {
 }
 
 pub async fn record(db: &impl ConnectionTrait, entry: Entry<'_>) -> Result<(), DbErr> {
-    let Entry { actor, action, entity, entity_id, patient_id, at } = entry;
-    let row = audit_entry::ActiveModel {
-        id: Set(new_id()),
-        at: Set(at),
-        actor_kind: Set(actor.kind.to_owned()),
-        actor_id: Set(actor.id.clone()),
-        action: Set(action.to_owned()),
-        entity: Set(entity.to_owned()),
-        entity_id: Set(entity_id.map(Into::into)),
-        patient_id: Set(patient_id.map(Into::into)),
-        client_addr: Set(actor.client_addr.clone()),
-        request_id: Set(actor.request_id.clone()),
-    };
-    audit_entry::Entity::insert(row).exec_without_returning(db).await.map(|_| ())
+    record_many(db, std::slice::from_ref(&entry)).await
+}
+
+/// Audit lines of several actions in one statement (a batch of reports).
+pub async fn record_many(db: &impl ConnectionTrait, entries: &[Entry<'_>]) -> Result<(), DbErr> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let rows =
+        entries.iter().map(|&Entry { actor, action, entity, entity_id, patient_id, at }| audit_entry::ActiveModel {
+            id: Set(new_id()),
+            at: Set(at),
+            actor_kind: Set(actor.kind.to_owned()),
+            actor_id: Set(actor.id.clone()),
+            action: Set(action.to_owned()),
+            entity: Set(entity.to_owned()),
+            entity_id: Set(entity_id.map(Into::into)),
+            patient_id: Set(patient_id.map(Into::into)),
+            client_addr: Set(actor.client_addr.clone()),
+            request_id: Set(actor.request_id.clone()),
+        });
+    audit_entry::Entity::insert_many(rows).exec_without_returning(db).await.map(|_| ())
 }
 
 pub async fn for_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<Vec<audit_entry::Model>, DbErr> {

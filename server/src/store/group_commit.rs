@@ -1,91 +1,128 @@
-//! Group commit: one writer task that stores the work of many callers in one write transaction
-//! and one commit (BENCHMARKS.md, "Report intake"). SQLite has a single writer and each commit
-//! waits for its fsync: one transaction per report left a third of the CPU idle while reports
-//! queued for the write lock. Here the writer takes whatever work is queued (up to
-//! [`MAX_BATCH`]), opens one write transaction, runs each caller's work in a savepoint of its
-//! own (a failing one rolls back only its own writes and gets its own error), commits once,
-//! and only then answers every caller: nothing is acknowledged before the commit that holds it.
-//! A failed commit answers every caller of the batch with an error, and is logged and counted
-//! (`relais_group_commit_failures_total`).
+//! Group commit: writer tasks that store the work of many callers in one write transaction and
+//! one commit (BENCHMARKS.md, "Report intake"). One transaction per report spent the database's
+//! time on round trips and commits: SQLite's single writer waited for one fsync per report, and
+//! PostgreSQL ran seven statements and a commit per report. Here a writer takes whatever is
+//! queued (up to [`MAX_BATCH`]), opens one write transaction, hands the whole batch to the
+//! kind's [`Batch`] function (which writes it with set-based statements: one insert for all the
+//! reports, one for all their grades…), commits once, and only then answers every caller:
+//! nothing is acknowledged before the commit that holds it.
+//!
+//! A batch that fails (a statement refused, a lock deadlock, a commit refused) is rolled back
+//! and its callers' work is stored again one caller per transaction, so that a failing one
+//! fails alone; counted (`relais_group_commit_retried_total`) and logged. Only when the
+//! database cannot be reached is every caller of the batch answered the error at once, and
+//! then it is counted as a failed batch (`relais_group_commit_failures_total`).
+//!
+//! SQLite has one writer; PostgreSQL [`PG_WRITERS`], each caller's work going to the writer its
+//! key (the patient) names, so that one patient's reports are stored in order, by one writer,
+//! and two writers never wait on each other's patients.
 
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::pin::Pin;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr, TransactionTrait};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, RuntimeErr};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most callers' work one transaction holds: enough to absorb a burst, small enough that a
 /// batch keeps the write lock for milliseconds (other writers wait on SQLite's busy timeout).
 pub const MAX_BATCH: usize = 64;
 
-/// Work waiting for the writer beyond which callers wait to hand theirs over.
+/// Writers on PostgreSQL, where transactions run side by side (BENCHMARKS.md, "Report intake":
+/// 1, 2, 4 and 8 measured; 2 and 4 equal, 1 a fifth slower).
+pub const PG_WRITERS: usize = 2;
+
+/// Work waiting for a writer beyond which callers wait to hand theirs over.
 const QUEUE: usize = MAX_BATCH * 4;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// One caller's writes, run inside its own savepoint of the batch's transaction. `Ok` keeps
-/// them (the savepoint is released), `Err` rolls them back to the savepoint.
-pub type Work<T, E> = Box<dyn for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, E>> + Send>;
-
-/// Boxes a closure as [`Work`] (the closure's higher-ranked signature is inferred here).
-pub fn work<T, E, F>(f: F) -> Work<T, E>
-where
-    F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, Result<T, E>> + Send + 'static,
-{
-    Box::new(f)
-}
+/// Writes a batch of callers' items in `txn`: `Ok` with one result per item, in order (an
+/// item's `Err` means nothing of that item was written, the rest is committed), or `Err` when
+/// the batch cannot be kept as a whole (it is then rolled back and each item written again in a
+/// transaction of its own: the same function, called with one item).
+pub type Batch<P, T, E> = for<'t> fn(&'t DatabaseTransaction, &'t [P]) -> BoxFuture<'t, Result<Vec<Result<T, E>>, E>>;
 
 /// Where a caller waits for its answer.
 type Answer<T, E> = oneshot::Sender<Result<T, E>>;
 
-struct Job<T, E> {
-    work: Work<T, E>,
+struct Job<P, T, E> {
+    item: P,
     answer: Answer<T, E>,
 }
 
-/// Batches committed, callers' work they held, and batches whose transaction failed (its
-/// begin or its commit, or a savepoint that could not be released or rolled back), since the
-/// process started: `/metrics` says them.
-static BATCHES: AtomicU64 = AtomicU64::new(0);
-static JOBS: AtomicU64 = AtomicU64::new(0);
-static FAILURES: AtomicU64 = AtomicU64::new(0);
+/// Where the writers take their work from: one slot per writer, empty until first needed.
+type Senders<P, T, E> = Vec<Option<mpsc::Sender<Job<P, T, E>>>>;
 
-/// (batches committed, work committed in them, failed batches) since the process started.
-pub fn counts() -> (u64, u64, u64) {
-    (BATCHES.load(Ordering::Relaxed), JOBS.load(Ordering::Relaxed), FAILURES.load(Ordering::Relaxed))
+/// Batches committed, callers' items stored in them, batches or callers that failed (the
+/// database unreachable, or a caller's own transaction refused), and batches rolled back and
+/// stored again one caller at a time, since the writer was made: `/metrics` says them.
+#[derive(Default)]
+struct Counters {
+    batches: AtomicU64,
+    stored: AtomicU64,
+    failures: AtomicU64,
+    retried: AtomicU64,
 }
 
-/// The writer of one kind of work (report intake). Its task is started by the first call, on
-/// the caller's runtime and with the caller's connection, and started again if it ended; it
-/// ends when every handle to this is dropped.
-pub struct GroupCommit<T, E> {
+/// What `/metrics` and the benchmark read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub batches: u64,
+    pub stored: u64,
+    pub failures: u64,
+    pub retried: u64,
+}
+
+/// The writers of one kind of work (report intake). A writer's task is started by the first
+/// call that needs it, on the caller's runtime and with the caller's connection, and started
+/// again if it ended; it ends when every handle to this is dropped.
+pub struct GroupCommit<P, T, E> {
     what: &'static str,
-    sender: Mutex<Option<mpsc::Sender<Job<T, E>>>>,
+    batch: Batch<P, T, E>,
+    senders: Mutex<Senders<P, T, E>>,
+    counters: Arc<Counters>,
 }
 
-impl<T, E> GroupCommit<T, E>
+impl<P, T, E> GroupCommit<P, T, E>
 where
+    P: Send + Sync + 'static,
     T: Send + 'static,
-    E: From<DbErr> + Send + 'static,
+    E: From<DbErr> + std::fmt::Display + Send + 'static,
 {
-    pub fn new(what: &'static str) -> Self {
-        Self { what, sender: Mutex::new(None) }
+    pub fn new(what: &'static str, batch: Batch<P, T, E>) -> Self {
+        Self { what, batch, senders: Mutex::new(Vec::new()), counters: Arc::default() }
     }
 
-    /// Runs `work` in the next batch; answers once that batch is committed (or failed).
-    pub async fn run(&self, db: &DatabaseConnection, work: Work<T, E>) -> Result<T, E> {
+    pub fn counts(&self) -> Counts {
+        let c = &self.counters;
+        Counts {
+            batches: c.batches.load(Ordering::Relaxed),
+            stored: c.stored.load(Ordering::Relaxed),
+            failures: c.failures.load(Ordering::Relaxed),
+            retried: c.retried.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stores `item` in the next batch of the writer `key` names; answers once that batch is
+    /// committed (or the item's own transaction, when the batch had to be split).
+    pub async fn run(&self, db: &DatabaseConnection, key: &str, item: P) -> Result<T, E> {
+        let writers = if super::is_postgres(db) { PG_WRITERS } else { 1 };
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut hasher);
+        let slot = (hasher.finish() % writers as u64) as usize;
         let (answer, answered) = oneshot::channel();
-        let sender = self.sender(db);
-        if let Err(mpsc::error::SendError(job)) = sender.send(Job { work, answer }).await {
+        let sender = self.sender(db, slot, writers);
+        if let Err(mpsc::error::SendError(job)) = sender.send(Job { item, answer }).await {
             // The writer ended between taking the sender and sending (its runtime shut down):
             // start another and hand the work over once more.
             drop(job.answer);
             let (answer, again) = oneshot::channel();
-            self.sender.lock().unwrap_or_else(|e| e.into_inner()).take();
-            let sender = self.sender(db);
-            if sender.send(Job { work: job.work, answer }).await.is_err() {
+            self.lock()[slot].take();
+            let sender = self.sender(db, slot, writers);
+            if sender.send(Job { item: job.item, answer }).await.is_err() {
                 return Err(stopped(self.what));
             }
             return again.await.unwrap_or_else(|_| Err(stopped(self.what)));
@@ -94,19 +131,26 @@ where
         answered.await.unwrap_or_else(|_| Err(stopped(self.what)))
     }
 
-    /// Work handed over and not yet taken by the writer.
+    /// Work handed over and not yet taken by a writer.
     pub fn queued(&self) -> usize {
-        self.sender.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map_or(0, |s| s.max_capacity() - s.capacity())
+        self.lock().iter().flatten().map(|s| s.max_capacity() - s.capacity()).sum()
     }
 
-    fn sender(&self, db: &DatabaseConnection) -> mpsc::Sender<Job<T, E>> {
-        let mut slot = self.sender.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = slot.as_ref().filter(|s| !s.is_closed()) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Senders<P, T, E>> {
+        self.senders.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn sender(&self, db: &DatabaseConnection, slot: usize, writers: usize) -> mpsc::Sender<Job<P, T, E>> {
+        let mut senders = self.lock();
+        if senders.len() < writers {
+            senders.resize_with(writers, || None);
+        }
+        if let Some(s) = senders[slot].as_ref().filter(|s| !s.is_closed()) {
             return s.clone();
         }
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(writer(db.clone(), rx, self.what));
-        *slot = Some(tx.clone());
+        tokio::spawn(writer(db.clone(), rx, self.what, self.batch, self.counters.clone()));
+        senders[slot] = Some(tx.clone());
         tx
     }
 }
@@ -119,16 +163,22 @@ fn stopped<E: From<DbErr>>(what: &str) -> E {
 /// Takes what is queued, up to [`MAX_BATCH`], and stores it as one batch, until every sender
 /// is gone. Each batch runs in a task of its own: one that panics drops its callers' answers
 /// (they get an error, nothing of the batch is committed) and the writer goes on.
-async fn writer<T, E>(db: DatabaseConnection, mut rx: mpsc::Receiver<Job<T, E>>, what: &'static str)
-where
+async fn writer<P, T, E>(
+    db: DatabaseConnection,
+    mut rx: mpsc::Receiver<Job<P, T, E>>,
+    what: &'static str,
+    batch: Batch<P, T, E>,
+    counters: Arc<Counters>,
+) where
+    P: Send + Sync + 'static,
     T: Send + 'static,
-    E: From<DbErr> + Send + 'static,
+    E: From<DbErr> + std::fmt::Display + Send + 'static,
 {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let jobs = std::mem::take(&mut batch);
-        if let Err(e) = tokio::spawn(store_batch(db.clone(), jobs, what)).await {
-            FAILURES.fetch_add(1, Ordering::Relaxed);
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let taken = std::mem::take(&mut jobs);
+        if let Err(e) = tokio::spawn(store_batch(db.clone(), taken, what, batch, counters.clone())).await {
+            counters.failures.fetch_add(1, Ordering::Relaxed);
             tracing::error!(what, error = %e, "a group commit batch panicked: none of it was stored");
         }
     }
@@ -144,78 +194,170 @@ fn copy_err(e: &DbErr) -> DbErr {
     }
 }
 
-async fn store_batch<T, E>(db: DatabaseConnection, jobs: Vec<Job<T, E>>, what: &'static str)
+/// Why a transaction of items was not kept.
+enum Failed<E> {
+    /// Opening or committing it: the database's own error.
+    Database(DbErr),
+    /// The batch function refused the items as a whole.
+    Work(E),
+}
+
+/// The items written and committed in one transaction: one result per item.
+async fn attempt<P, T, E>(
+    db: &DatabaseConnection,
+    batch: Batch<P, T, E>,
+    items: &[P],
+) -> Result<Vec<Result<T, E>>, Failed<E>>
 where
+    E: From<DbErr>,
+{
+    let txn = super::begin_write(db).await.map_err(Failed::Database)?;
+    // Dropped without a commit on error: rolled back.
+    let results = batch(&txn, items).await.map_err(Failed::Work)?;
+    txn.commit().await.map_err(Failed::Database)?;
+    Ok(results)
+}
+
+async fn store_batch<P, T, E>(
+    db: DatabaseConnection,
+    jobs: Vec<Job<P, T, E>>,
+    what: &'static str,
+    batch: Batch<P, T, E>,
+    c: Arc<Counters>,
+) where
+    P: Send + Sync + 'static,
     T: Send + 'static,
-    E: From<DbErr> + Send + 'static,
+    E: From<DbErr> + std::fmt::Display + Send + 'static,
 {
     let size = jobs.len();
-    let fail_all = |e: &DbErr, answers: Vec<Answer<T, E>>| {
-        FAILURES.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(what, size, error = %e, "group commit failed: none of the batch was stored");
-        for a in answers {
-            let _ = a.send(Err(E::from(copy_err(e))));
-        }
+    let (items, answers): (Vec<P>, Vec<Answer<T, E>>) = jobs.into_iter().map(|j| (j.item, j.answer)).unzip();
+    let failed = match attempt(&db, batch, &items).await {
+        Ok(results) => return answer_all(answers, results, what, &c),
+        Err(f) => f,
     };
-    let txn = match super::begin_write(&db).await {
-        Ok(t) => t,
-        Err(e) => return fail_all(&e, jobs.into_iter().map(|j| j.answer).collect()),
+    let error = match &failed {
+        Failed::Database(e) => e.to_string(),
+        Failed::Work(e) => e.to_string(),
     };
-    // Answers held until the commit: the caller's result, or its own error (kept whatever the
-    // commit does: its writes were rolled back to its savepoint).
-    let mut done: Vec<(Answer<T, E>, Result<T, E>)> = Vec::with_capacity(size);
-    let mut stored = 0u64;
-    let mut jobs = jobs.into_iter();
-    while let Some(Job { work, answer }) = jobs.next() {
-        // The caller's work in a savepoint of its own, released if it succeeded, rolled back if not.
-        let step = async {
-            let savepoint = txn.begin().await?;
-            let result = work(&savepoint).await;
-            if result.is_ok() {
-                savepoint.commit().await?
-            } else {
-                savepoint.rollback().await?
+    match failed {
+        // Nothing to split, or nothing to be gained by it: the database is out of reach.
+        Failed::Database(e) if crate::health::is_unreachable(&e) => {
+            c.failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(what, size, error, "group commit failed: none of the batch was stored");
+            for a in answers {
+                let _ = a.send(Err(E::from(copy_err(&e))));
             }
-            Ok::<_, DbErr>(result)
+            return;
+        }
+        f if size == 1 => {
+            c.failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(what, size, error, "group commit failed: none of the batch was stored");
+            let e = match f {
+                Failed::Work(e) => e,
+                Failed::Database(e) => E::from(e),
+            };
+            if let Some(a) = answers.into_iter().next() {
+                let _ = a.send(Err(e));
+            }
+            return;
+        }
+        _ => {}
+    }
+    // Split: each caller's items in a transaction of its own, so that one failing item fails
+    // alone and the others are stored.
+    c.retried.fetch_add(1, Ordering::Relaxed);
+    tracing::warn!(what, size, error, "a group commit batch was rolled back: storing it one caller at a time");
+    for (item, answer) in items.iter().zip(answers) {
+        let result = match attempt(&db, batch, std::slice::from_ref(item)).await {
+            Ok(mut results) => results.pop().unwrap_or_else(|| Err(missing(what))),
+            Err(Failed::Work(e)) => Err(e),
+            Err(Failed::Database(e)) => Err(E::from(e)),
         };
-        match step.await {
-            Ok(result) => {
-                stored += u64::from(result.is_ok());
-                done.push((answer, result));
+        match &result {
+            Ok(_) => {
+                c.stored.fetch_add(1, Ordering::Relaxed);
             }
-            // A savepoint that could not be opened, released or rolled back: the transaction is
-            // in doubt, and none of it is kept.
             Err(e) => {
-                let rest = done.into_iter().map(|(a, _)| a).chain([answer]).chain(jobs.map(|j| j.answer));
-                return fail_all(&e, rest.collect());
+                c.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(what, error = %e, "a caller's work of a split batch was not stored");
             }
         }
+        let _ = answer.send(result);
     }
-    if let Err(e) = txn.commit().await {
-        FAILURES.fetch_add(1, Ordering::Relaxed);
-        tracing::error!(what, size, error = %e, "group commit failed: none of the batch was stored");
-        for (answer, result) in done {
-            let _ = answer.send(result.and_then(|_| Err(E::from(copy_err(&e)))));
+}
+/// Answers each caller with its item's result, once the batch is committed.
+fn answer_all<T, E: From<DbErr>>(
+    answers: Vec<Answer<T, E>>,
+    results: Vec<Result<T, E>>,
+    what: &'static str,
+    c: &Counters,
+) {
+    c.batches.fetch_add(1, Ordering::Relaxed);
+    let mut results = results.into_iter();
+    for answer in answers {
+        // A batch function that answered fewer items than it was given is a bug: said, not hidden.
+        let result = results.next().unwrap_or_else(|| Err(missing(what)));
+        if result.is_ok() {
+            c.stored.fetch_add(1, Ordering::Relaxed);
         }
-        return;
-    }
-    BATCHES.fetch_add(1, Ordering::Relaxed);
-    JOBS.fetch_add(stored, Ordering::Relaxed);
-    for (answer, result) in done {
         // A caller that went away (its request cancelled) finds its work stored all the same.
         let _ = answer.send(result);
     }
 }
 
+fn missing<E: From<DbErr>>(what: &str) -> E {
+    tracing::error!(what, "the batch function gave no result for an item");
+    E::from(DbErr::Custom(format!("the {what} batch gave no result for this item")))
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use sea_orm::ConnectionTrait;
 
     use super::*;
 
-    type Gc = GroupCommit<String, DbErr>;
+    /// What a test hands the writer: a statement (and the key it answers), a batch that waits
+    /// until released, or a bug.
+    enum Item {
+        Sql(String, String),
+        Hold(Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>),
+        Panic,
+    }
+
+    type Gc = GroupCommit<Item, String, DbErr>;
+
+    /// Runs the items' statements in order; any refused statement refuses the batch (as the
+    /// report intake's batch does).
+    fn exec<'t>(
+        txn: &'t DatabaseTransaction,
+        items: &'t [Item],
+    ) -> BoxFuture<'t, Result<Vec<Result<String, DbErr>>, DbErr>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for item in items {
+                match item {
+                    Item::Sql(k, sql) => {
+                        txn.execute_unprepared(sql).await?;
+                        out.push(Ok(k.clone()));
+                    }
+                    Item::Hold(h) => {
+                        let taken = h.lock().unwrap().take();
+                        if let Some((started, released)) = taken {
+                            let _ = started.send(());
+                            let _ = released.await;
+                        }
+                        out.push(Ok("held".to_owned()));
+                    }
+                    Item::Panic => panic!("a bug in a job"),
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn gc() -> Arc<Gc> {
+        Arc::new(Gc::new("test", exec))
+    }
 
     /// A fresh SQLite file with a parent table and a child table whose foreign key is checked
     /// at commit (DEFERRABLE INITIALLY DEFERRED: a way to make a commit fail).
@@ -232,14 +374,8 @@ mod tests {
         db
     }
 
-    fn insert(table: &'static str, k: &str, extra: &str) -> Work<String, DbErr> {
-        let (k, sql) = (k.to_owned(), format!("INSERT INTO {table} VALUES ('{k}'{extra})"));
-        work(move |txn| {
-            Box::pin(async move {
-                txn.execute_unprepared(&sql).await?;
-                Ok(k)
-            })
-        })
+    fn insert(table: &str, k: &str, extra: &str) -> Item {
+        Item::Sql(k.to_owned(), format!("INSERT INTO {table} VALUES ('{k}'{extra})"))
     }
 
     async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
@@ -254,35 +390,28 @@ mod tests {
         let (release, released) = oneshot::channel::<()>();
         let (gc2, db2) = (gc.clone(), db.clone());
         let held = tokio::spawn(async move {
-            let w: Work<String, DbErr> = work(move |_| {
-                Box::pin(async move {
-                    let _ = started.send(());
-                    let _ = released.await;
-                    Ok("held".to_owned())
-                })
-            });
-            gc2.run(&db2, w).await.unwrap();
+            gc2.run(&db2, "k", Item::Hold(Mutex::new(Some((started, released))))).await.unwrap();
         });
         is_started.await.unwrap();
         (release, held)
     }
 
-    /// Runs each work in a task of its own while the writer is held, then lets the writer take
+    /// Runs each item in a task of its own while the writer is held, then lets the writer take
     /// them all as one batch; each answer, with whether its row was visible to another
     /// connection when it came (answered after the commit, never before).
     async fn one_batch(
         gc: &Arc<Gc>,
         db: &DatabaseConnection,
-        works: Vec<(Work<String, DbErr>, String)>,
+        items: Vec<(Item, String)>,
     ) -> Vec<(Result<String, DbErr>, i64)> {
         let (release, held) = hold(gc, db).await;
-        let n = works.len();
-        let tasks: Vec<_> = works
+        let n = items.len();
+        let tasks: Vec<_> = items
             .into_iter()
-            .map(|(w, visible)| {
+            .map(|(item, visible)| {
                 let (gc, db) = (gc.clone(), db.clone());
                 tokio::spawn(async move {
-                    let r = gc.run(&db, w).await;
+                    let r = gc.run(&db, "k", item).await;
                     let seen = count(&db, &visible).await;
                     (r, seen)
                 })
@@ -305,18 +434,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failing_job_rolls_back_only_its_own_writes_and_the_others_are_answered_once_committed() {
+    async fn a_refused_batch_is_stored_one_caller_at_a_time_and_only_the_failing_one_fails() {
         let db = db().await;
-        let gc = Arc::new(Gc::new("test"));
-        let (batches, _, _) = counts();
-        let works = vec![
+        let gc = gc();
+        let before = gc.counts();
+        let items = vec![
             (insert("parent", "a", ""), parent_is("a")),
             (insert("parent", "b", ""), parent_is("b")),
             // The same key again: a unique violation, in the same transaction as the first.
             (insert("parent", "a", ""), parent_is("a")),
             (insert("parent", "c", ""), parent_is("c")),
         ];
-        let answers = one_batch(&gc, &db, works).await;
+        let answers = one_batch(&gc, &db, items).await;
         let oks: Vec<_> = answers.iter().map(|(r, _)| r.as_ref().ok().cloned()).collect();
         assert_eq!(oks, [Some("a".into()), Some("b".into()), None, Some("c".into())]);
         let failed = answers[2].0.as_ref().unwrap_err();
@@ -327,55 +456,68 @@ mod tests {
             }
         }
         assert_eq!(count(&db, "SELECT COUNT(*) FROM parent").await, 3);
-        // The held work's batch, then one for the four.
-        assert!(counts().0 >= batches + 2);
+        let after = gc.counts();
+        assert!(after.retried > before.retried, "the split batch is counted");
+        assert!(after.failures > before.failures, "the failing caller is counted");
     }
 
     #[tokio::test]
-    async fn a_failed_commit_answers_every_job_with_an_error_and_stores_none_of_them() {
+    async fn a_batch_stores_its_callers_in_one_transaction() {
         let db = db().await;
-        let gc = Arc::new(Gc::new("test"));
-        let (_, _, failures) = counts();
-        let works = vec![
+        let gc = gc();
+        let before = gc.counts();
+        let items = (0..5).map(|i| (insert("parent", &format!("p{i}"), ""), parent_is(&format!("p{i}")))).collect();
+        let answers = one_batch(&gc, &db, items).await;
+        assert!(answers.iter().all(|(r, seen)| r.is_ok() && *seen == 1), "{answers:?}");
+        let after = gc.counts();
+        // The held batch, then one batch for the five: two commits, not six.
+        assert_eq!(after.batches - before.batches, 2);
+        assert_eq!(after.retried, before.retried);
+    }
+
+    #[tokio::test]
+    async fn a_refused_commit_fails_only_the_caller_that_broke_it() {
+        let db = db().await;
+        let gc = gc();
+        let items = vec![
             (insert("parent", "x", ""), parent_is("x")),
             // Its statement succeeds; its foreign key fails the commit.
             (insert("child", "orphan", ", 'missing'"), "SELECT COUNT(*) FROM child".into()),
             (insert("parent", "y", ""), parent_is("y")),
         ];
-        let answers = one_batch(&gc, &db, works).await;
-        assert!(answers.iter().all(|(r, _)| r.is_err()), "{answers:?}");
-        assert_eq!(count(&db, "SELECT COUNT(*) FROM parent").await, 0);
+        let answers = one_batch(&gc, &db, items).await;
+        let oks: Vec<_> = answers.iter().map(|(r, _)| r.is_ok()).collect();
+        assert_eq!(oks, [true, false, true], "{answers:?}");
+        assert_eq!(count(&db, "SELECT COUNT(*) FROM parent").await, 2);
         assert_eq!(count(&db, "SELECT COUNT(*) FROM child").await, 0);
-        assert!(counts().2 > failures, "the failed batch is counted");
         // The writer goes on.
-        assert_eq!(gc.run(&db, insert("parent", "z", "")).await.unwrap(), "z");
+        assert_eq!(gc.run(&db, "k", insert("parent", "z", "")).await.unwrap(), "z");
     }
 
     #[tokio::test]
-    async fn a_panicking_job_fails_its_batch_without_hanging_anyone_and_the_writer_goes_on() {
+    async fn a_panicking_batch_fails_its_callers_without_hanging_anyone_and_the_writer_goes_on() {
         let db = db().await;
-        let gc = Arc::new(Gc::new("test"));
-        let panics: Work<String, DbErr> = work(|_| Box::pin(async { panic!("a bug in a job") }));
-        let works = vec![(insert("parent", "p", ""), parent_is("p")), (panics, parent_is("p"))];
-        let answers = one_batch(&gc, &db, works).await;
+        let gc = gc();
+        let items = vec![(insert("parent", "p", ""), parent_is("p")), (Item::Panic, parent_is("p"))];
+        let answers = one_batch(&gc, &db, items).await;
         assert!(answers.iter().all(|(r, _)| r.is_err()), "{answers:?}");
-        assert_eq!(gc.run(&db, insert("parent", "q", "")).await.unwrap(), "q");
+        assert_eq!(gc.run(&db, "k", insert("parent", "q", "")).await.unwrap(), "q");
         assert_eq!(count(&db, "SELECT COUNT(*) FROM parent").await, 1, "only q: p's batch was rolled back");
     }
 
     #[test]
     fn a_writer_whose_runtime_ended_is_started_again() {
-        let gc = Gc::new("test");
+        let gc = Gc::new("test", exec);
         let first = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         first.block_on(async {
             let db = db().await;
-            assert_eq!(gc.run(&db, insert("parent", "a", "")).await.unwrap(), "a");
+            assert_eq!(gc.run(&db, "k", insert("parent", "a", "")).await.unwrap(), "a");
         });
         drop(first);
         let second = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         second.block_on(async {
             let db = db().await;
-            assert_eq!(gc.run(&db, insert("parent", "b", "")).await.unwrap(), "b");
+            assert_eq!(gc.run(&db, "k", insert("parent", "b", "")).await.unwrap(), "b");
         });
     }
 }

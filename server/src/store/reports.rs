@@ -1,9 +1,12 @@
 //! Symptom reports with their provisional grades, and questionnaire instances.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, QueryFilter, QueryOrder, Statement,
+    Iterable, QueryFilter, QueryOrder, QueryTrait, Statement,
 };
 
 use super::entities::{episode, establishment, patient, questionnaire, regimen_line, report, sequence, symptom_grade};
@@ -57,15 +60,22 @@ pub struct NewReport<'a> {
 /// One graded symptom of a report: (symptom, grade, colour, reason codes).
 pub type GradeRow<'a> = (&'a str, u8, &'a str, &'a [crate::domain::reason::Reason]);
 
-pub async fn insert(
-    db: &impl ConnectionTrait,
-    r: NewReport<'_>,
-    grades: &[GradeRow<'_>],
-    now: DateTime<Utc>,
-) -> Result<String, DbErr> {
-    let id = r.id.to_owned();
-    report::Entity::insert(report::ActiveModel {
-        id: Set(id.clone()),
+/// A report to store, with its grades, as of `at`.
+pub struct ReportRows<'a> {
+    pub report: NewReport<'a>,
+    pub grades: Vec<GradeRow<'a>>,
+    pub at: DateTime<Utc>,
+}
+
+/// Stores reports and all their grades in two statements, whatever their number (BENCHMARKS.md,
+/// "Report intake"). A report whose `client_id` is already stored for its patient (a retry, or
+/// a copy in the same batch) is left out, with its grades; the ids stored are returned.
+pub async fn insert_many(db: &impl ConnectionTrait, rows: &[ReportRows<'_>]) -> Result<HashSet<String>, DbErr> {
+    if rows.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let models = rows.iter().map(|ReportRows { report: r, at, .. }| report::ActiveModel {
+        id: Set(r.id.to_owned()),
         patient_id: Set(r.patient_id.to_owned()),
         episode_id: Set(r.episode_id.to_owned()),
         questionnaire_id: Set(r.questionnaire_id.map(Into::into)),
@@ -74,28 +84,36 @@ pub async fn insert(
         sequence: Set(r.sequence.to_owned()),
         colour: Set(r.colour.to_owned()),
         result: Set(r.result.to_string()),
-        submitted_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
-    // One statement for every grade of the report (BENCHMARKS.md, "Report intake").
-    let rows: Vec<symptom_grade::ActiveModel> = grades
-        .iter()
-        .map(|(symptom, grade, colour, reasons)| symptom_grade::ActiveModel {
-            id: Set(new_id()),
-            report_id: Set(id.clone()),
-            episode_id: Set(r.episode_id.to_owned()),
-            symptom: Set((*symptom).to_owned()),
-            grade: Set(i32::from(*grade)),
-            colour: Set((*colour).to_owned()),
-            reasons: Set(serde_json::to_string(reasons).unwrap_or_else(|_| "[]".into())),
-            at: Set(now),
-        })
-        .collect();
-    if !rows.is_empty() {
-        symptom_grade::Entity::insert_many(rows).exec_without_returning(db).await?;
+        submitted_at: Set(*at),
+    });
+    let mut insert = report::Entity::insert_many(models)
+        .on_conflict(OnConflict::columns([report::Column::PatientId, report::Column::ClientId]).do_nothing().to_owned())
+        .into_query();
+    insert.returning_col(report::Column::Id);
+    let mut stored = HashSet::with_capacity(rows.len());
+    for row in db.query_all(&insert).await? {
+        stored.insert(row.try_get::<String>("", "id")?);
     }
-    Ok(id)
+    let mut grades = Vec::new();
+    for ReportRows { report: r, grades: g, at } in rows.iter().filter(|r| stored.contains(r.report.id)) {
+        for (symptom, grade, colour, reasons) in g {
+            let reasons = serde_json::to_string(reasons).map_err(|e| DbErr::Custom(format!("grade reasons: {e}")))?;
+            grades.push(symptom_grade::ActiveModel {
+                id: Set(new_id()),
+                report_id: Set(r.id.to_owned()),
+                episode_id: Set(r.episode_id.to_owned()),
+                symptom: Set((*symptom).to_owned()),
+                grade: Set(i32::from(*grade)),
+                colour: Set((*colour).to_owned()),
+                reasons: Set(reasons),
+                at: Set(*at),
+            });
+        }
+    }
+    if !grades.is_empty() {
+        symptom_grade::Entity::insert_many(grades).exec_without_returning(db).await?;
+    }
+    Ok(stored)
 }
 
 pub async fn grades_of(db: &impl ConnectionTrait, report_id: &str) -> Result<Vec<symptom_grade::Model>, DbErr> {
