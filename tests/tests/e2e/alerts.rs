@@ -211,7 +211,7 @@ async fn reports_of_one_patient_at_once_merge_into_one_alert() {
 /// and are answered with the stored report once it is committed.
 #[tokio::test]
 async fn reports_sent_at_once_are_all_stored_and_copies_racing_on_a_client_id_fail_only_themselves() {
-    let (app, _, _, _, device) = patient().await;
+    let (app, site, _, _, device) = patient().await;
     let copy = json!({"client_id": "3d6a1f0e-2b7c-4c1d-8e9f-a0b1c2d3e4f5", "questionnaire_id": null, "answers": AMBER_DIARRHEA()});
     let send = |body: Value| app.post("/api/v1/patient/reports", &device, body);
     let fresh = |answers: Value| json!({"client_id": uuid::Uuid::new_v4().to_string(), "questionnaire_id": null, "answers": answers});
@@ -235,6 +235,26 @@ async fn reports_sent_at_once_are_all_stored_and_copies_racing_on_a_client_id_fa
         [&a, &b, &c, &e, &f, &h].iter().map(|r| r.body["report_id"].clone()).collect();
     assert_eq!(ids.len(), 6);
     assert_eq!(count(&app.state, "alerts").await, 1, "one alert for the patient and topic");
+    // Written in batches: each stored report has its own audit line naming it, and a copy left
+    // out by the insert left no grades behind.
+    use sea_orm::ConnectionTrait;
+    let db = &app.state.db;
+    let sql = "SELECT entity_id FROM audit_log WHERE entity = 'report' AND action = 'create'";
+    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+    let audited: std::collections::HashSet<_> =
+        rows.iter().map(|r| Value::from(r.try_get::<String>("", "entity_id").unwrap())).collect();
+    assert_eq!((rows.len(), &audited), (6, &ids), "one audit line per stored report");
+    assert_eq!(count(&app.state, "symptom_grades WHERE report_id NOT IN (SELECT id FROM reports)").await, 0);
+    // The intake's writer says what it stored, and that nothing failed or had to be split.
+    let metrics = app.get("/metrics", &site.admin.1).await;
+    let text = metrics.body.as_str().unwrap();
+    for line in [
+        "relais_group_commit_reports_total 6",
+        "relais_group_commit_failures_total 0",
+        "relais_group_commit_retried_total 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
 }
 
 #[tokio::test]
