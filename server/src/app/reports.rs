@@ -206,9 +206,10 @@ pub async fn submit(
             Ok(w.response)
         }
         // Two retries of the same report raced: the other one stored it first.
-        Err(WriteError::SameClientId(e)) => {
-            let stored =
-                reports::by_client_id(db, patient_id, &client_id).await?.ok_or(ActionError::Internal(e.into()))?;
+        Err(WriteError::SameClientId) => {
+            let stored = reports::by_client_id(db, patient_id, &client_id)
+                .await?
+                .ok_or_else(|| ActionError::Internal(anyhow::anyhow!("client_id already stored, yet not found")))?;
             replay(&stored, &answers, other.as_deref())
         }
         Err(WriteError::Failed(e)) => Err(e),
@@ -250,14 +251,14 @@ pub struct Written {
 pub enum WriteError {
     /// Its `client_id` is already stored (a retry that raced the first): answered from the
     /// stored report once the transaction that holds it is committed.
-    SameClientId(sea_orm::DbErr),
+    SameClientId,
     Failed(ActionError),
 }
 
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::SameClientId(e) => write!(f, "client_id already stored: {e}"),
+            Self::SameClientId => write!(f, "client_id already stored"),
             Self::Failed(e) => write!(f, "{e:?}"),
         }
     }
@@ -324,29 +325,30 @@ async fn write_all(
         })
         .collect();
     let stored = reports::insert_many(txn, &rows).await?;
-    let mut audits = Vec::with_capacity(batch.len());
     let mut out = Vec::with_capacity(batch.len());
     for (p, (report_id, response)) in batch.iter().zip(made) {
         if !stored.contains(&report_id) {
-            out.push(Err(WriteError::SameClientId(sea_orm::DbErr::Custom("client_id already stored".into()))));
+            out.push(Err(WriteError::SameClientId));
             continue;
         }
         follow_up(txn, p, &report_id).await?;
-        audits.push(audit::Entry {
-            actor: &p.actor,
-            action: "create",
-            entity: "report",
-            entity_id: None,
-            patient_id: Some(&p.patient.id),
-            at: p.now,
-        });
         out.push(Ok(Written { patient_id: p.patient.id.clone(), report_id, colour: p.result.colour, response }));
     }
-    // The audit lines name their reports (borrowed from `out`, now complete).
-    let mut ids = out.iter().filter_map(|w| w.as_ref().ok()).map(|w| w.report_id.as_str());
-    for entry in &mut audits {
-        entry.entity_id = ids.next();
-    }
+    let audits: Vec<audit::Entry<'_>> = batch
+        .iter()
+        .zip(&out)
+        .filter_map(|(p, w)| {
+            let w = w.as_ref().ok()?;
+            Some(audit::Entry {
+                actor: &p.actor,
+                action: "create",
+                entity: "report",
+                entity_id: Some(&w.report_id),
+                patient_id: Some(&p.patient.id),
+                at: p.now,
+            })
+        })
+        .collect();
     audit::record_many(txn, &audits).await?;
     Ok(out)
 }

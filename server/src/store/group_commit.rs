@@ -202,6 +202,24 @@ enum Failed<E> {
     Work(E),
 }
 
+impl<E: From<DbErr>> Failed<E> {
+    fn into_err(self) -> E {
+        match self {
+            Self::Database(e) => E::from(e),
+            Self::Work(e) => e,
+        }
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Failed<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Database(e) => e.fmt(f),
+            Self::Work(e) => e.fmt(f),
+        }
+    }
+}
+
 /// The items written and committed in one transaction: one result per item.
 async fn attempt<P, T, E>(
     db: &DatabaseConnection,
@@ -235,56 +253,42 @@ async fn store_batch<P, T, E>(
         Ok(results) => return answer_all(answers, results, what, &c),
         Err(f) => f,
     };
-    let error = match &failed {
-        Failed::Database(e) => e.to_string(),
-        Failed::Work(e) => e.to_string(),
-    };
-    match failed {
+    let unreachable = matches!(&failed, Failed::Database(e) if crate::health::is_unreachable(e));
+    if size == 1 || unreachable {
         // Nothing to split, or nothing to be gained by it: the database is out of reach.
-        Failed::Database(e) if crate::health::is_unreachable(&e) => {
-            c.failures.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(what, size, error, "group commit failed: none of the batch was stored");
-            for a in answers {
-                let _ = a.send(Err(E::from(copy_err(&e))));
+        c.failures.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(what, size, error = %failed, "group commit failed: none of the batch was stored");
+        match failed {
+            Failed::Database(e) if size > 1 => {
+                for a in answers {
+                    let _ = a.send(Err(E::from(copy_err(&e))));
+                }
             }
-            return;
-        }
-        f if size == 1 => {
-            c.failures.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(what, size, error, "group commit failed: none of the batch was stored");
-            let e = match f {
-                Failed::Work(e) => e,
-                Failed::Database(e) => E::from(e),
-            };
-            if let Some(a) = answers.into_iter().next() {
-                let _ = a.send(Err(e));
+            f => {
+                if let Some(a) = answers.into_iter().next() {
+                    let _ = a.send(Err(f.into_err()));
+                }
             }
-            return;
         }
-        _ => {}
+        return;
     }
     // Split: each caller's items in a transaction of its own, so that one failing item fails
     // alone and the others are stored.
     c.retried.fetch_add(1, Ordering::Relaxed);
-    tracing::warn!(what, size, error, "a group commit batch was rolled back: storing it one caller at a time");
+    tracing::warn!(what, size, error = %failed, "a group commit batch was rolled back: storing it one caller at a time");
     for (item, answer) in items.iter().zip(answers) {
-        let result = match attempt(&db, batch, std::slice::from_ref(item)).await {
-            Ok(mut results) => results.pop().unwrap_or_else(|| Err(missing(what))),
-            Err(Failed::Work(e)) => Err(e),
-            Err(Failed::Database(e)) => Err(E::from(e)),
-        };
-        match &result {
-            Ok(_) => {
-                c.stored.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e) => {
+        match attempt(&db, batch, std::slice::from_ref(item)).await {
+            // Committed: its result, counted as in a batch (an item's own `Err` wrote nothing).
+            Ok(results) => answer_all(vec![answer], results, what, &c),
+            Err(f) => {
                 c.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(what, error = %e, "a caller's work of a split batch was not stored");
+                tracing::error!(what, error = %f, "a caller's work of a split batch was not stored");
+                let _ = answer.send(Err(f.into_err()));
             }
         }
-        let _ = answer.send(result);
     }
 }
+
 /// Answers each caller with its item's result, once the batch is committed.
 fn answer_all<T, E: From<DbErr>>(
     answers: Vec<Answer<T, E>>,
