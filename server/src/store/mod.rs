@@ -42,6 +42,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     opts.max_connections(max_connections)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection before lending it (one round trip more per statement run
+        // outside a transaction). Only a connection idle for a while, which a restart, a proxy
+        // or a firewall may have cut, is pinged now; a busy one is lent at once. One cut while
+        // busy fails its statement (503, the phone sends again) and is then closed by the ping
+        // sqlx makes on its return (docs/design.md, "Report intake").
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
