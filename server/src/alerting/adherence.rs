@@ -79,6 +79,7 @@ pub async fn check(
         reasons: vec![finding.reason],
         report_id: None,
         also,
+        establishment: None,
     };
     raise(db, state, input, now).await?;
     Ok(())

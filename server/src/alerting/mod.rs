@@ -11,7 +11,7 @@
 pub mod adherence;
 pub mod regimen;
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use relais_mobile_bridge::{PushKind, PushPayload};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
@@ -24,7 +24,7 @@ use crate::domain::reason::Reason;
 use crate::domain::routing::{Deadline, Topic};
 use crate::domain::triage::Colour;
 use crate::notify::message::{AlertNotice, Message, StaffPush};
-use crate::store::entities::{alert, episode, patient};
+use crate::store::entities::{alert, care_team, episode, establishment, patient};
 use crate::store::stored_value::StoredValueError;
 use crate::store::{alerts, directory, new_id, outbox, patients};
 
@@ -39,6 +39,9 @@ pub struct AlertInput<'a> {
     pub report_id: Option<&'a str>,
     /// Roles added on top of the routing rule (e.g. the IDEC for adherence below 80 %).
     pub also: Vec<Role>,
+    /// The episode's establishment when the caller has read it already (the report intake
+    /// reads it with the rest of its context); read by `raise` otherwise.
+    pub establishment: Option<&'a establishment::Model>,
 }
 
 /// The acknowledgement deadline of a rule, from `now`.
@@ -66,10 +69,10 @@ pub fn deadline(
 async fn people(
     db: &impl ConnectionTrait,
     ep: &episode::Model,
+    team: Option<&care_team::Model>,
     role: Role,
-    day: NaiveDate,
 ) -> Result<(Vec<(String, Role)>, Option<String>), DbErr> {
-    let Some(team) = patients::current_team(db, &ep.id, day).await? else { return Ok((vec![], None)) };
+    let Some(team) = team else { return Ok((vec![], None)) };
     let idec = || vec![(team.idec_id.clone(), Role::Idec)];
     let missing = |what: &str| Some(format!("no {what} on the patient's team: sent to the IDEC"));
     Ok(match role {
@@ -217,12 +220,19 @@ pub async fn raise(
     let routing = state.rules.triage.routing.route(input.colour, input.topic, input.sequence, parcours);
     let Some(d) = routing.deadline else { return Ok(None) };
     // The episode's establishment exists (a foreign key); its zone is read, never assumed.
-    let est = directory::establishment(db, &input.episode.establishment_id).await?.ok_or_else(|| {
-        DbErr::RecordNotFound(format!(
-            "establishment {} of episode {}",
-            input.episode.establishment_id, input.episode.id
-        ))
-    })?;
+    let read;
+    let est = match input.establishment.filter(|e| e.id == input.episode.establishment_id) {
+        Some(e) => e,
+        None => {
+            read = directory::establishment(db, &input.episode.establishment_id).await?.ok_or_else(|| {
+                DbErr::RecordNotFound(format!(
+                    "establishment {} of episode {}",
+                    input.episode.establishment_id, input.episode.id
+                ))
+            })?;
+            &read
+        }
+    };
     let deadline_at = deadline(state, &est.calendar, est.time_zone()?, d, now);
     // The team in force today at the establishment routes the alert.
     let day = now.with_timezone(&est.time_zone()?).date_naive();
@@ -235,16 +245,18 @@ pub async fn raise(
             roles.push(*r);
         }
     }
+    // The team is read once for every role of the alert.
+    let team = patients::current_team(db, &input.episode.id, day).await?;
     let mut to_alert = Vec::new();
     let mut notes = Vec::new();
     for role in roles {
-        let (ps, note) = people(db, input.episode, role, day).await?;
+        let (ps, note) = people(db, input.episode, team.as_ref(), role).await?;
         to_alert.extend(ps);
         notes.extend(note);
     }
     let mut informed = Vec::new();
     for i in &routing.informed {
-        let (ps, note) = people(db, input.episode, i.role, day).await?;
+        let (ps, note) = people(db, input.episode, team.as_ref(), i.role).await?;
         informed.extend(ps.into_iter().filter(|(_, r)| *r == i.role));
         notes.extend(note);
     }

@@ -71,6 +71,7 @@ pub async fn check(
         reasons,
         report_id: Some(report_id),
         also: vec![],
+        establishment: None,
     };
     raise(db, state, input, now).await
 }

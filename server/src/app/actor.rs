@@ -1,9 +1,14 @@
 //! Who acts: a signed-in professional or an activated patient phone, with the request context
 //! the audit log records. The HTTP layer authenticates them (`http::extract`); actions take
-//! them as they are.
+//! them as they are, except the report intake, which checks a phone's token in its own read
+//! (`DeviceToken`).
 
+use chrono::{DateTime, Duration, Utc};
+
+use super::ActionError;
+use crate::AppState;
 use crate::domain::access::Staff;
-use crate::store::{audit::Actor, entities::professional};
+use crate::store::{self, audit::Actor, entities::professional};
 
 /// Client address (`client_addr`: X-Forwarded-For only from a trusted proxy) and the server's
 /// request id, for rate limits and the audit log.
@@ -48,5 +53,30 @@ pub struct PatientAuth {
 impl PatientAuth {
     pub fn actor(&self) -> Actor {
         self.ctx.actor("patient", &self.patient_id)
+    }
+}
+
+/// A phone's Bearer token, not checked yet: [`DeviceToken::authenticate`] checks it, or the
+/// report intake does in the query that reads what a report needs (`reports::intake_context`,
+/// one round trip fewer per report; docs/design.md, "Report intake").
+pub struct DeviceToken {
+    pub token_hash: String,
+    pub ctx: Ctx,
+}
+
+impl DeviceToken {
+    /// How long a phone may stay unused before it must be activated again.
+    pub fn idle(state: &AppState) -> Duration {
+        Duration::days(i64::from(state.settings.security.device_idle_days))
+    }
+
+    /// The patient behind the token: a device not revoked and used within the idle limit, its
+    /// use recorded (at most once an hour). Unauthorized otherwise.
+    pub async fn authenticate(&self, state: &AppState, now: DateTime<Utc>) -> Result<PatientAuth, ActionError> {
+        let d = store::auth::device_patient(&state.db, &self.token_hash, Self::idle(state), now)
+            .await?
+            .ok_or(ActionError::Unauthorized)?;
+        store::auth::device_seen(&state.db, &d, now).await?;
+        Ok(PatientAuth { patient_id: d.patient_id, device_id: d.id, ctx: self.ctx.clone() })
     }
 }

@@ -59,6 +59,7 @@ async fn adherence_alert(
         reasons: vec![reason],
         report_id: None,
         also: vec![],
+        establishment: None,
     };
     raise(txn, state, input, now).await?;
     Ok(())

@@ -198,6 +198,7 @@ pub async fn add_comedication(
             reasons,
             report_id: None,
             also: vec![],
+            establishment: None,
         };
         alert_id = raise(&txn, state, input, now).await?;
     }

@@ -8,6 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::ActionError;
+use super::actor::DeviceToken;
 use crate::AppState;
 use crate::alerting::{AlertInput, raise, regimen};
 use crate::domain::Sequence;
@@ -16,7 +17,7 @@ use crate::domain::routing::Topic;
 use crate::domain::symptoms::Measure;
 use crate::domain::triage::{self, AdviceContext, Case, Colour, Locale, TriageResult};
 use crate::store::audit::Actor;
-use crate::store::entities::{episode, patient, regimen_line};
+use crate::store::entities::{episode, establishment, patient, regimen_line};
 use crate::store::group_commit::{self, GroupCommit};
 use crate::store::{self, audit, reports};
 use sea_orm::DatabaseTransaction;
@@ -126,22 +127,56 @@ fn replay(stored: &store::entities::report::Model, answers: &Value, other: Optio
     Ok(result)
 }
 
-/// The whole of a report's intake for one patient at `now`, in one transaction; the API and the
-/// demo's history both go through it. Returns the response body (the stored one on a replay).
+/// Who sends a report.
+pub enum Sender {
+    /// A phone, its token checked by the intake's first read (the API).
+    Phone(DeviceToken),
+    /// A patient already known, and who acts for them (the demo's history).
+    Patient { id: String, actor: Actor },
+}
+
+/// The whole of a report's intake at `now`, in one transaction; the API and the demo's history
+/// both go through it. Returns the response body (the stored one on a replay). A phone's token
+/// is checked before anything else is answered: a refused input from an unknown phone is 401.
 pub async fn submit(
     state: &AppState,
-    patient_id: &str,
+    sender: Sender,
     req: ReportRequest,
-    actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<Value, ActionError> {
-    if uuid::Uuid::parse_str(&req.client_id).is_err() {
-        return Err(ActionError::field("client_id", "a UUID chosen by the phone"));
-    }
-    let other = other_text(req.other.as_deref())?;
+    let checked = if uuid::Uuid::parse_str(&req.client_id).is_err() {
+        Err(ActionError::field("client_id", "a UUID chosen by the phone"))
+    } else {
+        other_text(req.other.as_deref())
+    };
+    let other = match (checked, &sender) {
+        (Ok(other), _) => other,
+        (Err(e), Sender::Phone(token)) => {
+            token.authenticate(state, now).await?;
+            return Err(e);
+        }
+        (Err(e), Sender::Patient { .. }) => return Err(e),
+    };
     let db = &state.db;
-    // One round trip for everything read before the write (BENCHMARKS.md, "Report intake").
-    let ctx = reports::intake_context(db, patient_id, &req.client_id).await?.ok_or(ActionError::Unauthorized)?;
+    // One round trip for everything read before the write, the phone's token included
+    // (BENCHMARKS.md, "Report intake").
+    let who = match &sender {
+        Sender::Phone(t) => reports::Reporter::Device { token_hash: &t.token_hash },
+        Sender::Patient { id, .. } => reports::Reporter::Patient(id),
+    };
+    let ctx = reports::intake_context(db, who, &req.client_id).await?.ok_or(ActionError::Unauthorized)?;
+    let actor = match sender {
+        Sender::Phone(token) => {
+            // The same rule as every other phone request (`DeviceToken::authenticate`).
+            let d = ctx.device.as_ref().ok_or(ActionError::Unauthorized)?;
+            if !store::auth::device_live(d, DeviceToken::idle(state), now) {
+                return Err(ActionError::Unauthorized);
+            }
+            store::auth::device_seen(db, d, now).await?;
+            token.ctx.actor("patient", &ctx.patient.id)
+        }
+        Sender::Patient { actor, .. } => actor,
+    };
     if let Some(id) = &ctx.replay_id {
         let stored = reports::get(db, id).await?.ok_or(ActionError::NotFound)?;
         return replay(&stored, &req.answers, other.as_deref());
@@ -174,7 +209,8 @@ pub async fn submit(
         previous,
         answers,
     };
-    let phone = ctx.establishment.map(|e| e.phone_24h).unwrap_or_default();
+    let establishment = ctx.establishment;
+    let phone = establishment.as_ref().map(|e| e.phone_24h.clone()).unwrap_or_default();
     let locale = patient.locale()?;
     let ctx = AdviceContext { locale, team_phone: Some(phone.clone()) };
     let result = triage::evaluate_with_other(&state.rules.triage, &state.rules.catalog, &case, &ctx, other.is_some())?;
@@ -183,6 +219,7 @@ pub async fn submit(
         state: state.clone(),
         patient,
         episode: ep,
+        establishment,
         sequence,
         lines,
         weight_kg: case.answers.measure(Measure::WeightKg),
@@ -207,7 +244,7 @@ pub async fn submit(
         }
         // Two retries of the same report raced: the other one stored it first.
         Err(WriteError::SameClientId) => {
-            let stored = reports::by_client_id(db, patient_id, &client_id)
+            let stored = reports::by_client_id(db, &key, &client_id)
                 .await?
                 .ok_or_else(|| ActionError::Internal(anyhow::anyhow!("client_id already stored, yet not found")))?;
             replay(&stored, &answers, other.as_deref())
@@ -225,6 +262,7 @@ pub struct Prepared {
     state: AppState,
     patient: patient::Model,
     episode: episode::Model,
+    establishment: Option<establishment::Model>,
     sequence: Sequence,
     lines: Vec<regimen_line::Model>,
     weight_kg: Option<f64>,
@@ -379,6 +417,7 @@ async fn follow_up(txn: &DatabaseTransaction, p: &Prepared, report_id: &str) -> 
                 // Roles the triage adds to the routing rule (an amber fever, or the patient's
                 // own words: also the IDEC, docs/triage.md §4).
                 also: result.routes.iter().map(|r| r.role).collect(),
+                establishment: p.establishment.as_ref(),
             },
             now,
         )

@@ -126,7 +126,7 @@ async fn submit(
 ) -> anyhow::Result<()> {
     let req = ReportRequest { client_id: uuid::Uuid::new_v4().to_string(), questionnaire_id, answers, other: None };
     let actor = Actor { kind: "patient", id: Some(p.patient_id.clone()), ..Default::default() };
-    app::reports::submit(state, &p.patient_id, req, actor, at)
+    app::reports::submit(state, app::reports::Sender::Patient { id: p.patient_id.clone(), actor }, req, at)
         .await
         .map_err(|e| anyhow::anyhow!("demo report: {e:?}"))?;
     Ok(())

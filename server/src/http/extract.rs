@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::AppState;
-pub use crate::app::actor::{Ctx, PatientAuth, StaffAuth};
+pub use crate::app::actor::{Ctx, DeviceToken, PatientAuth, StaffAuth};
 use crate::secrets::{self, hash_token};
 use crate::store;
 
@@ -130,18 +130,21 @@ impl StaffAuth {
     }
 }
 
-impl FromRequestParts<AppState> for PatientAuth {
+impl FromRequestParts<AppState> for DeviceToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let ctx = Ctx::from_request_parts(parts, state).await?;
         let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let now = state.now();
-        let idle = chrono::Duration::days(i64::from(state.settings.security.device_idle_days));
-        let d = store::auth::device_patient(&state.db, &hash_token(&token), idle, now)
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
-        store::auth::device_seen(&state.db, &d, now).await?;
-        Ok(Self { patient_id: d.patient_id, device_id: d.id, ctx })
+        Ok(Self { token_hash: hash_token(&token), ctx })
+    }
+}
+
+impl FromRequestParts<AppState> for PatientAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = DeviceToken::from_request_parts(parts, state).await?;
+        Ok(token.authenticate(state, state.now()).await?)
     }
 }

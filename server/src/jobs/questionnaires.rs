@@ -120,6 +120,7 @@ async fn due_one(
             reasons: vec![reason],
             report_id: None,
             also: vec![],
+            establishment: None,
         };
         raise(db, state, input, now).await?;
     }

@@ -215,7 +215,14 @@ pub async fn device_patient(
         .filter(patient_device::Column::RevokedAt.is_null())
         .one(db)
         .await?;
-    Ok(d.filter(|d| d.last_seen_at.unwrap_or(d.created_at) > now - idle))
+    Ok(d.filter(|d| device_live(d, idle, now)))
+}
+
+/// Whether a device read by its token may act: not revoked, and used within `idle`. The one
+/// rule for [`device_patient`] and for the report intake, which reads the device in its own
+/// query (`reports::intake_context`).
+pub fn device_live(d: &patient_device::Model, idle: Duration, now: DateTime<Utc>) -> bool {
+    d.revoked_at.is_none() && d.last_seen_at.unwrap_or(d.created_at) > now - idle
 }
 
 /// Records that a device was used, at most once an hour (a write per request would cost).

@@ -9,7 +9,9 @@ use sea_orm::{
     Iterable, QueryFilter, QueryOrder, QueryTrait, Statement,
 };
 
-use super::entities::{episode, establishment, patient, questionnaire, regimen_line, report, sequence, symptom_grade};
+use super::entities::{
+    episode, establishment, patient, patient_device, questionnaire, regimen_line, report, sequence, symptom_grade,
+};
 use super::new_id;
 
 pub async fn by_client_id(
@@ -235,9 +237,13 @@ pub async fn grades_of_episode(
 /// "Report intake"): the patient, their open episode, its active sequence and establishment,
 /// its regimen lines in force (as `episodes::active_regimen` reads them), the id of a report
 /// already stored with this `client_id` (a retry) and the answers of the episode's latest
-/// report (the previous report of the worsening rule, docs/triage.md §3).
+/// report (the previous report of the worsening rule, docs/triage.md §3). Read for a phone, it
+/// also holds the phone's device row, found by its token: authenticating the phone costs no
+/// statement of its own.
 pub struct IntakeContext {
     pub patient: patient::Model,
+    /// The device whose token was given (`Reporter::Device`), not yet checked for idleness.
+    pub device: Option<patient_device::Model>,
     pub episode: Option<episode::Model>,
     pub sequence: Option<sequence::Model>,
     pub establishment: Option<establishment::Model>,
@@ -250,37 +256,30 @@ fn aliased<C: Iterable + IdenStatic>(alias: &str) -> String {
     C::iter().map(|c| format!("{alias}.{col} AS {alias}_{col}", col = c.as_str())).collect::<Vec<_>>().join(", ")
 }
 
-/// [`IntakeContext`] of a patient, None when the patient does not exist. The open episode is
-/// the newest one without an end date, as `patients::current_episode` reads it. One row per
-/// regimen line in force (one row when there is none), the rest repeated on each.
+/// Whose report: a patient known by id, or the patient of a phone known by its token's hash
+/// (not revoked).
+#[derive(Clone, Copy)]
+pub enum Reporter<'a> {
+    Patient(&'a str),
+    Device { token_hash: &'a str },
+}
+
+/// [`IntakeContext`] of a patient, None when the patient (or the unrevoked device) does not
+/// exist. The open episode is the newest one without an end date, as
+/// `patients::current_episode` reads it. One row per regimen line in force (one row when there
+/// is none), the rest repeated on each.
 pub async fn intake_context(
     db: &impl ConnectionTrait,
-    patient_id: &str,
+    who: Reporter<'_>,
     client_id: &str,
 ) -> Result<Option<IntakeContext>, DbErr> {
     let backend = db.get_database_backend();
-    // Numbered placeholders: each engine binds them by number, wherever they appear.
-    let (p1, p2) = if backend == DbBackend::Postgres { ("$1", "$2") } else { ("?1", "?2") };
-    let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, \
-         (SELECT r.id FROM reports r WHERE r.patient_id = p.id AND r.client_id = {p2}) AS replay_id, \
-         (SELECT r.answers FROM reports r WHERE r.episode_id = e.id ORDER BY r.submitted_at DESC LIMIT 1) \
-           AS previous_answers \
-         FROM patients p \
-         LEFT JOIN episodes e ON e.id = (SELECT e2.id FROM episodes e2 WHERE e2.patient_id = p.id \
-           AND e2.end_date IS NULL ORDER BY e2.created_at DESC LIMIT 1) \
-         LEFT JOIN sequences s ON s.episode_id = e.id AND s.state = 'active' \
-         LEFT JOIN establishments t ON t.id = e.establishment_id \
-         LEFT JOIN regimen_lines l ON l.episode_id = e.id AND l.end_date IS NULL \
-         WHERE p.id = {p1} \
-         ORDER BY l.drug",
-        aliased::<patient::Column>("p"),
-        aliased::<episode::Column>("e"),
-        aliased::<sequence::Column>("s"),
-        aliased::<establishment::Column>("t"),
-        aliased::<regimen_line::Column>("l"),
-    );
-    let stmt = Statement::from_sql_and_values(backend, sql, [patient_id.into(), client_id.into()]);
+    let (device, key) = match who {
+        Reporter::Patient(id) => (false, id),
+        Reporter::Device { token_hash } => (true, token_hash),
+    };
+    let sql = intake_sql(backend == DbBackend::Postgres, device).to_owned();
+    let stmt = Statement::from_sql_and_values(backend, sql, [key.into(), client_id.into()]);
     let rows = db.query_all_raw(stmt).await?;
     let Some(row) = rows.first() else { return Ok(None) };
     let present = |row: &sea_orm::QueryResult, alias: &str| -> Result<bool, DbErr> {
@@ -294,6 +293,7 @@ pub async fn intake_context(
     }
     Ok(Some(IntakeContext {
         patient: patient::Model::from_query_result(row, "p_")?,
+        device: if present(row, "d")? { Some(patient_device::Model::from_query_result(row, "d_")?) } else { None },
         episode: if present(row, "e")? { Some(episode::Model::from_query_result(row, "e_")?) } else { None },
         sequence: if present(row, "s")? { Some(sequence::Model::from_query_result(row, "s_")?) } else { None },
         establishment: if present(row, "t")? {
@@ -305,4 +305,47 @@ pub async fn intake_context(
         replay_id: row.try_get("", "replay_id")?,
         previous_answers: row.try_get("", "previous_answers")?,
     }))
+}
+
+/// The text of [`intake_context`]'s query, built once per engine and reporter kind (it names
+/// every column of six tables).
+fn intake_sql(postgres: bool, by_device: bool) -> &'static str {
+    static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        [(false, false), (false, true), (true, false), (true, true)].map(|(pg, dev)| build_intake_sql(pg, dev))
+    });
+    &all[usize::from(postgres) * 2 + usize::from(by_device)]
+}
+
+fn build_intake_sql(postgres: bool, by_device: bool) -> String {
+    // Numbered placeholders: each engine binds them by number, wherever they appear.
+    let (p1, p2) = if postgres { ("$1", "$2") } else { ("?1", "?2") };
+    let (device, filter) = if by_device {
+        (
+            format!("JOIN patient_devices d ON d.patient_id = p.id AND d.token_hash = {p1} AND d.revoked_at IS NULL"),
+            String::new(),
+        )
+    } else {
+        ("LEFT JOIN patient_devices d ON 1 = 0".to_owned(), format!("WHERE p.id = {p1}"))
+    };
+    format!(
+        "SELECT {}, {}, {}, {}, {}, {}, \
+         (SELECT r.id FROM reports r WHERE r.patient_id = p.id AND r.client_id = {p2}) AS replay_id, \
+         (SELECT r.answers FROM reports r WHERE r.episode_id = e.id ORDER BY r.submitted_at DESC LIMIT 1) \
+           AS previous_answers \
+         FROM patients p {device} \
+         LEFT JOIN episodes e ON e.id = (SELECT e2.id FROM episodes e2 WHERE e2.patient_id = p.id \
+           AND e2.end_date IS NULL ORDER BY e2.created_at DESC LIMIT 1) \
+         LEFT JOIN sequences s ON s.episode_id = e.id AND s.state = 'active' \
+         LEFT JOIN establishments t ON t.id = e.establishment_id \
+         LEFT JOIN regimen_lines l ON l.episode_id = e.id AND l.end_date IS NULL \
+         {filter} \
+         ORDER BY l.drug",
+        aliased::<patient::Column>("p"),
+        aliased::<patient_device::Column>("d"),
+        aliased::<episode::Column>("e"),
+        aliased::<sequence::Column>("s"),
+        aliased::<establishment::Column>("t"),
+        aliased::<regimen_line::Column>("l"),
+    )
 }

@@ -231,6 +231,72 @@ async fn a_lost_phone_is_revoked_by_the_team_and_a_phone_can_log_itself_out() {
     assert_eq!(me(phone).await, StatusCode::UNAUTHORIZED);
 }
 
+/// The report intake checks the phone's token in the query that reads the report's context
+/// (docs/design.md, "Report intake"), not through the extractor every other phone route uses:
+/// the same rules must hold there. A revoked, logged-out, idle or unknown phone gets 401 and
+/// nothing is stored, whatever its body; the token's use is recorded as on any other route.
+#[tokio::test]
+async fn a_report_from_a_revoked_idle_or_unknown_phone_is_401_whatever_its_body() {
+    let app = spawn_app_with(default_now(), &[("RELAIS__SECURITY__DEVICE_IDLE_DAYS", "90")]).await;
+    let site = app.seed_site().await;
+    let (pid, _, code) = app.enrol(&site, app.enrolment(&site)).await;
+    let answers = json!({"nausea.frequency": 1});
+    let send = |t: String, body: Value| {
+        let app = &app;
+        async move { app.call(Method::POST, "/api/v1/patient/reports", Some(&t), Some(body)).await }
+    };
+    let good = || json!({"client_id": uuid::Uuid::new_v4().to_string(), "answers": answers.clone()});
+    let bad_bodies = [
+        json!({"client_id": "not-a-uuid", "answers": answers.clone()}),
+        json!({"client_id": uuid::Uuid::new_v4().to_string(), "answers": answers.clone(), "other": "x".repeat(5000)}),
+        json!({"client_id": uuid::Uuid::new_v4().to_string()}),
+        json!({"client_id": uuid::Uuid::new_v4().to_string(), "answers": {"nausea.frequency": 9}}),
+    ];
+    let stored = || count(&app.state, "reports");
+    let phone = app.activate(&code).await;
+    // A known phone: its bad bodies are judged (422 naming the field), its good one stored.
+    for bad in &bad_bodies {
+        let a = send(phone.clone(), bad.clone()).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {:?}", a.body);
+    }
+    assert_eq!(send(phone.clone(), good()).await.status, StatusCode::CREATED);
+    assert_eq!(stored().await, 1);
+    // An unknown token: 401 for every body, good or bad.
+    for body in bad_bodies.iter().cloned().chain([good()]) {
+        let a = send("not-a-token".into(), body.clone()).await;
+        assert_eq!((a.status, a.code()), (StatusCode::UNAUTHORIZED, "unauthorized"), "{body}: {:?}", a.body);
+    }
+    // Revoked by the team: 401, the bad bodies too.
+    let a = app.call(Method::DELETE, &format!("/api/v1/patients/{pid}/devices"), Some(&site.idec.1), None).await;
+    assert_eq!(a.status, StatusCode::OK);
+    for body in bad_bodies.iter().cloned().chain([good()]) {
+        assert_eq!(send(phone.clone(), body.clone()).await.status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    // Logged out by itself: 401.
+    let new_phone = || async {
+        let code = app.post(&format!("/api/v1/patients/{pid}/activation-code"), &site.idec.1, json!({})).await;
+        app.activate(code.body["activation_code"].as_str().unwrap()).await
+    };
+    let phone = new_phone().await;
+    assert_eq!(
+        app.call(Method::POST, "/api/v1/patient/logout", Some(&phone), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(send(phone, good()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(stored().await, 1, "nothing stored for a refused phone");
+    // Idle: a report counts as a use, as any request does. Sent on day 89, it keeps the phone
+    // working until day 178; unused for 91 days after that, the phone is refused.
+    let phone = new_phone().await;
+    app.set_now(default_now() + Duration::days(89));
+    assert_ne!(send(phone.clone(), good()).await.status, StatusCode::UNAUTHORIZED, "used within 90 days");
+    app.set_now(default_now() + Duration::days(89 + 89));
+    assert_ne!(send(phone.clone(), good()).await.status, StatusCode::UNAUTHORIZED, "the report on day 89 was a use");
+    app.set_now(default_now() + Duration::days(89 + 89 + 91));
+    for body in bad_bodies.iter().cloned().chain([good()]) {
+        assert_eq!(send(phone.clone(), body.clone()).await.status, StatusCode::UNAUTHORIZED, "idle: {body}");
+    }
+}
+
 #[tokio::test]
 async fn a_body_that_is_not_json_is_refused_with_415() {
     let app = spawn_app().await;
