@@ -193,7 +193,12 @@ impl Health {
     }
 
     /// Prometheus text (format 0.0.4) of what this holds.
-    pub fn render(&self, scheduler_enabled: bool, intake: crate::store::group_commit::Counts) -> String {
+    pub fn render(
+        &self,
+        scheduler_enabled: bool,
+        intake: crate::store::group_commit::Counts,
+        intake_reads: crate::store::group_commit::Counts,
+    ) -> String {
         let (last_unix, last_duration, count, failures, panics, overruns) =
             self.ticks(|t| (t.last_finished_unix, t.last_duration, t.count, t.failures.clone(), t.panics, t.overruns));
         let mut out = String::new();
@@ -305,6 +310,25 @@ impl Health {
             "counter",
             "Group commit batches rolled back and stored again one report per transaction, so that a failing report fails alone.",
             vec![format!(" {}", c.retried)],
+        );
+        let r = intake_reads;
+        metric(
+            "relais_intake_read_batches_total",
+            "counter",
+            "Statements that read the context of phones' reports queued together (PostgreSQL).",
+            vec![format!(" {}", r.batches)],
+        );
+        metric(
+            "relais_intake_read_failures_total",
+            "counter",
+            "Reads of a report's context that failed (the database unreachable, or the read refused): the phone got an error and sends again.",
+            vec![format!(" {}", r.failures)],
+        );
+        metric(
+            "relais_intake_read_retried_total",
+            "counter",
+            "Batched context reads refused as a whole and read again one report at a time.",
+            vec![format!(" {}", r.retried)],
         );
         metric(
             "relais_stored_value_errors_total",

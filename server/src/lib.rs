@@ -49,6 +49,8 @@ pub struct AppState {
     pub hashing: Arc<tokio::sync::Semaphore>,
     /// The writers of report intake (group commit, `store::group_commit`).
     pub intake: Arc<app::reports::IntakeWriter>,
+    /// The readers of report intake on PostgreSQL (`app::reports::IntakeReader`).
+    pub intake_reads: Arc<app::reports::IntakeReader>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             trusted_proxies,
             hashing,
             intake: Arc::new(app::reports::IntakeWriter::new("report intake", app::reports::write_batch)),
+            intake_reads: Arc::new(app::reports::IntakeReader::new("report intake reads", app::reports::read_batch)),
         })
     }
 

@@ -231,6 +231,7 @@ async fn two_real_instances_on_one_database_do_each_piece_of_work_exactly_once()
             reasons: vec![relais_server::domain::reason::Reason::OtherSymptom],
             report_id: None,
             also: vec![],
+            establishment: None,
         };
         alerts.push(raise(db, &state, input, now - Duration::minutes(31)).await.unwrap().expect("a red alert"));
     }

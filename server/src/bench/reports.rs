@@ -126,6 +126,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     sql.by_text.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let cpu_before = super::reminders::cpu_seconds();
     let batches_before = state.intake.counts();
+    let reads_before = state.intake_reads.counts();
     let started = Instant::now();
     let (connections, seconds) = (o.connections, o.seconds);
     let url = format!("{base}/api/v1/patient/reports");
@@ -139,6 +140,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let client_cpu = stats.cpu_seconds;
     let statements = sql.total.load(Ordering::Relaxed) - sql_before;
     let batches_after = state.intake.counts();
+    let reads_after = state.intake_reads.counts();
     let by_text = std::mem::take(&mut *sql.by_text.lock().unwrap_or_else(|e| e.into_inner()));
 
     let _ = stop.send(());
@@ -215,6 +217,15 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     println!(
         "| Group commit: write transactions / reports per transaction / failed / batches split | {batches} / {:.1} / {failed} / {retried} |",
         batched as f64 / batches.max(1) as f64
+    );
+    let (reads, read, read_failed) = (
+        reads_after.batches - reads_before.batches,
+        reads_after.stored - reads_before.stored,
+        reads_after.failures - reads_before.failures,
+    );
+    println!(
+        "| Context reads batched (PostgreSQL): statements / reports per statement / failed | {reads} / {:.1} / {read_failed} |",
+        read as f64 / reads.max(1) as f64
     );
     println!("| Stored reports / acknowledged | {stored} / {ack} |");
     println!("| Alerts (patients with two unresolved of one topic) | {alerts} ({duplicate_alerts}) |");

@@ -38,7 +38,8 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     }
     // The process's own health first: it is what an operator needs most when the database is
     // gone, so it is served even then (without the backlogs, which the database holds).
-    let mut text = state.health.render(state.settings.scheduler.enabled, state.intake.counts());
+    let mut text =
+        state.health.render(state.settings.scheduler.enabled, state.intake.counts(), state.intake_reads.counts());
     let backlog = async {
         let outbox = outbox_delivery::count_by_status(&state.db).await?;
         let (due, scheduled) = due_work::backlog(&state.db, state.now()).await?;

@@ -175,9 +175,11 @@ mod tests {
         assert!(panics >= 2, "panics counted as failures");
         assert_eq!(health.job_failures("works"), 0);
         assert!(
-            health.render(true, Default::default()).contains(&format!("relais_tick_panics_total {panics}")),
+            health
+                .render(true, Default::default(), Default::default())
+                .contains(&format!("relais_tick_panics_total {panics}")),
             "{}",
-            health.render(true, Default::default())
+            health.render(true, Default::default(), Default::default())
         );
     }
 
@@ -212,7 +214,7 @@ mod tests {
         let total = calls.load(Ordering::SeqCst);
         assert!((6..=8).contains(&total), "the rhythm resumed: {total} ticks");
         assert_eq!(overlaps.load(Ordering::SeqCst), 0, "ticks never overlap");
-        assert!(health.render(true, Default::default()).contains("relais_tick_overruns_total 1"));
+        assert!(health.render(true, Default::default(), Default::default()).contains("relais_tick_overruns_total 1"));
     }
 
     #[tokio::test(start_paused = true)]

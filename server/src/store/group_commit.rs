@@ -16,6 +16,10 @@
 //! SQLite has one writer; PostgreSQL [`PG_WRITERS`], each caller's work going to the writer its
 //! key (the patient) names, so that one patient's reports are stored in order, by one writer,
 //! and two writers never wait on each other's patients.
+//!
+//! The same machinery batches reads where a round trip is what costs: on PostgreSQL the report
+//! intake's context reads (`app::reports::IntakeReader`, a batch function that writes nothing;
+//! its counters are the `relais_intake_read_*` metrics).
 
 use std::future::Future;
 use std::hash::{Hash, Hasher};

@@ -281,17 +281,59 @@ pub async fn intake_context(
     let sql = intake_sql(backend == DbBackend::Postgres, device).to_owned();
     let stmt = Statement::from_sql_and_values(backend, sql, [key.into(), client_id.into()]);
     let rows = db.query_all_raw(stmt).await?;
-    let Some(row) = rows.first() else { return Ok(None) };
+    rows.first().map(|_| decode_context(&rows)).transpose()
+}
+
+/// The contexts of many phones' reports in one statement (PostgreSQL only: the keys go as one
+/// JSON parameter, so the statement's text is the same for any number of them and is prepared
+/// once). One answer per key, in order: None for a token of no unrevoked device.
+pub async fn intake_contexts_of_devices(
+    db: &impl ConnectionTrait,
+    keys: &[(&str, &str)],
+) -> Result<Vec<Option<IntakeContext>>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Err(DbErr::Custom("intake_contexts_of_devices runs on PostgreSQL only".into()));
+    }
+    let param: Vec<serde_json::Value> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, (token_hash, client_id))| serde_json::json!({"i": i, "token_hash": token_hash, "client_id": client_id}))
+        .collect();
+    let sql = batch_sql().to_owned();
+    let stmt = Statement::from_sql_and_values(backend, sql, [serde_json::Value::Array(param).into()]);
+    let rows = db.query_all_raw(stmt).await?;
+    let mut out: Vec<Option<IntakeContext>> = keys.iter().map(|_| None).collect();
+    let mut start = 0;
+    while start < rows.len() {
+        let i: i32 = rows[start].try_get("", "k_i")?;
+        let mut end = start + 1;
+        while end < rows.len() && rows[end].try_get::<i32>("", "k_i")? == i {
+            end += 1;
+        }
+        let slot = usize::try_from(i)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+            .ok_or_else(|| DbErr::Custom(format!("intake context for key {i} of {}", keys.len())))?;
+        *slot = Some(decode_context(&rows[start..end])?);
+        start = end;
+    }
+    Ok(out)
+}
+
+/// One context from its rows (one per regimen line in force, at least one).
+fn decode_context(rows: &[sea_orm::QueryResult]) -> Result<IntakeContext, DbErr> {
+    let row = &rows[0];
     let present = |row: &sea_orm::QueryResult, alias: &str| -> Result<bool, DbErr> {
         Ok(row.try_get::<Option<String>>("", &format!("{alias}_id"))?.is_some())
     };
     let mut lines = Vec::new();
-    for r in &rows {
+    for r in rows {
         if present(r, "l")? {
             lines.push(regimen_line::Model::from_query_result(r, "l_")?);
         }
     }
-    Ok(Some(IntakeContext {
+    Ok(IntakeContext {
         patient: patient::Model::from_query_result(row, "p_")?,
         device: if present(row, "d")? { Some(patient_device::Model::from_query_result(row, "d_")?) } else { None },
         episode: if present(row, "e")? { Some(episode::Model::from_query_result(row, "e_")?) } else { None },
@@ -304,7 +346,7 @@ pub async fn intake_context(
         lines,
         replay_id: row.try_get("", "replay_id")?,
         previous_answers: row.try_get("", "previous_answers")?,
-    }))
+    })
 }
 
 /// The text of [`intake_context`]'s query, built once per engine and reporter kind (it names
@@ -312,35 +354,66 @@ pub async fn intake_context(
 fn intake_sql(postgres: bool, by_device: bool) -> &'static str {
     static SQL: std::sync::OnceLock<[String; 4]> = std::sync::OnceLock::new();
     let all = SQL.get_or_init(|| {
-        [(false, false), (false, true), (true, false), (true, true)].map(|(pg, dev)| build_intake_sql(pg, dev))
+        [(false, false), (false, true), (true, false), (true, true)].map(|(pg, by_device)| {
+            // Numbered placeholders: each engine binds them by number, wherever they appear.
+            let (p1, p2) = if pg { ("$1", "$2") } else { ("?1", "?2") };
+            if by_device {
+                context_sql(
+                    "",
+                    &format!(
+                        "patients p JOIN patient_devices d ON d.patient_id = p.id AND d.token_hash = {p1} \
+                         AND d.revoked_at IS NULL"
+                    ),
+                    p2,
+                    "",
+                    "l.drug",
+                )
+            } else {
+                context_sql(
+                    "",
+                    "patients p LEFT JOIN patient_devices d ON 1 = 0",
+                    p2,
+                    &format!("WHERE p.id = {p1}"),
+                    "l.drug",
+                )
+            }
+        })
     });
     &all[usize::from(postgres) * 2 + usize::from(by_device)]
 }
 
-fn build_intake_sql(postgres: bool, by_device: bool) -> String {
-    // Numbered placeholders: each engine binds them by number, wherever they appear.
-    let (p1, p2) = if postgres { ("$1", "$2") } else { ("?1", "?2") };
-    let (device, filter) = if by_device {
-        (
-            format!("JOIN patient_devices d ON d.patient_id = p.id AND d.token_hash = {p1} AND d.revoked_at IS NULL"),
-            String::new(),
+/// The text of [`intake_contexts_of_devices`]'s query: the keys are the rows of its JSON
+/// parameter, numbered `i`.
+fn batch_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        context_sql(
+            "k.i AS k_i, ",
+            "jsonb_to_recordset($1::jsonb) AS k(i int, token_hash text, client_id text) \
+             JOIN patient_devices d ON d.token_hash = k.token_hash AND d.revoked_at IS NULL \
+             JOIN patients p ON p.id = d.patient_id",
+            "k.client_id",
+            "",
+            "k.i, l.drug",
         )
-    } else {
-        ("LEFT JOIN patient_devices d ON 1 = 0".to_owned(), format!("WHERE p.id = {p1}"))
-    };
+    })
+}
+
+/// The context's query around a FROM clause that yields the patient `p` and device `d`.
+fn context_sql(key: &str, from: &str, client_id: &str, filter: &str, order: &str) -> String {
     format!(
-        "SELECT {}, {}, {}, {}, {}, {}, \
-         (SELECT r.id FROM reports r WHERE r.patient_id = p.id AND r.client_id = {p2}) AS replay_id, \
+        "SELECT {key}{}, {}, {}, {}, {}, {}, \
+         (SELECT r.id FROM reports r WHERE r.patient_id = p.id AND r.client_id = {client_id}) AS replay_id, \
          (SELECT r.answers FROM reports r WHERE r.episode_id = e.id ORDER BY r.submitted_at DESC LIMIT 1) \
            AS previous_answers \
-         FROM patients p {device} \
+         FROM {from} \
          LEFT JOIN episodes e ON e.id = (SELECT e2.id FROM episodes e2 WHERE e2.patient_id = p.id \
            AND e2.end_date IS NULL ORDER BY e2.created_at DESC LIMIT 1) \
          LEFT JOIN sequences s ON s.episode_id = e.id AND s.state = 'active' \
          LEFT JOIN establishments t ON t.id = e.establishment_id \
          LEFT JOIN regimen_lines l ON l.episode_id = e.id AND l.end_date IS NULL \
          {filter} \
-         ORDER BY l.drug",
+         ORDER BY {order}",
         aliased::<patient::Column>("p"),
         aliased::<patient_device::Column>("d"),
         aliased::<episode::Column>("e"),

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use relais_tests::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 const FEVER_RED: fn() -> Value = || json!({"temperature_c": 38.6, "chest_pain": false});
@@ -253,6 +253,79 @@ async fn reports_sent_at_once_are_all_stored_and_copies_racing_on_a_client_id_fa
         "relais_group_commit_failures_total 0",
         "relais_group_commit_retried_total 0",
     ] {
+        assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+    }
+}
+
+/// Phones of several patients sending at once. On PostgreSQL their reports' contexts are read
+/// together, in one statement (`app::reports::IntakeReader`): each report must still land on its
+/// own phone's patient, a `client_id` one patient used is new for another, a phone's retry is
+/// answered from its own report, and a revoked or unknown phone is refused.
+#[tokio::test]
+async fn reports_of_many_phones_at_once_each_land_on_their_own_patient() {
+    let app = spawn_app().await;
+    let site = app.seed_site().await;
+    let mut phones = Vec::new();
+    for (i, name) in ["Anne", "Bruno", "Chloé", "David", "Emma"].iter().enumerate() {
+        let mut body = app.enrolment(&site);
+        body["given_name"] = json!(name);
+        body["birth_date"] = json!(format!("196{i}-04-12"));
+        let (pid, _, code) = app.enrol(&site, body).await;
+        phones.push((pid, app.activate(&code).await));
+    }
+    let (revoked_pid, revoked) = phones.pop().unwrap();
+    let a =
+        app.call(Method::DELETE, &format!("/api/v1/patients/{revoked_pid}/devices"), Some(&site.idec.1), None).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let shared = "5b2f0c7e-3a1d-4e8f-9b6c-0d1e2f3a4b5c";
+    let body =
+        |client_id: &str, answers: Value| json!({"client_id": client_id, "questionnaire_id": null, "answers": answers});
+    let first = app.post("/api/v1/patient/reports", &phones[0].1, body(shared, AMBER_DIARRHEA())).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    // At once: each phone sends `shared` (phone 0's is a retry) and a report of its own; the
+    // revoked phone and an unknown token too.
+    let mut sends = tokio::task::JoinSet::new();
+    let mut post = |n: usize, token: String, body: Value| {
+        let (http, url) = (app.http.clone(), format!("{}/api/v1/patient/reports", app.addr));
+        sends.spawn(async move {
+            let r = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+            (n, r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+        });
+    };
+    for (n, (_, token)) in phones.iter().enumerate() {
+        post(n, token.clone(), body(shared, AMBER_DIARRHEA()));
+        post(n, token.clone(), body(&uuid::Uuid::new_v4().to_string(), json!({"fatigue.severity": 1})));
+    }
+    post(100, revoked, body(&uuid::Uuid::new_v4().to_string(), AMBER_DIARRHEA()));
+    post(101, "no-such-token".into(), body(shared, AMBER_DIARRHEA()));
+    let mut stored = Vec::new();
+    while let Some(answer) = sends.join_next().await {
+        let (n, status, body) = answer.unwrap();
+        if n >= 100 {
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "phone {n}: {body:?}");
+            continue;
+        }
+        assert_eq!(status, StatusCode::CREATED, "phone {n}: {body:?}");
+        stored.push((n, body["report_id"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(stored.len(), 8);
+    // Phone 0's retry got its first report back; every other report is new, and on its phone's patient.
+    use sea_orm::ConnectionTrait;
+    let db = &app.state.db;
+    let first_id = first.body["report_id"].as_str().unwrap();
+    assert_eq!(stored.iter().filter(|(_, id)| id == first_id).count(), 1, "{stored:?}");
+    assert_eq!(count(&app.state, "reports").await, 1 + 7);
+    for (n, id) in &stored {
+        let sql = format!("SELECT patient_id FROM reports WHERE id = '{id}'");
+        let row =
+            db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap().unwrap();
+        assert_eq!(row.try_get::<String>("", "patient_id").unwrap(), phones[*n].0, "report {id} of phone {n}");
+    }
+    assert_eq!(count(&app.state, &format!("reports WHERE client_id = '{shared}'")).await, 4, "one per patient");
+    assert_eq!(count(&app.state, &format!("reports WHERE patient_id = '{revoked_pid}'")).await, 0);
+    let metrics = app.get("/metrics", &site.admin.1).await;
+    let text = metrics.body.as_str().unwrap();
+    for line in ["relais_intake_read_failures_total 0", "relais_intake_read_retried_total 0"] {
         assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
     }
 }
