@@ -8,7 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 use super::ActionError;
 use crate::AppState;
 use crate::domain::access::Staff;
-use crate::store::{self, audit::Actor, entities::professional};
+use crate::store::{
+    self,
+    audit::Actor,
+    entities::{patient_device, professional},
+};
 
 /// Client address (`client_addr`: X-Forwarded-For only from a trusted proxy) and the server's
 /// request id, for rate limits and the audit log.
@@ -66,17 +70,30 @@ pub struct DeviceToken {
 
 impl DeviceToken {
     /// How long a phone may stay unused before it must be activated again.
-    pub fn idle(state: &AppState) -> Duration {
+    fn idle(state: &AppState) -> Duration {
         Duration::days(i64::from(state.settings.security.device_idle_days))
     }
 
-    /// The patient behind the token: a device not revoked and used within the idle limit, its
-    /// use recorded (at most once an hour). Unauthorized otherwise.
+    /// The patient behind the token, its device read here. Unauthorized unless [`Self::admit`]
+    /// lets it act.
     pub async fn authenticate(&self, state: &AppState, now: DateTime<Utc>) -> Result<PatientAuth, ActionError> {
-        let d = store::auth::device_patient(&state.db, &self.token_hash, Self::idle(state), now)
-            .await?
-            .ok_or(ActionError::Unauthorized)?;
-        store::auth::device_seen(&state.db, &d, now).await?;
-        Ok(PatientAuth { patient_id: d.patient_id, device_id: d.id, ctx: self.ctx.clone() })
+        let d = store::auth::unrevoked_device(&state.db, &self.token_hash).await?;
+        let d = self.admit(state, d.as_ref(), now).await?;
+        Ok(PatientAuth { patient_id: d.patient_id.clone(), device_id: d.id.clone(), ctx: self.ctx.clone() })
+    }
+
+    /// The one rule for a phone's device, however it was read (by [`Self::authenticate`], or
+    /// with the report intake's context): it exists, is not revoked and was used within the
+    /// idle limit (`store::auth::device_live`); its use is recorded, at most once an hour.
+    pub async fn admit<'d>(
+        &self,
+        state: &AppState,
+        device: Option<&'d patient_device::Model>,
+        now: DateTime<Utc>,
+    ) -> Result<&'d patient_device::Model, ActionError> {
+        let d =
+            device.filter(|d| store::auth::device_live(d, Self::idle(state), now)).ok_or(ActionError::Unauthorized)?;
+        store::auth::device_seen(&state.db, d, now).await?;
+        Ok(d)
     }
 }

@@ -175,12 +175,8 @@ pub async fn submit(
     .ok_or(ActionError::Unauthorized)?;
     let actor = match sender {
         Sender::Phone(token) => {
-            // The same rule as every other phone request (`DeviceToken::authenticate`).
-            let d = ctx.device.as_ref().ok_or(ActionError::Unauthorized)?;
-            if !store::auth::device_live(d, DeviceToken::idle(state), now) {
-                return Err(ActionError::Unauthorized);
-            }
-            store::auth::device_seen(db, d, now).await?;
+            // The same rule as every other phone request.
+            token.admit(state, ctx.device.as_ref(), now).await?;
             token.ctx.actor("patient", &ctx.patient.id)
         }
         Sender::Patient { actor, .. } => actor,

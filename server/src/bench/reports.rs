@@ -208,24 +208,20 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         "| SQL statements per report (BEGIN and COMMIT not counted) | {:.1} ({statements} in all) |",
         statements as f64 / ack.max(1) as f64
     );
-    let (batches, batched, failed, retried) = (
-        batches_after.batches - batches_before.batches,
-        batches_after.stored - batches_before.stored,
-        batches_after.failures - batches_before.failures,
-        batches_after.retried - batches_before.retried,
-    );
+    let w = batches_after.since(batches_before);
     println!(
-        "| Group commit: write transactions / reports per transaction / failed / batches split | {batches} / {:.1} / {failed} / {retried} |",
-        batched as f64 / batches.max(1) as f64
+        "| Group commit: write transactions / reports per transaction / failed / batches split | {} / {:.1} / {} / {} |",
+        w.batches,
+        w.per_batch(),
+        w.failures,
+        w.retried
     );
-    let (reads, read, read_failed) = (
-        reads_after.batches - reads_before.batches,
-        reads_after.stored - reads_before.stored,
-        reads_after.failures - reads_before.failures,
-    );
+    let r = reads_after.since(reads_before);
     println!(
-        "| Context reads batched (PostgreSQL): statements / reports per statement / failed | {reads} / {:.1} / {read_failed} |",
-        read as f64 / reads.max(1) as f64
+        "| Context reads batched (PostgreSQL): statements / reports per statement / failed | {} / {:.1} / {} |",
+        r.batches,
+        r.per_batch(),
+        r.failures
     );
     println!("| Stored reports / acknowledged | {stored} / {ack} |");
     println!("| Alerts (patients with two unresolved of one topic) | {alerts} ({duplicate_alerts}) |");

@@ -202,25 +202,21 @@ pub async fn create_device(
     Ok(id)
 }
 
-/// The patient behind a live device token: not revoked, and used within `idle` (a phone
-/// unused that long, lost in a drawer, must be activated again).
-pub async fn device_patient(
+/// The device of a token, unless revoked. Whether it may still act is [`device_live`]'s rule,
+/// applied by `app::actor::DeviceToken::admit`.
+pub async fn unrevoked_device(
     db: &impl ConnectionTrait,
     token_hash: &str,
-    idle: Duration,
-    now: DateTime<Utc>,
 ) -> Result<Option<patient_device::Model>, DbErr> {
-    let d = patient_device::Entity::find()
+    patient_device::Entity::find()
         .filter(patient_device::Column::TokenHash.eq(token_hash))
         .filter(patient_device::Column::RevokedAt.is_null())
         .one(db)
-        .await?;
-    Ok(d.filter(|d| device_live(d, idle, now)))
+        .await
 }
 
-/// Whether a device read by its token may act: not revoked, and used within `idle`. The one
-/// rule for [`device_patient`] and for the report intake, which reads the device in its own
-/// query (`reports::intake_context`).
+/// Whether a device read by its token may act: not revoked, and used within `idle` (a phone
+/// unused that long, lost in a drawer, must be activated again).
 pub fn device_live(d: &patient_device::Model, idle: Duration, now: DateTime<Utc>) -> bool {
     d.revoked_at.is_none() && d.last_seen_at.unwrap_or(d.created_at) > now - idle
 }

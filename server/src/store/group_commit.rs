@@ -80,6 +80,23 @@ pub struct Counts {
     pub retried: u64,
 }
 
+impl Counts {
+    /// What was counted since `before` (the benchmark's window).
+    pub fn since(self, before: Counts) -> Counts {
+        Counts {
+            batches: self.batches - before.batches,
+            stored: self.stored - before.stored,
+            failures: self.failures - before.failures,
+            retried: self.retried - before.retried,
+        }
+    }
+
+    /// Items per batch.
+    pub fn per_batch(self) -> f64 {
+        self.stored as f64 / self.batches.max(1) as f64
+    }
+}
+
 /// The writers of one kind of work (report intake). A writer's task is started by the first
 /// call that needs it, on the caller's runtime and with the caller's connection, and started
 /// again if it ended; it ends when every handle to this is dropped.
