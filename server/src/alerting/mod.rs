@@ -11,7 +11,9 @@
 pub mod adherence;
 pub mod regimen;
 
-use chrono::{DateTime, Duration, Utc};
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use relais_mobile_bridge::{PushKind, PushPayload};
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
@@ -21,12 +23,12 @@ use crate::domain::Sequence;
 use crate::domain::access::Role;
 use crate::domain::calendar;
 use crate::domain::reason::Reason;
-use crate::domain::routing::{Deadline, Topic};
+use crate::domain::routing::{Deadline, Escalation, Topic};
 use crate::domain::triage::Colour;
 use crate::notify::message::{AlertNotice, Message, StaffPush};
-use crate::store::entities::{alert, care_team, episode, establishment, patient};
+use crate::store::entities::{alert, care_team, episode, establishment, patient, professional};
 use crate::store::stored_value::StoredValueError;
-use crate::store::{alerts, directory, new_id, outbox, patients};
+use crate::store::{alerts, directory, new_id, outbox, patients, teams};
 
 pub struct AlertInput<'a> {
     pub patient: &'a patient::Model,
@@ -64,58 +66,80 @@ pub fn deadline(
     }
 }
 
-/// The people behind a role for this episode, with a note when the team lacks the role and the
-/// IDEC receives the alert instead (docs/triage.md §4).
-async fn people(
-    db: &impl ConnectionTrait,
-    ep: &episode::Model,
-    team: Option<&care_team::Model>,
-    role: Role,
-) -> Result<(Vec<(String, Role)>, Option<String>), DbErr> {
-    let Some(team) = team else { return Ok((vec![], None)) };
-    let idec = || vec![(team.idec_id.clone(), Role::Idec)];
-    let missing = |what: &str| Some(format!("no {what} on the patient's team: sent to the IDEC"));
-    Ok(match role {
-        Role::Idec => (idec(), None),
-        Role::Oncologist => {
-            let on_call: Vec<_> = directory::professionals_with_role(db, Role::Oncologist, Some(&ep.establishment_id))
-                .await?
-                .into_iter()
-                .filter(|p| p.on_call)
-                .map(|p| (p.id, Role::Oncologist))
-                .collect();
-            if on_call.is_empty() {
-                (vec![(team.oncologist_id.clone(), Role::Oncologist)], None)
-            } else {
-                (on_call, None)
-            }
+/// What the directory says about the people of a set of alerts, read in two statements
+/// whatever their number: the team in force of each episode, and the active oncologists and
+/// community pharmacists the teams may hand an alert to.
+#[derive(Default)]
+struct Directory {
+    teams: HashMap<String, care_team::Model>,
+    staff: Vec<professional::Model>,
+}
+
+impl Directory {
+    /// The teams of the episodes on their days, then the staff their roles may need.
+    async fn read(db: &impl ConnectionTrait, plans: &[Plan<'_>]) -> Result<Self, DbErr> {
+        let days: Vec<(&str, NaiveDate)> = plans.iter().map(|p| (p.input.episode.id.as_str(), p.day)).collect();
+        let teams = teams::teams_on(db, &days).await?;
+        let needs = |role: Role| plans.iter().filter(move |p| p.roles.contains(&role) || p.informed.contains(&role));
+        let mut establishments: Vec<&str> =
+            needs(Role::Oncologist).map(|p| p.input.episode.establishment_id.as_str()).collect();
+        let mut pharmacies: Vec<&str> = needs(Role::CommunityPharmacist)
+            .filter_map(|p| teams.get(&p.input.episode.id)?.pharmacy_id.as_deref())
+            .collect();
+        for ids in [&mut establishments, &mut pharmacies] {
+            ids.sort_unstable();
+            ids.dedup();
         }
-        Role::HospitalPharmacist => match &team.hospital_pharmacist_id {
-            Some(id) => (vec![(id.clone(), role)], None),
-            None => (idec(), missing("hospital pharmacist")),
-        },
-        Role::CommunityPharmacist => {
-            let staff = match &team.pharmacy_id {
-                Some(ph) => directory::pharmacists_of(db, ph).await?,
-                None => vec![],
-            };
-            if staff.is_empty() {
-                (idec(), missing("community pharmacist"))
-            } else {
-                (staff.into_iter().map(|p| (p.id, role)).collect(), None)
+        let staff = directory::alert_staff(db, &establishments, &pharmacies).await?;
+        Ok(Self { teams, staff })
+    }
+
+    /// The people behind a role for this episode, with a note when the team lacks the role and
+    /// the IDEC receives the alert instead (docs/triage.md §4).
+    fn people(&self, ep: &episode::Model, role: Role) -> (Vec<(String, Role)>, Option<String>) {
+        let Some(team) = self.teams.get(&ep.id) else { return (vec![], None) };
+        let idec = || vec![(team.idec_id.clone(), Role::Idec)];
+        let missing = |what: &str| Some(format!("no {what} on the patient's team: sent to the IDEC"));
+        let with_role = |r: Role| self.staff.iter().filter(move |p| p.role == r.as_str());
+        match role {
+            Role::Idec => (idec(), None),
+            Role::Oncologist => {
+                let on_call: Vec<_> = with_role(Role::Oncologist)
+                    .filter(|p| p.on_call && p.establishment_id.as_deref() == Some(ep.establishment_id.as_str()))
+                    .map(|p| (p.id.clone(), Role::Oncologist))
+                    .collect();
+                if on_call.is_empty() {
+                    (vec![(team.oncologist_id.clone(), Role::Oncologist)], None)
+                } else {
+                    (on_call, None)
+                }
             }
+            Role::HospitalPharmacist => match &team.hospital_pharmacist_id {
+                Some(id) => (vec![(id.clone(), role)], None),
+                None => (idec(), missing("hospital pharmacist")),
+            },
+            Role::CommunityPharmacist => {
+                let staff: Vec<_> = match &team.pharmacy_id {
+                    Some(ph) => with_role(role)
+                        .filter(|p| p.pharmacy_id.as_ref() == Some(ph))
+                        .map(|p| (p.id.clone(), role))
+                        .collect(),
+                    None => vec![],
+                };
+                if staff.is_empty() { (idec(), missing("community pharmacist")) } else { (staff, None) }
+            }
+            Role::Gp => match &team.gp_id {
+                Some(id) => (vec![(id.clone(), role)], None),
+                None => (vec![], Some("no GP on the patient's team".into())),
+            },
+            // Most teams have no IDEL: informing one is only for teams that name one, without a note.
+            Role::CommunityNurse => match &team.community_nurse_id {
+                Some(id) => (vec![(id.clone(), role)], None),
+                None => (vec![], None),
+            },
+            Role::Admin | Role::Billing => (vec![], None),
         }
-        Role::Gp => match &team.gp_id {
-            Some(id) => (vec![(id.clone(), role)], None),
-            None => (vec![], Some("no GP on the patient's team".into())),
-        },
-        // Most teams have no IDEL: informing one is only for teams that name one, without a note.
-        Role::CommunityNurse => match &team.community_nurse_id {
-            Some(id) => (vec![(id.clone(), role)], None),
-            None => (vec![], None),
-        },
-        Role::Admin | Role::Billing => (vec![], None),
-    })
+    }
 }
 
 /// Which notification of an alert a professional gets.
@@ -210,12 +234,235 @@ fn reasons_json(reasons: &[Reason]) -> Result<String, DbErr> {
 }
 
 /// Raises (or merges) an alert; returns its id, or None when the rules route nobody (green).
+/// The one-alert case of [`raise_many`].
 pub async fn raise(
     db: &impl ConnectionTrait,
     state: &AppState,
     input: AlertInput<'_>,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, DbErr> {
+    Ok(raise_many(db, state, vec![(input, now)]).await?.pop().flatten())
+}
+
+/// An alert the rules route to someone: by when, with which escalation, to which roles.
+struct Plan<'i> {
+    input: AlertInput<'i>,
+    now: DateTime<Utc>,
+    deadline_at: DateTime<Utc>,
+    /// The establishment's date at `now`: the team in force that day routes the alert.
+    day: NaiveDate,
+    escalation: Option<Escalation>,
+    /// Roles to alert (the rule's, then those the caller adds), and roles informed only.
+    roles: Vec<Role>,
+    informed: Vec<Role>,
+}
+
+/// One input merged: the alert as it stood after it, and whom it alerts and informs.
+struct Merged {
+    alert: alert::Model,
+    raised: bool,
+    fresh: bool,
+    to_alert: Vec<(String, Role)>,
+    informed: Vec<(String, Role)>,
+    now: DateTime<Utc>,
+}
+
+/// Raises (or merges) alerts in the order given, each at its own time, in eight statements
+/// whatever their number (the alerts of a batch of reports: docs/design.md, "Report intake"):
+/// the teams; the on-call oncologists and pharmacists; the patients locked; their unresolved
+/// alerts; the alerts written; their history; their recipients; the notifications. Each input
+/// is merged as if raised alone after the ones before it: into the unresolved alert of the
+/// same patient and topic, raised when worse, its recipients added once, those added notified.
+/// Returns each input's alert id, None where the rules route nobody (green).
+pub async fn raise_many(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    inputs: Vec<(AlertInput<'_>, DateTime<Utc>)>,
+) -> Result<Vec<Option<String>>, DbErr> {
+    let count = inputs.len();
+    // The rules: whom and by when. `routed[i]` is input i's place in `plans`.
+    let mut plans = Vec::with_capacity(count);
+    let mut routed = Vec::with_capacity(count);
+    for (input, now) in inputs {
+        let plan = plan(db, state, input, now).await?;
+        routed.push(plan.as_ref().map(|_| plans.len()));
+        plans.extend(plan);
+    }
+    if plans.is_empty() {
+        return Ok(vec![None; count]);
+    }
+    let dir = Directory::read(db, &plans).await?;
+
+    // Two reports of one patient at once merge into one alert: the second transaction waits
+    // for the first. Then the unresolved alerts, read after the locks (so that one committed
+    // meanwhile is seen).
+    let mut patients: Vec<&str> = plans.iter().map(|p| p.input.patient.id.as_str()).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    alerts::lock_patients(db, &patients).await?;
+    let mut open: HashMap<(String, String), alert::Model> = HashMap::new();
+    for a in alerts::unresolved_of(db, &patients).await? {
+        // Newest first: the newest unresolved alert of a patient and topic is the one merged into.
+        open.entry((a.patient_id.clone(), a.topic.clone())).or_insert(a);
+    }
+
+    let mut merged = Vec::with_capacity(plans.len());
+    let mut events = Vec::with_capacity(plans.len());
+    let mut written: Vec<String> = Vec::new();
+    for p in &plans {
+        let input = &p.input;
+        let mut to_alert = Vec::new();
+        let mut notes = Vec::new();
+        for role in &p.roles {
+            let (ps, note) = dir.people(input.episode, *role);
+            to_alert.extend(ps);
+            notes.extend(note);
+        }
+        let mut informed = Vec::new();
+        for role in &p.informed {
+            let (ps, note) = dir.people(input.episode, *role);
+            informed.extend(ps.into_iter().filter(|(_, r)| r == role));
+            notes.extend(note);
+        }
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        let colour = input.colour.as_str();
+        let key = (input.patient.id.clone(), input.topic.as_str().to_owned());
+        let (a, raised, fresh) = match open.get_mut(&key) {
+            Some(a) => {
+                // Colours are ordered by urgency: worse than the alert's, it is raised.
+                let raised = input.colour > a.colour()?;
+                let mut reasons = a.reasons()?;
+                reasons.extend(input.reasons.iter().cloned());
+                a.reasons = reasons_json(&reasons)?;
+                a.last_report_id = input.report_id.map(Into::into).or(a.last_report_id.take());
+                a.provisional_grade = a.provisional_grade.max(input.provisional_grade.map(i32::from));
+                a.updated_at = p.now;
+                if raised {
+                    // Worse than what was acknowledged: it is open again and chased as the new colour.
+                    a.colour = colour.to_owned();
+                    a.status = "open".into();
+                    a.deadline_at = a.deadline_at.min(p.deadline_at);
+                    a.escalate_every_minutes = p.escalation.map(|e| e.every_minutes as i32);
+                    a.escalate_to_backup = p.escalation.is_some_and(|e| e.add_backup_list);
+                    a.next_escalation_at = Some(a.deadline_at);
+                    a.note = note.clone().or(a.note.take());
+                }
+                let kind = if raised { "raised" } else { "updated" };
+                events.push((a.id.clone(), kind, json!({"colour": colour, "report_id": input.report_id}), p.now));
+                (a.clone(), raised, false)
+            }
+            None => {
+                let a = alert::Model {
+                    id: new_id(),
+                    patient_id: input.patient.id.clone(),
+                    episode_id: input.episode.id.clone(),
+                    establishment_id: input.episode.establishment_id.clone(),
+                    topic: input.topic.as_str().to_owned(),
+                    colour: colour.to_owned(),
+                    status: "open".into(),
+                    provisional_grade: input.provisional_grade.map(i32::from),
+                    confirmed_grade: None,
+                    reasons: reasons_json(&input.reasons)?,
+                    note: note.clone(),
+                    last_report_id: input.report_id.map(Into::into),
+                    opened_at: p.now,
+                    updated_at: p.now,
+                    deadline_at: p.deadline_at,
+                    escalate_every_minutes: p.escalation.map(|e| e.every_minutes as i32),
+                    escalate_to_backup: p.escalation.is_some_and(|e| e.add_backup_list),
+                    next_escalation_at: Some(p.deadline_at),
+                    escalation_level: 0,
+                    acknowledged_at: None,
+                    acknowledged_by: None,
+                    resolved_at: None,
+                    resolved_by: None,
+                    resolution_note: None,
+                };
+                let detail = json!({"colour": colour, "report_id": input.report_id, "note": note});
+                events.push((a.id.clone(), "opened", detail, p.now));
+                open.insert(key, a.clone());
+                (a, false, true)
+            }
+        };
+        if !written.contains(&a.id) {
+            written.push(a.id.clone());
+        }
+        merged.push(Merged { alert: a, raised, fresh, to_alert, informed, now: p.now });
+    }
+    // Each alert written once, as it stands after the last input merged into it.
+    let saved: Vec<alert::Model> =
+        written.iter().filter_map(|id| open.values().find(|a| &a.id == id).cloned()).collect();
+    alerts::save_many(db, saved).await?;
+    let events = events
+        .iter()
+        .map(|(alert_id, kind, detail, at)| alerts::Event {
+            alert_id,
+            kind,
+            actor_kind: "system",
+            actor_id: None,
+            detail: detail.clone(),
+            at: *at,
+        })
+        .collect();
+    alerts::events_many(db, events).await?;
+
+    // The recipients in one statement, their notifications in another (BENCHMARKS.md, "Report
+    // intake"); for each input those to alert first, so one also informed is added to handle
+    // it. A recipient is added by the first input that names them: theirs is the notification.
+    let mut rows = Vec::new();
+    let mut first: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, m) in merged.iter().enumerate() {
+        let people =
+            (m.to_alert.iter().map(|(p, r)| (p, r, false))).chain(m.informed.iter().map(|(p, r)| (p, r, true)));
+        for (pid, role, informed_only) in people {
+            first.entry((m.alert.id.as_str(), pid.as_str())).or_insert(i);
+            rows.push(alerts::NewRecipient {
+                alert_id: &m.alert.id,
+                professional_id: pid,
+                role: role.as_str(),
+                informed_only,
+                at: m.now,
+            });
+        }
+    }
+    let added = alerts::add_recipients_of_many(db, &rows).await?;
+    let added_by = |i: usize, pid: &str, informed: bool| {
+        let alert_id = merged[i].alert.id.as_str();
+        first.get(&(alert_id, pid)) == Some(&i)
+            && added.iter().any(|(a, p, inf)| a == alert_id && p == pid && *inf == informed)
+    };
+    let mut messages = Vec::new();
+    for (i, m) in merged.iter().enumerate() {
+        for (pid, _) in &m.to_alert {
+            if m.raised || m.fresh || added_by(i, pid, false) {
+                messages.extend(notices(&m.alert, pid, Notice::Alert)?.into_iter().map(|n| (n, m.now)));
+            }
+        }
+        for (pid, _) in &m.informed {
+            if added_by(i, pid, true) {
+                messages.extend(notices(&m.alert, pid, Notice::Info)?.into_iter().map(|n| (n, m.now)));
+            }
+        }
+    }
+    // A person listed twice (a role and its stand-in) is notified once.
+    let mut keys = HashSet::new();
+    messages.retain(|(m, _)| keys.insert(m.dedupe_key.clone()));
+    outbox::enqueue_each_at(db, messages).await?;
+
+    for m in &merged {
+        let a = &m.alert;
+        tracing::info!(alert_id = %a.id, patient_id = %a.patient_id, colour = %a.colour, topic = %a.topic, merged = !m.fresh, "alert raised");
+    }
+    Ok(routed.into_iter().map(|r| r.map(|i| merged[i].alert.id.clone())).collect())
+}
+
+/// The rules applied to an input at `now`: None when they route nobody (green).
+async fn plan<'i>(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    input: AlertInput<'i>,
+    now: DateTime<Utc>,
+) -> Result<Option<Plan<'i>>, DbErr> {
     let parcours = input.episode.parcours()?;
     let routing = state.rules.triage.routing.route(input.colour, input.topic, input.sequence, parcours);
     let Some(d) = routing.deadline else { return Ok(None) };
@@ -233,138 +480,18 @@ pub async fn raise(
             &read
         }
     };
-    let deadline_at = deadline(state, &est.calendar, est.time_zone()?, d, now);
-    // The team in force today at the establishment routes the alert.
-    let day = now.with_timezone(&est.time_zone()?).date_naive();
+    let tz = est.time_zone()?;
+    let deadline_at = deadline(state, &est.calendar, tz, d, now);
+    let day = now.with_timezone(&tz).date_naive();
     let escalation = routing.routes.iter().find_map(|r| r.escalation);
-    let colour = input.colour.as_str();
-
     let mut roles: Vec<Role> = routing.routes.iter().map(|r| r.role).collect();
     for r in &input.also {
         if !roles.contains(r) {
             roles.push(*r);
         }
     }
-    // The team is read once for every role of the alert.
-    let team = patients::current_team(db, &input.episode.id, day).await?;
-    let mut to_alert = Vec::new();
-    let mut notes = Vec::new();
-    for role in roles {
-        let (ps, note) = people(db, input.episode, team.as_ref(), role).await?;
-        to_alert.extend(ps);
-        notes.extend(note);
-    }
-    let mut informed = Vec::new();
-    for i in &routing.informed {
-        let (ps, note) = people(db, input.episode, team.as_ref(), i.role).await?;
-        informed.extend(ps.into_iter().filter(|(_, r)| *r == i.role));
-        notes.extend(note);
-    }
-    let note = (!notes.is_empty()).then(|| notes.join("; "));
-
-    // Two reports of one patient at once merge into one alert: the second waits for the first.
-    alerts::lock_patient(db, &input.patient.id).await?;
-    let (a, raised, fresh) = match alerts::unresolved_for(db, &input.patient.id, input.topic.as_str()).await? {
-        Some(mut a) => {
-            // Colours are ordered by urgency: worse than the alert's, it is raised.
-            let raised = input.colour > a.colour()?;
-            let mut reasons = a.reasons()?;
-            reasons.extend(input.reasons.iter().cloned());
-            a.reasons = reasons_json(&reasons)?;
-            a.last_report_id = input.report_id.map(Into::into).or(a.last_report_id);
-            a.provisional_grade = a.provisional_grade.max(input.provisional_grade.map(i32::from));
-            a.updated_at = now;
-            if raised {
-                // Worse than what was acknowledged: it is open again and chased as the new colour.
-                a.colour = colour.to_owned();
-                a.status = "open".into();
-                a.deadline_at = a.deadline_at.min(deadline_at);
-                a.escalate_every_minutes = escalation.map(|e| e.every_minutes as i32);
-                a.escalate_to_backup = escalation.is_some_and(|e| e.add_backup_list);
-                a.next_escalation_at = Some(a.deadline_at);
-                a.note = note.clone().or(a.note);
-            }
-            alerts::update(db, a.clone()).await?;
-            alerts::event(
-                db,
-                alerts::Event {
-                    alert_id: &a.id,
-                    kind: if raised { "raised" } else { "updated" },
-                    actor_kind: "system",
-                    actor_id: None,
-                    detail: json!({"colour": colour, "report_id": input.report_id}),
-                    at: now,
-                },
-            )
-            .await?;
-            (a, raised, false)
-        }
-        None => {
-            let a = alert::Model {
-                id: new_id(),
-                patient_id: input.patient.id.clone(),
-                episode_id: input.episode.id.clone(),
-                establishment_id: input.episode.establishment_id.clone(),
-                topic: input.topic.as_str().to_owned(),
-                colour: colour.to_owned(),
-                status: "open".into(),
-                provisional_grade: input.provisional_grade.map(i32::from),
-                confirmed_grade: None,
-                reasons: reasons_json(&input.reasons)?,
-                note: note.clone(),
-                last_report_id: input.report_id.map(Into::into),
-                opened_at: now,
-                updated_at: now,
-                deadline_at,
-                escalate_every_minutes: escalation.map(|e| e.every_minutes as i32),
-                escalate_to_backup: escalation.is_some_and(|e| e.add_backup_list),
-                next_escalation_at: Some(deadline_at),
-                escalation_level: 0,
-                acknowledged_at: None,
-                acknowledged_by: None,
-                resolved_at: None,
-                resolved_by: None,
-                resolution_note: None,
-            };
-            alerts::insert(db, a.clone()).await?;
-            alerts::event(
-                db,
-                alerts::Event {
-                    alert_id: &a.id,
-                    kind: "opened",
-                    actor_kind: "system",
-                    actor_id: None,
-                    detail: json!({"colour": colour, "report_id": input.report_id, "note": note}),
-                    at: now,
-                },
-            )
-            .await?;
-            (a, false, true)
-        }
-    };
-    // The recipients in one statement, their notifications in another (BENCHMARKS.md, "Report
-    // intake"); those to alert first, so one also informed is added to handle it.
-    let people: Vec<(&str, &str, bool)> = (to_alert.iter().map(|(p, r)| (p.as_str(), r.as_str(), false)))
-        .chain(informed.iter().map(|(p, r)| (p.as_str(), r.as_str(), true)))
-        .collect();
-    let added = alerts::add_recipients(db, &a.id, &people, now).await?;
-    let mut messages = Vec::new();
-    for (pid, _) in &to_alert {
-        if raised || fresh || added.iter().any(|(p, informed)| p == pid && !informed) {
-            messages.extend(notices(&a, pid, Notice::Alert)?);
-        }
-    }
-    for (pid, _) in &informed {
-        if added.iter().any(|(p, informed)| p == pid && *informed) {
-            messages.extend(notices(&a, pid, Notice::Info)?);
-        }
-    }
-    // A person listed twice (a role and its stand-in) is notified once.
-    let mut keys = std::collections::HashSet::new();
-    messages.retain(|m| keys.insert(m.dedupe_key.clone()));
-    outbox::enqueue_many(db, messages, now).await?;
-    tracing::info!(alert_id = %a.id, patient_id = %a.patient_id, colour = %a.colour, topic = %a.topic, merged = !fresh, "alert raised");
-    Ok(Some(a.id))
+    let informed = routing.informed.iter().map(|i| i.role).collect();
+    Ok(Some(Plan { input, now, deadline_at, day, escalation, roles, informed }))
 }
 
 /// The safety net of the hand-over (docs/triage.md §4): an amber alert still unacknowledged at

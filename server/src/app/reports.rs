@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::ActionError;
 use super::actor::DeviceToken;
 use crate::AppState;
-use crate::alerting::{AlertInput, raise, regimen};
+use crate::alerting::{AlertInput, raise_many, regimen};
 use crate::domain::Sequence;
 use crate::domain::answers::Answers;
 use crate::domain::routing::Topic;
@@ -343,10 +343,11 @@ impl From<ActionError> for WriteError {
 
 /// The writes of a batch of reports, all in `txn` (docs/design.md, "Report intake"): the
 /// reports and their grades in two statements (a `client_id` already stored leaves its report
-/// out: [`WriteError::SameClientId`]); then, report by report in arrival order, the
-/// questionnaire answered, the alert (merged per patient and topic) with its recipients and
-/// notifications, and a weight's dose check; the audit lines in one statement. Any other
-/// failure refuses the batch: the writer then stores each report in a transaction of its own.
+/// out: [`WriteError::SameClientId`]); the questionnaires answered; the alerts of all its
+/// reports together, in a fixed number of statements (`alerting::raise_many`: merged per
+/// patient and topic in arrival order, with their recipients and notifications); a weight's
+/// dose check; the audit lines in one statement. Any other failure refuses the batch: the
+/// writer then stores each report in a transaction of its own.
 pub fn write_batch<'t>(
     txn: &'t DatabaseTransaction,
     batch: &'t [Prepared],
@@ -396,8 +397,26 @@ async fn write_all(
             out.push(Err(WriteError::SameClientId));
             continue;
         }
-        follow_up(txn, p, &report_id).await?;
+        if let Some(q) = &p.questionnaire_id {
+            reports::mark_answered(txn, q, &report_id).await?;
+        }
         out.push(Ok(Written { patient_id: p.patient.id.clone(), report_id, colour: p.result.colour, response }));
+    }
+    let stored: Vec<(&Prepared, &str)> =
+        batch.iter().zip(&out).filter_map(|(p, w)| Some((p, w.as_ref().ok()?.report_id.as_str()))).collect();
+    // The alerts of the reports other than green, all together, in arrival order (merged per
+    // patient and topic as if raised one by one).
+    let alerts: Vec<_> = stored.iter().filter_map(|(p, report_id)| Some((alert_input(p, report_id)?, p.now))).collect();
+    if let Some(first) = batch.first() {
+        raise_many(txn, &first.state, alerts).await?;
+    }
+    // A weight that moves a dose computed per m² or per kg: the IDEC and the hospital pharmacist
+    // re-evaluate it; the regimen is not changed (docs/domain.md, "A new weight and the dose").
+    for (p, report_id) in &stored {
+        if let Some(weight_kg) = p.weight_kg {
+            regimen::check(txn, &p.state, &p.patient, &p.episode, p.sequence, &p.lines, weight_kg, report_id, p.now)
+                .await?;
+        }
     }
     let audits: Vec<audit::Entry<'_>> = batch
         .iter()
@@ -418,42 +437,26 @@ async fn write_all(
     Ok(out)
 }
 
-/// What a stored report sets off: the questionnaire it answers, the alert of a colour other
-/// than green (merged per patient and topic), the dose check of a new weight.
-async fn follow_up(txn: &DatabaseTransaction, p: &Prepared, report_id: &str) -> Result<(), WriteError> {
-    let Prepared { state, patient, episode: ep, sequence, result, now, .. } = p;
-    let (sequence, now) = (*sequence, *now);
-    if let Some(q) = &p.questionnaire_id {
-        reports::mark_answered(txn, q, report_id).await?;
+/// The alert a stored report raises, None for green: its toxicity, at its colour.
+fn alert_input<'a>(p: &'a Prepared, report_id: &'a str) -> Option<AlertInput<'a>> {
+    let result = &p.result;
+    if result.colour == Colour::Green {
+        return None;
     }
-    if result.colour != Colour::Green {
-        let mut reasons = result.reason_codes.clone();
-        reasons.extend(result.red_flags.iter().map(|f| f.reason_code.clone()));
-        raise(
-            txn,
-            state,
-            AlertInput {
-                patient,
-                episode: ep,
-                sequence,
-                topic: Topic::Toxicity,
-                colour: result.colour,
-                provisional_grade: result.symptoms.iter().map(|s| s.grade).max(),
-                reasons,
-                report_id: Some(report_id),
-                // Roles the triage adds to the routing rule (an amber fever, or the patient's
-                // own words: also the IDEC, docs/triage.md §4).
-                also: result.routes.iter().map(|r| r.role).collect(),
-                establishment: p.establishment.as_ref(),
-            },
-            now,
-        )
-        .await?;
-    }
-    // A weight that moves a dose computed per m² or per kg: the IDEC and the hospital pharmacist
-    // re-evaluate it; the regimen is not changed (docs/domain.md, "A new weight and the dose").
-    if let Some(weight_kg) = p.weight_kg {
-        regimen::check(txn, state, patient, ep, sequence, &p.lines, weight_kg, report_id, now).await?;
-    }
-    Ok(())
+    let mut reasons = result.reason_codes.clone();
+    reasons.extend(result.red_flags.iter().map(|f| f.reason_code.clone()));
+    Some(AlertInput {
+        patient: &p.patient,
+        episode: &p.episode,
+        sequence: p.sequence,
+        topic: Topic::Toxicity,
+        colour: result.colour,
+        provisional_grade: result.symptoms.iter().map(|s| s.grade).max(),
+        reasons,
+        report_id: Some(report_id),
+        // Roles the triage adds to the routing rule (an amber fever, or the patient's own
+        // words: also the IDEC, docs/triage.md §4).
+        also: result.routes.iter().map(|r| r.role).collect(),
+        establishment: p.establishment.as_ref(),
+    })
 }

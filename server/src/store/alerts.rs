@@ -33,16 +33,39 @@ pub async fn unresolved_for(
 /// patient then deadlock, measured by `relais bench reports`); SQLite's write transaction
 /// already excludes every other writer.
 pub async fn lock_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<(), DbErr> {
-    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+    lock_patients(db, &[patient_id]).await
+}
+
+/// [`lock_patient`] for several patients in one statement, in the order of their ids: two
+/// transactions locking overlapping sets wait for each other instead of deadlocking.
+pub async fn lock_patients(db: &impl ConnectionTrait, patient_ids: &[&str]) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres || patient_ids.is_empty() {
         return Ok(());
     }
-    db.query_one_raw(sea_orm::Statement::from_sql_and_values(
+    // One parameter (a JSON array) whatever the number of patients: one statement text, one
+    // cached plan.
+    let ids = serde_json::to_string(patient_ids).map_err(|e| DbErr::Custom(format!("patient ids: {e}")))?;
+    db.query_all_raw(sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Postgres,
-        "SELECT id FROM patients WHERE id = $1 FOR NO KEY UPDATE",
-        [patient_id.into()],
+        "SELECT id FROM patients WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) \
+         ORDER BY id FOR NO KEY UPDATE OF patients",
+        [ids.into()],
     ))
     .await
     .map(|_| ())
+}
+
+/// The alerts not resolved yet of these patients, newest first, in one statement.
+pub async fn unresolved_of(db: &impl ConnectionTrait, patient_ids: &[&str]) -> Result<Vec<alert::Model>, DbErr> {
+    if patient_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    alert::Entity::find()
+        .filter(alert::Column::PatientId.is_in(patient_ids.iter().copied()))
+        .filter(alert::Column::Status.ne("resolved"))
+        .order_by_desc(alert::Column::OpenedAt)
+        .all(db)
+        .await
 }
 
 pub async fn unresolved_for_episode(db: &impl ConnectionTrait, episode_id: &str) -> Result<Vec<alert::Model>, DbErr> {
@@ -98,6 +121,21 @@ pub async fn update(db: &impl ConnectionTrait, a: alert::Model) -> Result<(), Db
     let am: alert::ActiveModel = a.into();
     let am = sea_orm::ActiveModelTrait::reset_all(am);
     alert::Entity::update(am).exec(db).await.map(|_| ())
+}
+
+/// Writes alerts whole, new ones and changed ones alike, in one statement per chunk (an upsert
+/// on the id: every other column takes the value given).
+pub async fn save_many(db: &impl ConnectionTrait, alerts: Vec<alert::Model>) -> Result<(), DbErr> {
+    use sea_orm::{Iterable, sea_query::OnConflict};
+    let columns: Vec<alert::Column> = alert::Column::iter().filter(|c| !matches!(c, alert::Column::Id)).collect();
+    for chunk in alerts.chunks(super::due_work::rows_per_insert(alert::Column::iter().count())) {
+        let rows = chunk.iter().cloned().map(alert::ActiveModel::from);
+        alert::Entity::insert_many(rows)
+            .on_conflict(OnConflict::column(alert::Column::Id).update_columns(columns.clone()).to_owned())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Makes a recipient one who handles the alert (not only informed), adding them if needed.
@@ -161,24 +199,57 @@ pub async fn add_recipients(
     people: &[(&str, &str, bool)],
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, bool)>, DbErr> {
-    let rows = people.iter().map(|(professional_id, role, informed_only)| alert_recipient::ActiveModel {
-        id: Set(new_id()),
-        alert_id: Set(alert_id.to_owned()),
-        professional_id: Set((*professional_id).to_owned()),
-        role: Set((*role).to_owned()),
-        informed_only: Set(*informed_only),
-        added_at: Set(now),
-    });
-    let r = alert_recipient::Entity::insert_many(rows)
-        .on_conflict_do_nothing_on([alert_recipient::Column::AlertId, alert_recipient::Column::ProfessionalId])
-        .exec_with_returning_many(db)
-        .await?;
-    Ok(match r {
-        sea_orm::TryInsertResult::Inserted(added) => {
-            added.into_iter().map(|m| (m.professional_id, m.informed_only)).collect()
+    let rows: Vec<NewRecipient<'_>> = people
+        .iter()
+        .map(|&(professional_id, role, informed_only)| NewRecipient {
+            alert_id,
+            professional_id,
+            role,
+            informed_only,
+            at: now,
+        })
+        .collect();
+    Ok(add_recipients_of_many(db, &rows).await?.into_iter().map(|(_, p, informed)| (p, informed)).collect())
+}
+
+/// A recipient to add to an alert.
+pub struct NewRecipient<'a> {
+    pub alert_id: &'a str,
+    pub professional_id: &'a str,
+    pub role: &'a str,
+    pub informed_only: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// Adds recipients of any alerts in one statement per chunk; one already there (or listed
+/// twice: the first wins) is left as it is. Returns those added: `(alert, professional,
+/// informed only)`.
+pub async fn add_recipients_of_many(
+    db: &impl ConnectionTrait,
+    people: &[NewRecipient<'_>],
+) -> Result<Vec<(String, String, bool)>, DbErr> {
+    let mut seen = std::collections::HashSet::new();
+    let people: Vec<&NewRecipient<'_>> =
+        people.iter().filter(|r| seen.insert((r.alert_id, r.professional_id))).collect();
+    let mut out = Vec::new();
+    for chunk in people.chunks(super::due_work::rows_per_insert(6)) {
+        let rows = chunk.iter().map(|r| alert_recipient::ActiveModel {
+            id: Set(new_id()),
+            alert_id: Set(r.alert_id.to_owned()),
+            professional_id: Set(r.professional_id.to_owned()),
+            role: Set(r.role.to_owned()),
+            informed_only: Set(r.informed_only),
+            added_at: Set(r.at),
+        });
+        let added = alert_recipient::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([alert_recipient::Column::AlertId, alert_recipient::Column::ProfessionalId])
+            .exec_with_returning_many(db)
+            .await?;
+        if let sea_orm::TryInsertResult::Inserted(added) = added {
+            out.extend(added.into_iter().map(|m| (m.alert_id, m.professional_id, m.informed_only)));
         }
-        _ => Vec::new(),
-    })
+    }
+    Ok(out)
 }
 
 pub async fn recipients(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<alert_recipient::Model>, DbErr> {
@@ -202,19 +273,25 @@ pub struct Event<'a> {
 }
 
 pub async fn event(db: &impl ConnectionTrait, event: Event<'_>) -> Result<(), DbErr> {
-    let Event { alert_id, kind, actor_kind, actor_id, detail, at: now } = event;
-    alert_event::Entity::insert(alert_event::ActiveModel {
-        id: Set(new_id()),
-        alert_id: Set(alert_id.to_owned()),
-        at: Set(now),
-        kind: Set(kind.to_owned()),
-        actor_kind: Set(actor_kind.to_owned()),
-        actor_id: Set(actor_id.map(Into::into)),
-        detail: Set(detail.to_string()),
-    })
-    .exec_without_returning(db)
-    .await
-    .map(|_| ())
+    events_many(db, vec![event]).await
+}
+
+/// Lines of alerts' histories, in one statement per chunk.
+pub async fn events_many(db: &impl ConnectionTrait, events: Vec<Event<'_>>) -> Result<(), DbErr> {
+    let mut events = events.into_iter().peekable();
+    while events.peek().is_some() {
+        let rows = events.by_ref().take(super::due_work::rows_per_insert(7)).map(|e| alert_event::ActiveModel {
+            id: Set(new_id()),
+            alert_id: Set(e.alert_id.to_owned()),
+            at: Set(e.at),
+            kind: Set(e.kind.to_owned()),
+            actor_kind: Set(e.actor_kind.to_owned()),
+            actor_id: Set(e.actor_id.map(Into::into)),
+            detail: Set(e.detail.to_string()),
+        });
+        alert_event::Entity::insert_many(rows.collect::<Vec<_>>()).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 pub async fn events(db: &impl ConnectionTrait, alert_id: &str) -> Result<Vec<alert_event::Model>, DbErr> {

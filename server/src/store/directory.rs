@@ -1,7 +1,7 @@
 //! Establishments, community pharmacies and professionals.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::entities::{establishment, pharmacy, professional};
 use super::new_id;
@@ -154,6 +154,36 @@ pub fn staff_of(p: &professional::Model) -> Option<Staff> {
         establishment_id: p.establishment_id.clone(),
         pharmacy_id: p.pharmacy_id.clone(),
     })
+}
+
+/// The people an alert may go to besides its team's named members, in one statement: the
+/// active oncologists of these establishments (some on call) and the active pharmacists of
+/// these community pharmacies, by family name (`alerting::raise_many`).
+pub async fn alert_staff(
+    db: &impl ConnectionTrait,
+    establishment_ids: &[&str],
+    pharmacy_ids: &[&str],
+) -> Result<Vec<professional::Model>, DbErr> {
+    if establishment_ids.is_empty() && pharmacy_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let of = |role: Role, column: professional::Column, ids: &[&str]| {
+        Condition::all().add(professional::Column::Role.eq(role.as_str())).add(column.is_in(ids.iter().copied()))
+    };
+    let mut who = Condition::any();
+    if !establishment_ids.is_empty() {
+        who = who.add(of(Role::Oncologist, professional::Column::EstablishmentId, establishment_ids));
+    }
+    if !pharmacy_ids.is_empty() {
+        who = who.add(of(Role::CommunityPharmacist, professional::Column::PharmacyId, pharmacy_ids));
+    }
+    professional::Entity::find()
+        .filter(professional::Column::Active.eq(true))
+        .filter(who)
+        .order_by_asc(professional::Column::FamilyName)
+        .order_by_asc(professional::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Active accounts of a community pharmacy.

@@ -39,8 +39,17 @@ pub async fn enqueue_many(
     msgs: Vec<NewMessage<'_>>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    enqueue_each_at(db, msgs.into_iter().map(|m| (m, now)).collect()).await
+}
+
+/// [`enqueue_many`] for messages of events at different times (the alerts of a batch of
+/// reports, each at its report's time): each is created, and due, at its own.
+pub async fn enqueue_each_at(
+    db: &impl ConnectionTrait,
+    msgs: Vec<(NewMessage<'_>, DateTime<Utc>)>,
+) -> Result<(), DbErr> {
     for chunk in msgs.chunks(rows_per_insert(13)) {
-        let rows = chunk.iter().map(|m| outbox::ActiveModel {
+        let rows = chunk.iter().map(|(m, now)| outbox::ActiveModel {
             id: Set(new_id()),
             channel: Set(m.message.channel().as_str().to_owned()),
             recipient_kind: Set(m.recipient_kind.to_owned()),
@@ -50,8 +59,8 @@ pub async fn enqueue_many(
             dedupe_key: Set(m.dedupe_key.clone()),
             status: Set("pending".into()),
             attempts: Set(0),
-            next_attempt_at: Set(now),
-            created_at: Set(now),
+            next_attempt_at: Set(*now),
+            created_at: Set(*now),
             sent_at: Set(None),
             last_error: Set(None),
         });

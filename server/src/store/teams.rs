@@ -51,30 +51,55 @@ impl Members {
 }
 
 /// The version in force on `day`; before an episode starts (included ahead of its start date),
-/// the team named at inclusion.
+/// the team named at inclusion. One statement: the episode's versions, chosen by [`in_force`].
 pub async fn team_on(
     db: &impl ConnectionTrait,
     episode_id: &str,
     day: NaiveDate,
 ) -> Result<Option<care_team::Model>, DbErr> {
-    let in_force = care_team::Entity::find()
-        .filter(care_team::Column::EpisodeId.eq(episode_id))
-        .filter(care_team::Column::ValidFrom.lte(day))
-        .filter(Condition::any().add(care_team::Column::ValidTo.is_null()).add(care_team::Column::ValidTo.gt(day)))
-        .order_by_desc(care_team::Column::ValidFrom)
-        .order_by_desc(care_team::Column::CreatedAt)
-        .one(db)
-        .await?;
-    if in_force.is_some() {
-        return Ok(in_force);
+    Ok(teams_on(db, &[(episode_id, day)]).await?.remove(episode_id))
+}
+
+/// The team in force of each `(episode, day)`, by episode id, in one statement whatever their
+/// number (the alerts of a batch of reports, `alerting::raise_many`); an episode without a
+/// team on its day is left out. An episode listed twice keeps its last day's team.
+pub async fn teams_on(
+    db: &impl ConnectionTrait,
+    days: &[(&str, NaiveDate)],
+) -> Result<std::collections::HashMap<String, care_team::Model>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    if days.is_empty() {
+        return Ok(out);
     }
-    let first = care_team::Entity::find()
-        .filter(care_team::Column::EpisodeId.eq(episode_id))
-        .order_by_asc(care_team::Column::ValidFrom)
-        .order_by_asc(care_team::Column::CreatedAt)
-        .one(db)
-        .await?;
-    Ok(first.filter(|f| f.valid_from > day && f.valid_to.is_none_or(|to| to > f.valid_from)))
+    let mut ids: Vec<&str> = days.iter().map(|(e, _)| *e).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let versions = care_team::Entity::find().filter(care_team::Column::EpisodeId.is_in(ids)).all(db).await?;
+    for (episode_id, day) in days {
+        let of: Vec<&care_team::Model> = versions.iter().filter(|t| t.episode_id == *episode_id).collect();
+        if let Some(t) = in_force(&of, *day) {
+            out.insert((*episode_id).to_owned(), t.clone());
+        } else {
+            out.remove(*episode_id);
+        }
+    }
+    Ok(out)
+}
+
+/// Which of an episode's versions is in force on `day`: the latest one whose period holds it;
+/// before any does (an episode included ahead of its start), the first one, if it starts
+/// later and is not an empty period. Ties on the start date go to the version recorded last.
+fn in_force<'a>(versions: &[&'a care_team::Model], day: NaiveDate) -> Option<&'a care_team::Model> {
+    let order = |t: &&&care_team::Model| (t.valid_from, t.created_at);
+    let holding = versions.iter().filter(|t| t.valid_from <= day && t.valid_to.is_none_or(|to| to > day));
+    match holding.max_by_key(order) {
+        Some(t) => Some(*t),
+        None => versions
+            .iter()
+            .min_by_key(order)
+            .filter(|f| f.valid_from > day && f.valid_to.is_none_or(|to| to > f.valid_from))
+            .copied(),
+    }
 }
 
 /// The episode ids whose team in force on `day` matches `member` (e.g. `GpId.eq(x)`).
