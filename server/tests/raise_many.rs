@@ -282,6 +282,9 @@ async fn compare(one_url: &str, many_url: &str, dir: &std::path::Path) {
     let [alerts, _, recipients, outbox] = &b[..] else { unreachable!() };
     let colour = |k: &str| alerts.iter().find(|r| r["id"] == json!(k)).map(|r| r["colour"].clone());
     assert_eq!(colour("alert-0-toxicity"), Some(json!("red")));
+    // Four reports, one reason: listed once.
+    let reasons = alerts.iter().find(|r| r["id"] == json!("alert-0-toxicity")).map(|r| r["reasons"].clone());
+    assert_eq!(reasons, Some(json!(r#"[{"code":"other_symptom"}]"#)));
     assert_eq!(colour("alert-1-toxicity"), Some(json!("red")));
     assert_eq!(alerts.iter().filter(|r| r["status"] == json!("open")).count(), 3);
     let of = |k: &str| -> Vec<String> {

@@ -331,8 +331,15 @@ pub async fn raise_many(
             Some(a) => {
                 // Colours are ordered by urgency: worse than the alert's, it is raised.
                 let raised = input.colour > a.colour()?;
+                // The alert's reasons are each listed once: a patient reporting the same
+                // fever every hour adds it once, not once per report (the history keeps every
+                // report), so an alert a patient keeps reporting to stays the same size.
                 let mut reasons = a.reasons()?;
-                reasons.extend(input.reasons.iter().cloned());
+                for r in &input.reasons {
+                    if !reasons.contains(r) {
+                        reasons.push(r.clone());
+                    }
+                }
                 a.reasons = reasons_json(&reasons)?;
                 a.last_report_id = input.report_id.map(Into::into).or(a.last_report_id.take());
                 a.provisional_grade = a.provisional_grade.max(input.provisional_grade.map(i32::from));
