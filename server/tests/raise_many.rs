@@ -3,6 +3,8 @@
 //! their history, their recipients and the notifications queued must be the same, ids aside
 //! (docs/design.md, "Report intake"). On SQLite, and on PostgreSQL when RELAIS_TEST_PG_URL is set.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,21 +36,7 @@ async fn seeded(url: &str, dir: &std::path::Path, now: DateTime<Utc>) -> (AppSta
     let rules = Rules::load(&settings.rules.dir).unwrap();
     let state = AppState::connect(settings, rules, Arc::new(ManualClock::new(now))).await.unwrap();
     let db = &state.db;
-    let est = directory::create_establishment(
-        db,
-        directory::NewEstablishment {
-            finess: "350000011",
-            name: "CH",
-            phone_24h: "+33299000000",
-            calendar: "fr",
-            time_zone: "Europe/Paris",
-            backup_emails: &[],
-        },
-        now,
-    )
-    .await
-    .unwrap()
-    .id;
+    let est = common::establishment(db, now).await;
     let pharmacy = directory::create_pharmacy(db, "350000029", "Pharmacie", None, None, now).await.unwrap().id;
     let hash = relais_server::secrets::hash_password("a-long-enough-password").unwrap();
     let mut ids = HashMap::new();

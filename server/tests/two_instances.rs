@@ -3,6 +3,8 @@
 //! is done exactly once. Before, "two instances" tests shared one pool in one process.
 //! PostgreSQL only (RELAIS_TEST_PG_URL, set by .ci/run); SQLite allows one process.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -113,21 +115,7 @@ async fn two_real_instances_on_one_database_do_each_piece_of_work_exactly_once()
     let now = Utc::now();
     let state = AppState::connect(settings, rules, Arc::new(ManualClock::new(now))).await.unwrap();
     let db = &state.db;
-    let est = directory::create_establishment(
-        db,
-        directory::NewEstablishment {
-            finess: "350000011",
-            name: "CH",
-            phone_24h: "+33299000000",
-            calendar: "fr",
-            time_zone: "Europe/Paris",
-            backup_emails: &[],
-        },
-        now,
-    )
-    .await
-    .unwrap()
-    .id;
+    let est = common::establishment(db, now).await;
     let hash = relais_server::secrets::hash_password("a-long-enough-password").unwrap();
     let mut staff = Vec::new();
     for (i, (email, role)) in
