@@ -112,11 +112,6 @@ pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<alert::Mo
     alert::Entity::find_by_id(id.to_owned()).one(db).await
 }
 
-pub async fn insert(db: &impl ConnectionTrait, a: alert::Model) -> Result<(), DbErr> {
-    let am: alert::ActiveModel = a.into();
-    alert::Entity::insert(am).exec_without_returning(db).await.map(|_| ())
-}
-
 pub async fn update(db: &impl ConnectionTrait, a: alert::Model) -> Result<(), DbErr> {
     let am: alert::ActiveModel = a.into();
     let am = sea_orm::ActiveModelTrait::reset_all(am);
@@ -188,28 +183,6 @@ pub async fn add_recipient(
     .exec_without_returning(db)
     .await?;
     Ok(matches!(r, sea_orm::TryInsertResult::Inserted(n) if n > 0))
-}
-
-/// Adds recipients `(professional, role, informed only)` in one statement; one already there
-/// (or listed twice: the first wins) is left as it is. Returns those added, with whether they
-/// were added as informed only.
-pub async fn add_recipients(
-    db: &impl ConnectionTrait,
-    alert_id: &str,
-    people: &[(&str, &str, bool)],
-    now: DateTime<Utc>,
-) -> Result<Vec<(String, bool)>, DbErr> {
-    let rows: Vec<NewRecipient<'_>> = people
-        .iter()
-        .map(|&(professional_id, role, informed_only)| NewRecipient {
-            alert_id,
-            professional_id,
-            role,
-            informed_only,
-            at: now,
-        })
-        .collect();
-    Ok(add_recipients_of_many(db, &rows).await?.into_iter().map(|(_, p, informed)| (p, informed)).collect())
 }
 
 /// A recipient to add to an alert.
