@@ -308,7 +308,8 @@ pub async fn raise_many(
 
     let mut merged = Vec::with_capacity(plans.len());
     let mut events = Vec::with_capacity(plans.len());
-    let mut written: Vec<String> = Vec::new();
+    // The alerts the inputs touched, by patient and topic, in the order first touched.
+    let mut written: Vec<(String, String)> = Vec::new();
     for p in &plans {
         let input = &p.input;
         let mut to_alert = Vec::new();
@@ -327,6 +328,9 @@ pub async fn raise_many(
         let note = (!notes.is_empty()).then(|| notes.join("; "));
         let colour = input.colour.as_str();
         let key = (input.patient.id.clone(), input.topic.as_str().to_owned());
+        if !written.contains(&key) {
+            written.push(key.clone());
+        }
         let (a, raised, fresh) = match open.get_mut(&key) {
             Some(a) => {
                 // Colours are ordered by urgency: worse than the alert's, it is raised.
@@ -391,14 +395,10 @@ pub async fn raise_many(
                 (a, false, true)
             }
         };
-        if !written.contains(&a.id) {
-            written.push(a.id.clone());
-        }
         merged.push(Merged { alert: a, raised, fresh, to_alert, informed, now: p.now });
     }
     // Each alert written once, as it stands after the last input merged into it.
-    let saved: Vec<alert::Model> =
-        written.iter().filter_map(|id| open.values().find(|a| &a.id == id).cloned()).collect();
+    let saved: Vec<alert::Model> = written.iter().filter_map(|key| open.get(key).cloned()).collect();
     alerts::save_many(db, saved).await?;
     let events = events
         .iter()

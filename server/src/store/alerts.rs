@@ -26,18 +26,13 @@ pub async fn unresolved_for(
         .await
 }
 
-/// Serialises the alerts of one patient until the transaction ends, so that two reports at
-/// once merge into one alert instead of each opening its own (docs/design.md, `alerting/`):
-/// on PostgreSQL the patient's row is locked `FOR NO KEY UPDATE` (not `FOR UPDATE`, which
-/// waits for the key-share locks every insert referencing the patient takes: two reports of one
-/// patient then deadlock, measured by `relais bench reports`); SQLite's write transaction
-/// already excludes every other writer.
-pub async fn lock_patient(db: &impl ConnectionTrait, patient_id: &str) -> Result<(), DbErr> {
-    lock_patients(db, &[patient_id]).await
-}
-
-/// [`lock_patient`] for several patients in one statement, in the order of their ids: two
-/// transactions locking overlapping sets wait for each other instead of deadlocking.
+/// Serialises the alerts of these patients until the transaction ends, so that two reports of
+/// one patient at once merge into one alert instead of each opening its own (docs/design.md,
+/// `alerting/`): on PostgreSQL the patients' rows are locked `FOR NO KEY UPDATE` (not `FOR
+/// UPDATE`, which waits for the key-share locks every insert referencing the patient takes: two
+/// reports of one patient then deadlock, measured by `relais bench reports`), in one statement
+/// in the order of their ids, so that two transactions locking overlapping sets wait for each
+/// other instead of deadlocking; SQLite's write transaction already excludes every other writer.
 pub async fn lock_patients(db: &impl ConnectionTrait, patient_ids: &[&str]) -> Result<(), DbErr> {
     if db.get_database_backend() != sea_orm::DbBackend::Postgres || patient_ids.is_empty() {
         return Ok(());
